@@ -1,0 +1,111 @@
+"""The chained ``mlflow2prov`` command line, generated from the verb table.
+
+    mlflow2prov extract --repo . --tracking-uri sqlite:///mlflow.db transform --pseudonymize \\
+        save -o provenance -f json -f rdf statistics --resolution fine --format csv
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from typing import Any
+
+import click
+
+from . import __version__
+from .core.errors import Mlflow2ProvError
+from .verbs import VERBS, Option, RunContext, Verb, run_steps
+
+
+def _click_param(o: Option) -> click.Parameter:
+    if o.argument:
+        return click.Argument(
+            [o.name], nargs=-1 if o.multiple else 1, required=False, type=click.Path() if o.type == "path" else str
+        )
+    if o.type == "bool":
+        decls = [f"{o.flag}/--no-{o.flag[2:]}"] if o.flag_pair else [o.flag]
+        if o.short:
+            decls.insert(0, o.short)
+        return click.Option(decls + [o.name], is_flag=True, default=bool(o.default), help=o.help)
+    types: dict[str, Any] = {"str": str, "path": click.Path(), "int": int}
+    ptype = click.Choice(o.choices) if o.type == "choice" else types[o.type]
+    decls = [o.flag, o.name]
+    if o.short:
+        decls.insert(0, o.short)
+    default = tuple(o.default or ()) if o.multiple else o.default
+    show = o.default not in (None, (), False)
+    return click.Option(decls, type=ptype, multiple=o.multiple, default=default, show_default=show, help=o.help)
+
+
+def _command(verb: Verb) -> click.Command:
+    def callback(**kw: Any) -> tuple[str, dict[str, Any]]:
+        for o in verb.options:
+            if o.multiple and kw.get(o.name) is not None:
+                kw[o.name] = list(kw[o.name])
+        return (verb.name, kw)
+
+    return click.Command(verb.name, callback=callback, params=[_click_param(o) for o in verb.options], help=verb.help)
+
+
+class _Group(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)
+
+
+@click.group(cls=_Group, chain=True, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config", type=click.Path(), help="Run the steps of a YAML pipeline file (before any command given).")
+@click.option("--validate", "validate", type=click.Path(), help="Check a YAML pipeline file and exit.")
+@click.option("--progress/--no-progress", default=None, help="Progress bars (default: only on a terminal).")
+@click.option("--debug", is_flag=True, help="Show the full traceback of an error.")
+@click.version_option(__version__, prog_name="mlflow2prov")
+@click.pass_context
+def cli(ctx: click.Context, config: str | None, validate: str | None, progress: bool | None, debug: bool) -> None:
+    """Turn an ML project's Git history and MLflow tracking store into a W3C PROV graph.
+
+    Commands chain like a Unix pipeline over a stream of documents: extract and load add documents,
+    merge joins them, transform changes each, save and statistics pass them on.
+    """
+    if ctx.invoked_subcommand is None and not config and not validate:
+        click.echo(ctx.get_help())
+        ctx.exit(0)
+
+
+for _verb in VERBS.values():
+    cli.add_command(_command(_verb))
+
+
+@cli.result_callback()
+@click.pass_context
+def _run(ctx: click.Context, steps: list[tuple[str, dict[str, Any]]], config: str | None, validate: str | None, progress: bool | None, debug: bool) -> None:
+    from .pipeline import parse_pipeline
+
+    try:
+        if validate:
+            parsed = parse_pipeline(validate, where=validate)
+            click.echo(f"{validate}: {len(parsed)} valid steps ({', '.join(n for n, _ in parsed)})")
+            return
+        all_steps = list(parse_pipeline(config, where=config) if config else []) + list(steps or [])
+        run_steps(all_steps, RunContext(echo=click.echo, progress=progress))
+    except Mlflow2ProvError as err:
+        lines = err.lines() if hasattr(err, "lines") else [str(err)]
+        for line in lines:
+            click.echo(f"Error: {line}", err=True)
+        ctx.exit(err.exit_code)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        ctx.exit(130)
+    except Exception as err:  # noqa: BLE001 - a library failure is still one line for the user
+        if debug:
+            traceback.print_exc()
+        first = str(err).strip().splitlines()[0] if str(err).strip() else ""
+        click.echo(f"Error: {type(err).__name__}: {first} (run with --debug for the traceback)", err=True)
+        ctx.exit(1)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``mlflow2prov`` console script."""
+    cli.main(args=argv, prog_name="mlflow2prov")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main(sys.argv[1:])

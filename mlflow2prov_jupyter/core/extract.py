@@ -1,0 +1,66 @@
+"""`extract()`: read a Git repository and an MLflow tracking store into one PROV document."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from .errors import OptionError
+from .options import ExtractOptions
+from .provdoc import ProvDoc
+
+
+def extract(
+    repo: str | os.PathLike | None = None,
+    tracking_uri: str | os.PathLike | None = None,
+    *,
+    progress: bool | None = None,
+    **options: Any,
+) -> ProvDoc:
+    """Extract the provenance of an ML project into a :class:`ProvDoc`.
+
+    Args:
+        repo: path of the project's Git work tree (or bare repository); None to skip the Git side.
+        tracking_uri: the MLflow tracking store: an ``mlruns`` folder path or ``file:`` URI, a
+            ``sqlite:///…`` URI, or an ``http(s)://`` server; None to skip the MLflow side.
+        progress: show progress bars (default: only when stderr is a terminal).
+        **options: extraction options of the model specification §5: ``metric_history`` ("all" or
+            "latest"), ``include_deleted``, ``git_history``, ``include_refs``, ``include_artifacts``,
+            ``artifact_max_depth``, ``since``, ``until``, ``experiment_ids``, ``store_key``, ``git_refs``,
+            ``user_map`` (path, YAML text or list), ``max_text_length``.
+
+    The caller's MLflow settings (tracking URI, environment variables) are left as they were.
+    Raises :class:`~mlflow2prov_jupyter.core.errors.Mlflow2ProvError` with a one-line message on bad input.
+    """
+    opts = ExtractOptions.from_kwargs(progress=progress, **options)
+    return extract_with(repo, tracking_uri, opts)
+
+
+def extract_with(repo: Any, tracking_uri: Any, opts: ExtractOptions) -> ProvDoc:
+    """:func:`extract` with already validated options."""
+    if repo in (None, "") and tracking_uri in (None, ""):
+        raise OptionError("nothing to extract: give a Git repository (--repo), an MLflow tracking URI (--tracking-uri), or both")
+    from .build_git import build_git
+    from .build_mlflow import build_mlflow
+    from .git_reader import read_git
+    from .link import link
+
+    doc = ProvDoc()
+    history = None
+    if repo not in (None, ""):
+        history = read_git(os.fspath(repo), opts, progress=opts.progress)
+        build_git(doc, history, opts)
+    if tracking_uri not in (None, ""):
+        from .mlflow_reader import read_mlflow
+
+        snap = read_mlflow(os.fspath(tracking_uri), opts, progress=opts.progress)
+        inputs = build_mlflow(doc, snap, opts)
+        link(doc, history, inputs.runs, inputs.models, inputs.users, opts)
+    doc.name = _name_of(repo, tracking_uri)
+    return doc
+
+
+def _name_of(repo: Any, tracking_uri: Any) -> str:
+    if repo not in (None, ""):
+        return os.path.basename(os.path.abspath(os.fspath(repo))) or "provenance"
+    return "mlflow"

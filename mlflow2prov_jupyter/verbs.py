@@ -1,0 +1,251 @@
+"""The verbs of the toolkit, each defined once.
+
+A verb works on a *stream* of documents, like a stage of a Unix pipeline: ``extract`` and ``load`` append
+documents, ``merge`` replaces the stream by their union, ``transform`` maps every document, ``save`` and
+``statistics`` pass the stream through. The click CLI (:mod:`.cli`), YAML pipelines (:mod:`.pipeline`),
+the ``%mlflow2prov`` magics and the explorer's buttons are all generated from, or call, these definitions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+from .core.provdoc import ProvDoc
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option of a verb. ``name`` is the Python/YAML name; the CLI flag is derived from it."""
+
+    name: str
+    help: str
+    type: str = "str"  # str | path | int | bool | choice
+    default: Any = None
+    multiple: bool = False
+    choices: tuple[str, ...] = ()
+    short: str | None = None  # e.g. "-o"
+    flag_pair: bool = False  # bool options: --x/--no-x (else a plain on-flag)
+    argument: bool = False  # positional (any number) on the CLI
+    cli_name: str | None = None  # CLI flag name when it differs from the YAML name (singular of a list)
+    aliases: tuple[str, ...] = ()  # extra YAML names (e.g. use_pseudonyms)
+
+    @property
+    def flag(self) -> str:
+        return "--" + (self.cli_name or self.name).replace("_", "-")
+
+
+@dataclass
+class RunContext:
+    """What a verb may use besides its options: where to print, progress, and named documents."""
+
+    echo: Callable[[str], None] = print
+    progress: bool | None = None
+    resolve: Callable[[str], list[ProvDoc] | None] = lambda name: None  # notebook variables
+    outputs: list[Any] = field(default_factory=list)  # results for a caller (e.g. statistics rows)
+
+
+@dataclass(frozen=True)
+class Verb:
+    name: str
+    help: str
+    options: tuple[Option, ...]
+    run: Callable[[list[ProvDoc], dict[str, Any], RunContext], list[ProvDoc]]
+
+    def option(self, name: str) -> Option | None:
+        for o in self.options:
+            if o.name == name or name in o.aliases:
+                return o
+        return None
+
+    def defaults(self) -> dict[str, Any]:
+        return {o.name: (list(o.default or ()) if o.multiple else o.default) for o in self.options}
+
+
+# ------------------------------------------------------------------------------------------------- run
+def _extract(stream: list[ProvDoc], kw: dict[str, Any], ctx: RunContext) -> list[ProvDoc]:
+    from .core.extract import extract
+
+    kw = dict(kw)
+    repo = kw.pop("repo")
+    uri = kw.pop("tracking_uri")
+    kw["experiment_ids"] = kw.pop("experiment_ids") or None
+    kw["git_refs"] = kw.pop("git_refs") or None
+    progress = ctx.progress
+    return stream + [extract(repo, uri, progress=progress, **kw)]
+
+
+def _load(stream: list[ProvDoc], kw: dict[str, Any], ctx: RunContext) -> list[ProvDoc]:
+    from .ops.load import load
+
+    out = list(stream)
+    for path in kw["paths"]:
+        named = ctx.resolve(path)
+        if named is not None:
+            out.extend(named)
+        else:
+            out.append(load(path, format=kw.get("format")))
+    return out
+
+
+def _save(stream: list[ProvDoc], kw: dict[str, Any], ctx: RunContext) -> list[ProvDoc]:
+    from .core.errors import OptionError
+    from .ops.save import save
+
+    if not stream:
+        raise OptionError("save has no document to write: put extract, load or merge before it")
+    paths = save(stream, kw["output"], formats=tuple(kw["formats"] or ("json",)), overwrite=kw["overwrite"])
+    for p in paths:
+        if str(p) != "-":
+            ctx.echo(f"saved {p}")
+    ctx.outputs.append(paths)
+    return stream
+
+
+def _merge(stream: list[ProvDoc], kw: dict[str, Any], ctx: RunContext) -> list[ProvDoc]:
+    from .ops.merge import merge
+
+    if not stream:
+        return stream
+    return [merge(stream, on_conflict=kw["on_conflict"])]
+
+
+def _transform(stream: list[ProvDoc], kw: dict[str, Any], ctx: RunContext) -> list[ProvDoc]:
+    from .ops.transform import transform
+
+    return [
+        transform(
+            d,
+            eliminate_duplicates=kw["eliminate_duplicates"],
+            merge_aliased_agents=kw["merge_aliased_agents"],
+            pseudonymize=kw["pseudonymize"],
+            key=kw["key"],
+            mapping=kw["mapping"],
+            scrub_text=kw["scrub_text"],
+        )
+        for d in stream
+    ]
+
+
+def _demo(stream: list[ProvDoc], kw: dict[str, Any], ctx: RunContext) -> list[ProvDoc]:
+    import os
+
+    from .core.extract import extract
+    from .core.sample_project import create_sample_project
+    from .ops.save import save
+    from .ops.statistics import statistics
+
+    directory = kw["directory"] or "mlflow2prov-demo"
+    ctx.echo(f"creating the sample project in {os.path.abspath(directory)} ...")
+    manifest = create_sample_project(directory, overwrite=kw["overwrite"], progress=ctx.progress)
+    m = manifest if isinstance(manifest, dict) else manifest.to_dict()
+    doc = extract(m["repo"], m["tracking_uri"], progress=ctx.progress)
+    paths = save([doc], os.path.join(directory, "provenance"), formats=("json",), overwrite=True)
+    ctx.echo(f"saved {paths[0]}")
+    ctx.echo(statistics(doc, resolution="coarse", format="table").rstrip("\n"))
+    return stream + [doc]
+
+
+def _statistics(stream: list[ProvDoc], kw: dict[str, Any], ctx: RunContext) -> list[ProvDoc]:
+    from .ops.statistics import statistics
+
+    for d in stream:
+        text = statistics(d, resolution=kw["resolution"], format=kw["format"])
+        ctx.echo(text.rstrip("\n"))
+        ctx.outputs.append(text)
+    return stream
+
+
+# --------------------------------------------------------------------------------------------- options
+EXTRACT_OPTIONS = (
+    Option("repo", "Path of the project's Git repository.", type="path"),
+    Option("tracking_uri", "MLflow tracking store: mlruns folder, file:, sqlite:/// or http(s):// URI."),
+    Option("metric_history", "Metric points: every logged point, or only the latest per key.", type="choice", choices=("all", "latest"), default="all"),
+    Option("include_deleted", "Include deleted experiments and runs with their deletions.", type="bool", default=True, flag_pair=True),
+    Option("git_history", "Include files and file revisions of every commit.", type="bool", default=True, flag_pair=True),
+    Option("include_refs", "Include branches, tags and remote branches.", type="bool", default=True, flag_pair=True),
+    Option("include_artifacts", "List run artifacts.", type="bool", default=True, flag_pair=True),
+    Option("artifact_max_depth", "Deepest artifact folder level listed (default: all).", type="int"),
+    Option("since", "Only objects created at or after this ISO time."),
+    Option("until", "Only objects created before this ISO time."),
+    Option("experiment_ids", "Only these MLflow experiments (repeat the option).", multiple=True, cli_name="experiment_id"),
+    Option("store_key", "Key of this store in identifiers' namespace, needed to merge different stores."),
+    Option("git_refs", "Git refs (globs) whose commits are walked (repeat; default: branches, tags, remotes, HEAD).", multiple=True, cli_name="git_ref"),
+    Option("user_map", "YAML file mapping MLflow users to Git users (name, email, aliases).", type="path"),
+    Option("max_text_length", "Cut longer texts to this many characters (0: off).", type="int", default=0),
+)
+
+VERBS: dict[str, Verb] = {
+    v.name: v
+    for v in (
+        Verb("extract", "Extract the provenance of a Git repository and/or an MLflow store.", EXTRACT_OPTIONS, _extract),
+        Verb(
+            "load",
+            "Load PROV documents (PROV-JSON, PROV-XML, RDF, PROV-N, JSON-LD; '-' reads stdin).",
+            (
+                Option("paths", "Files to load.", type="path", multiple=True, argument=True),
+                Option("format", "Format of the files (default: from the extension, else detected).", type="choice", choices=("json", "xml", "rdf", "provn", "jsonld")),
+            ),
+            _load,
+        ),
+        Verb(
+            "save",
+            "Save every document of the stream (several: <output>-1.<ext>, <output>-2.<ext>, ...).",
+            (
+                Option("output", "Output path without extension ('-' writes stdout).", type="path", short="-o", default="provenance"),
+                Option("formats", "Format to write (repeat for several).", type="choice", choices=("json", "xml", "rdf", "provn", "jsonld", "dot", "svg"), multiple=True, short="-f", cli_name="format", default=("json",)),
+                Option("overwrite", "Replace existing files.", type="bool", default=False),
+            ),
+            _save,
+        ),
+        Verb(
+            "merge",
+            "Merge every document of the stream into one.",
+            (Option("on_conflict", "On differing formal values: fail (error) or keep the earliest document's (first).", type="choice", choices=("error", "first"), default="error"),),
+            _merge,
+        ),
+        Verb(
+            "transform",
+            "Merge aliased agents, pseudonymize users and eliminate duplicates.",
+            (
+                Option("eliminate_duplicates", "Collapse duplicate elements and relations.", type="bool", default=True, flag_pair=True),
+                Option("merge_aliased_agents", "YAML file of persons (name, email, aliases) whose agents are merged.", type="path"),
+                Option("pseudonymize", "Replace people by keyed-hash pseudonyms.", type="bool", default=False, aliases=("use_pseudonyms",)),
+                Option("key", "Pseudonym key (default: $M2P_PSEUDONYM_KEY, else random)."),
+                Option("mapping", "Write the pseudonym mapping to this JSON file (mode 0600) for depseudonymize.", type="path"),
+                Option("scrub_text", "Also replace names inside texts.", type="bool", default=False),
+            ),
+            _transform,
+        ),
+        Verb(
+            "demo",
+            "Create the embedded sample ML project in DIRECTORY, extract it and save DIRECTORY/provenance.json.",
+            (
+                Option("directory", "Where to create the sample project (default: ./mlflow2prov-demo).", type="path", argument=True),
+                Option("overwrite", "Recreate the folder if it already holds a sample project.", type="bool", default=False),
+            ),
+            _demo,
+        ),
+        Verb(
+            "statistics",
+            "Print counts of elements, relations and types.",
+            (
+                Option("resolution", "coarse: per element kind; fine: also per relation kind and prov:type.", type="choice", choices=("coarse", "fine"), default="coarse"),
+                Option("format", "Output format.", type="choice", choices=("table", "csv", "json"), default="table"),
+            ),
+            _statistics,
+        ),
+    )
+}
+
+
+def run_steps(steps: Sequence[tuple[str, dict[str, Any]]], ctx: RunContext | None = None, stream: list[ProvDoc] | None = None) -> list[ProvDoc]:
+    """Run validated ``(verb, options)`` steps over a stream of documents; returns the final stream."""
+    ctx = ctx or RunContext()
+    docs = list(stream or [])
+    for name, kw in steps:
+        verb = VERBS[name]
+        full = verb.defaults()
+        full.update(kw)
+        docs = verb.run(docs, full, ctx)
+    return docs

@@ -1,0 +1,158 @@
+"""Load a PROV document from a file or stdin into a :class:`ProvDoc` (spec §6 load)."""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import sys
+import warnings
+from pathlib import Path
+from typing import IO, Any
+
+from ..core.errors import DocumentFormatError, DocumentNotFoundError
+from ..core.provdoc import ProvDoc
+from .formats import DETECTION_ORDER, FORMATS, Format, check_available, format_for_path, get_format
+from .names import canonicalize
+
+def load(source: str | os.PathLike[str] | IO[Any], format: str | None = None) -> ProvDoc:
+    """Read one PROV document.
+
+    ``source`` is a path, ``"-"`` for stdin (read whole first) or an open stream. ``format`` is one of
+    json, xml, rdf (TriG; also turtle, nt, rdf-xml), provn, jsonld; without it the file extension decides,
+    else every format is tried in the order json, rdf, provn, xml, jsonld, rdf-xml. The document's ``name``
+    is the file stem. Every failure raises :class:`DocumentFormatError` (a missing file
+    :class:`DocumentNotFoundError`) with a one-line message naming the file and the formats tried.
+    """
+    data, label, stem, suffix_fmt = _read_source(source)
+    if format is not None:
+        try:
+            fmt = get_format(format, purpose="read")
+        except Exception as exc:
+            raise DocumentFormatError(f"cannot read {label}: {exc}") from None
+        candidates = [fmt]
+    elif suffix_fmt is not None and suffix_fmt.readable:
+        candidates = [suffix_fmt]
+    else:
+        candidates = [FORMATS[n] for n in DETECTION_ORDER]
+    explicit = len(candidates) == 1
+    reasons: list[str] = []
+    for fmt in candidates:
+        try:
+            doc = _parse(data, fmt, detecting=not explicit)
+        except _NotThisFormat as exc:
+            reasons.append(f"{fmt.name}: {exc}")
+            continue
+        except DocumentFormatError as exc:
+            if explicit:
+                raise DocumentFormatError(f"cannot read {label} as {fmt.name}: {exc}") from None
+            reasons.append(f"{fmt.name}: {exc}")
+            continue
+        doc.name = stem
+        return doc
+    tried = ", ".join(f.name for f in candidates)
+    raise DocumentFormatError(
+        f"cannot read {label}: not a PROV document in any of the formats tried ({tried}); "
+        "check the file or give its format"
+    )
+
+
+class _NotThisFormat(Exception):
+    pass
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:200]
+
+
+def _read_source(source: Any) -> tuple[bytes, str, str | None, Format | None]:
+    """The whole input as bytes, a label for messages, the document name and the format its suffix names."""
+    if hasattr(source, "read"):
+        try:
+            raw = source.read()
+        except Exception as exc:  # a stream that cannot be read
+            raise DocumentFormatError(f"cannot read the input stream: {_one_line(exc)}") from None
+        name = getattr(source, "name", None)
+        label = str(name) if isinstance(name, str) else "the input stream"
+        data = raw.encode("utf-8") if isinstance(raw, str) else bytes(raw)
+        stem = Path(name).stem if isinstance(name, str) and not name.startswith("<") else None
+        return data, label, stem, format_for_path(name) if isinstance(name, str) else None
+    if not isinstance(source, (str, os.PathLike)):
+        raise DocumentFormatError(
+            f"cannot load {type(source).__name__!r}: give a file path, '-' for stdin or an open file"
+        )
+    if str(source) == "-":
+        stream = sys.stdin.buffer if hasattr(sys.stdin, "buffer") else sys.stdin
+        try:
+            raw = stream.read()
+        except Exception as exc:
+            raise DocumentFormatError(f"cannot read standard input: {_one_line(exc)}") from None
+        data = raw.encode("utf-8") if isinstance(raw, str) else bytes(raw)
+        return data, "standard input", "stdin", None
+    path = Path(source)
+    if not path.exists():
+        raise DocumentNotFoundError(f"document {path} does not exist; check the path")
+    if not path.is_file():
+        raise DocumentNotFoundError(f"document {path} is not a file; give the path of a PROV document")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DocumentNotFoundError(f"cannot read document {path}: {exc.strerror or _one_line(exc)}") from None
+    return data, str(path), path.stem, format_for_path(path)
+
+
+def _parse(data: bytes, fmt: Format, *, detecting: bool) -> ProvDoc:
+    """Parse ``data`` as ``fmt``; any library exception becomes :class:`DocumentFormatError`."""
+    if fmt.name == "json":
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise DocumentFormatError("not UTF-8 text") from None
+        try:
+            return ProvDoc.from_json(text)
+        except DocumentFormatError:
+            raise
+        except RecursionError:
+            raise DocumentFormatError("JSON nested too deeply") from None
+        except Exception as exc:
+            raise DocumentFormatError(_one_line(exc)) from None
+    try:
+        check_available(fmt)
+    except Exception as exc:
+        raise DocumentFormatError(_one_line(exc)) from None
+    from prov.model import ProvDocument
+
+    rdflib_logger = logging.getLogger("rdflib")
+    level = rdflib_logger.level
+    if detecting:
+        rdflib_logger.setLevel(logging.CRITICAL)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                document = ProvDocument.deserialize(
+                    source=io.BytesIO(data), format=fmt.prov_format, **fmt.options
+                )
+            except RecursionError:
+                raise DocumentFormatError("document nested too deeply") from None
+            except Exception as exc:
+                raise DocumentFormatError(_one_line(exc)) from None
+        if not (document.get_records() or document.has_bundles()):
+            raise _NotThisFormat("no PROV records found")
+        try:
+            doc = ProvDoc.from_prov(document)
+            if fmt.prov_format == "rdf":
+                doc = canonicalize(doc)
+        except Exception as exc:
+            raise DocumentFormatError(_one_line(exc)) from None
+    finally:
+        if detecting:
+            rdflib_logger.setLevel(level)
+    for w in caught:  # the chosen candidate's warnings reach the caller
+        if not issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning)):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return doc
+
+
+__all__ = ["load"]

@@ -6,6 +6,7 @@ import os
 import stat
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -109,7 +110,10 @@ def render(doc: ProvDoc, fmt: Format, prov_cache: dict[int, Any] | None = None) 
             if prov_cache is not None:
                 prov_cache[id(doc)] = pdoc
         if fmt.prov_format is not None:
-            return pdoc.serialize(format=fmt.prov_format, **fmt.options)
+            with warnings.catch_warnings():
+                # rdflib's own notes (e.g. "NTSerializer always uses UTF-8") are not the user's concern
+                warnings.filterwarnings("ignore", module="rdflib")
+                return pdoc.serialize(format=fmt.prov_format, **fmt.options)
         from prov.dot import prov_to_dot
 
         dot = prov_to_dot(pdoc)
@@ -130,8 +134,6 @@ def _write_atomic(path: Path, content: str | bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
         os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException as exc:

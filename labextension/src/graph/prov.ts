@@ -1,0 +1,315 @@
+/**
+ * Reading PROV-JSON (https://www.w3.org/submissions/prov-json/) into plain records.
+ *
+ * Pure functions, no DOM. Every string read from the document is untrusted: it is kept verbatim and
+ * only ever shown through `textContent` or drawn on a canvas.
+ */
+
+export type ElementKind = 'entity' | 'activity' | 'agent';
+
+/** One attribute value in display form: its text plus the datatype or language tag, if any. */
+export interface ProvValue {
+  text: string;
+  type?: string;
+  lang?: string;
+}
+
+export type ProvAttrs = Record<string, ProvValue[]>;
+
+export interface ProvElement {
+  id: string;
+  kind: ElementKind;
+  attrs: ProvAttrs;
+  /** True when the id is only referenced by relations, not described in the document. */
+  implicit?: boolean;
+}
+
+export interface ProvRelation {
+  kind: string;
+  /** The record id from the document (`_:id1` for anonymous relations written by prov). */
+  id: string;
+  from: string;
+  to: string;
+  /** Formal attributes other than the two endpoints (prov:time, prov:activity of a derivation, …). */
+  formal: Record<string, string>;
+  attrs: ProvAttrs;
+}
+
+export interface ParsedProv {
+  prefixes: Record<string, string>;
+  elements: Map<string, ProvElement>;
+  relations: ProvRelation[];
+  /** Records per PROV-JSON kind as found in the document (entity, activity, agent, used, …). */
+  counts: Record<string, number>;
+}
+
+export const ELEMENT_KINDS: ElementKind[] = ['entity', 'activity', 'agent'];
+
+/** Relation kind → [from, to] formal attribute names (the endpoints an edge is drawn between). */
+export const RELATION_ENDPOINTS: Record<string, [string, string]> = {
+  wasGeneratedBy: ['prov:entity', 'prov:activity'],
+  used: ['prov:activity', 'prov:entity'],
+  wasInformedBy: ['prov:informed', 'prov:informant'],
+  wasStartedBy: ['prov:activity', 'prov:starter'],
+  wasEndedBy: ['prov:activity', 'prov:ender'],
+  wasInvalidatedBy: ['prov:entity', 'prov:activity'],
+  wasDerivedFrom: ['prov:generatedEntity', 'prov:usedEntity'],
+  wasAttributedTo: ['prov:entity', 'prov:agent'],
+  wasAssociatedWith: ['prov:activity', 'prov:agent'],
+  actedOnBehalfOf: ['prov:delegate', 'prov:responsible'],
+  wasInfluencedBy: ['prov:influencee', 'prov:influencer'],
+  specializationOf: ['prov:specificEntity', 'prov:generalEntity'],
+  alternateOf: ['prov:alternate1', 'prov:alternate2'],
+  hadMember: ['prov:collection', 'prov:entity'],
+  mentionOf: ['prov:specificEntity', 'prov:generalEntity']
+};
+
+export const RELATION_KINDS = Object.keys(RELATION_ENDPOINTS);
+
+/** Fallback endpoints (start/end may name a trigger entity instead of a starter/ender activity). */
+const ALT_ENDPOINT: Record<string, string> = {
+  'prov:starter': 'prov:trigger',
+  'prov:ender': 'prov:trigger'
+};
+
+/** Kind of an element that is only referenced, from the formal attribute naming it. */
+const FORMAL_KIND: Record<string, ElementKind> = {
+  'prov:activity': 'activity',
+  'prov:informed': 'activity',
+  'prov:informant': 'activity',
+  'prov:starter': 'activity',
+  'prov:ender': 'activity',
+  'prov:agent': 'agent',
+  'prov:delegate': 'agent',
+  'prov:responsible': 'agent'
+};
+
+/** Formal (non-attribute) keys of relation records. */
+const FORMAL_KEYS = new Set([
+  'prov:entity',
+  'prov:activity',
+  'prov:time',
+  'prov:informed',
+  'prov:informant',
+  'prov:trigger',
+  'prov:starter',
+  'prov:ender',
+  'prov:generatedEntity',
+  'prov:usedEntity',
+  'prov:generation',
+  'prov:usage',
+  'prov:agent',
+  'prov:plan',
+  'prov:delegate',
+  'prov:responsible',
+  'prov:influencee',
+  'prov:influencer',
+  'prov:specificEntity',
+  'prov:generalEntity',
+  'prov:alternate1',
+  'prov:alternate2',
+  'prov:collection',
+  'prov:bundle'
+]);
+
+/** One PROV-JSON attribute value (string, number, boolean or `{"$": …, "type"|"lang": …}`) → ProvValue. */
+export function decodeValue(v: unknown): ProvValue {
+  if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+    const o = v as Record<string, unknown>;
+    const text = o['$'];
+    const out: ProvValue = { text: text === undefined || text === null ? '' : String(text) };
+    if (typeof o['type'] === 'string') {
+      out.type = o['type'] as string;
+    }
+    if (typeof o['lang'] === 'string') {
+      out.lang = o['lang'] as string;
+    }
+    return out;
+  }
+  if (typeof v === 'number') {
+    return { text: String(v), type: Number.isInteger(v) ? 'xsd:int' : 'xsd:double' };
+  }
+  if (typeof v === 'boolean') {
+    return { text: String(v), type: 'xsd:boolean' };
+  }
+  return { text: v === undefined || v === null ? '' : String(v) };
+}
+
+function decodeValues(v: unknown): ProvValue[] {
+  return Array.isArray(v) ? v.map(decodeValue) : [decodeValue(v)];
+}
+
+function mergeAttrs(into: ProvAttrs, rec: Record<string, unknown>, skip?: Set<string>): void {
+  for (const [k, v] of Object.entries(rec)) {
+    if (skip && skip.has(k)) {
+      continue;
+    }
+    const vals = decodeValues(v);
+    const cur = into[k];
+    if (!cur) {
+      into[k] = vals;
+      continue;
+    }
+    for (const x of vals) {
+      if (!cur.some(c => c.text === x.text && c.type === x.type && c.lang === x.lang)) {
+        cur.push(x);
+      }
+    }
+  }
+}
+
+function asRecords(v: unknown): Record<string, unknown>[] {
+  const list = Array.isArray(v) ? v : [v];
+  return list.filter(
+    (x): x is Record<string, unknown> => x !== null && typeof x === 'object' && !Array.isArray(x)
+  );
+}
+
+function formalText(v: unknown): string | undefined {
+  if (v === undefined || v === null) {
+    return undefined;
+  }
+  if (typeof v === 'object' && !Array.isArray(v) && '$' in (v as object)) {
+    return String((v as Record<string, unknown>)['$']);
+  }
+  return String(v);
+}
+
+/**
+ * Parse a PROV-JSON object (or its text) into elements and relations. Bundles are flattened into the
+ * document; several records under one element id are unioned; ids referenced by relations but not
+ * described become `implicit` elements. Throws `Error` with one line when the input is not an object.
+ */
+export function parseProvJson(input: unknown): ParsedProv {
+  let doc = input;
+  if (typeof doc === 'string') {
+    doc = JSON.parse(doc);
+  }
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
+    throw new Error('not a PROV-JSON document: expected a JSON object');
+  }
+  const out: ParsedProv = { prefixes: {}, elements: new Map(), relations: [], counts: {} };
+  readInto(doc as Record<string, unknown>, out);
+  // Referenced but undescribed ids.
+  for (const r of out.relations) {
+    const [fromKey, toKey] = RELATION_ENDPOINTS[r.kind];
+    for (const [id, key] of [
+      [r.from, fromKey],
+      [r.to, toKey]
+    ] as [string, string][]) {
+      if (id && !out.elements.has(id)) {
+        out.elements.set(id, { id, kind: FORMAL_KIND[key] ?? 'entity', attrs: {}, implicit: true });
+      }
+    }
+  }
+  return out;
+}
+
+function readInto(doc: Record<string, unknown>, out: ParsedProv): void {
+  const prefix = doc['prefix'];
+  if (prefix && typeof prefix === 'object') {
+    for (const [k, v] of Object.entries(prefix as Record<string, unknown>)) {
+      if (!(k in out.prefixes)) {
+        out.prefixes[k] = String(v);
+      }
+    }
+  }
+  for (const kind of ELEMENT_KINDS) {
+    const group = doc[kind];
+    if (!group || typeof group !== 'object') {
+      continue;
+    }
+    for (const [id, value] of Object.entries(group as Record<string, unknown>)) {
+      for (const rec of asRecords(value)) {
+        out.counts[kind] = (out.counts[kind] ?? 0) + 1;
+        let el = out.elements.get(id);
+        if (!el) {
+          el = { id, kind, attrs: {} };
+          out.elements.set(id, el);
+        }
+        mergeAttrs(el.attrs, rec);
+      }
+    }
+  }
+  for (const kind of RELATION_KINDS) {
+    const group = doc[kind];
+    if (!group || typeof group !== 'object') {
+      continue;
+    }
+    const [fromKey, toKey] = RELATION_ENDPOINTS[kind];
+    for (const [id, value] of Object.entries(group as Record<string, unknown>)) {
+      for (const rec of asRecords(value)) {
+        out.counts[kind] = (out.counts[kind] ?? 0) + 1;
+        const from = formalText(rec[fromKey]) ?? '';
+        const to = formalText(rec[toKey]) ?? formalText(rec[ALT_ENDPOINT[toKey] ?? '']) ?? '';
+        const formal: Record<string, string> = {};
+        for (const [k, v] of Object.entries(rec)) {
+          if (FORMAL_KEYS.has(k) && k !== fromKey && k !== toKey) {
+            const t = formalText(v);
+            if (t !== undefined) {
+              formal[k] = t;
+            }
+          }
+        }
+        const attrs: ProvAttrs = {};
+        mergeAttrs(attrs, rec, FORMAL_KEYS);
+        out.relations.push({ kind, id, from, to, formal, attrs });
+      }
+    }
+  }
+  const bundles = doc['bundle'];
+  if (bundles && typeof bundles === 'object') {
+    for (const b of Object.values(bundles as Record<string, unknown>)) {
+      if (b && typeof b === 'object' && !Array.isArray(b)) {
+        readInto(b as Record<string, unknown>, out);
+      }
+    }
+  }
+}
+
+/** First text value of attribute `name`, or undefined. */
+export function firstText(attrs: ProvAttrs, name: string): string | undefined {
+  const v = attrs[name];
+  return v && v.length ? v[0].text : undefined;
+}
+
+/** All prov:type values of an element, as texts. */
+export function typesOf(el: ProvElement): string[] {
+  return (el.attrs['prov:type'] ?? []).map(v => v.text);
+}
+
+/** Types that say what an element *is* less precisely than a domain type does. */
+const GENERIC_TYPES = new Set([
+  'prov:Collection',
+  'prov:EmptyCollection',
+  'prov:Person',
+  'prov:Organization',
+  'prov:SoftwareAgent',
+  'prov:Bundle',
+  'prov:Plan',
+  'prov:Revision'
+]);
+
+/**
+ * The type an element is filtered and grouped by: its first non-`prov:` type (e.g. `m2p:Run`), else its
+ * first type, else `prov:Entity` / `prov:Activity` / `prov:Agent`.
+ */
+export function primaryType(el: ProvElement): string {
+  const types = typesOf(el);
+  const specific = types.find(t => !GENERIC_TYPES.has(t) && !t.startsWith('prov:'));
+  if (specific) {
+    return specific;
+  }
+  if (types.length) {
+    return types[0];
+  }
+  return 'prov:' + el.kind.charAt(0).toUpperCase() + el.kind.slice(1);
+}
+
+/** Parse an xsd:dateTime text to epoch milliseconds (NaN when absent or unparsable). */
+export function timeMs(text: string | undefined): number {
+  if (!text) {
+    return NaN;
+  }
+  return Date.parse(text);
+}

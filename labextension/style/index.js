@@ -1,0 +1,2 @@
+import 'vis-network/styles/vis-network.css';
+import './base.css';

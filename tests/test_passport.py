@@ -1,0 +1,199 @@
+"""passport(): alias → version → model → run → commit → entry point, with what is missing said plainly."""
+
+from __future__ import annotations
+
+import html
+import json
+
+import pytest
+
+from mlflow2prov_jupyter.core.errors import Mlflow2ProvError
+from mlflow2prov_jupyter.core.provdoc import ProvDoc, QName
+from mlflow2prov_jupyter.query import UnknownReferenceError, passport, validate
+from mlflow2prov_jupyter.query.example import C2, MISSING_SHA, MODEL_ID, R1, R2, R3, example_document
+from mlflow2prov_jupyter.query.validate import errors
+
+
+@pytest.fixture()
+def doc() -> ProvDoc:
+    return example_document()
+
+
+def test_alias_follows_the_whole_chain(doc):
+    p = passport(doc, "models:/clf@champion")
+    assert p.subject == "mlflow:registered-model/clf/alias/champion/1"
+    assert p.alias == {"id": p.subject, "name": "clf", "alias": "champion", "version": 1}
+    mv = p.model_version
+    assert (mv["name"], mv["version"], mv["aliases"], mv["source"]) == ("clf", 1, ["champion"], f"models:/{MODEL_ID}")
+    assert mv["tags"] == {"stage": "ok"}
+    assert p.model["kind"] == "logged model" and p.model["model_id"] == MODEL_ID
+    assert [(m["key"], m["value"], m["dataset"]) for m in p.model["metrics"]] == [("test_accuracy", 0.93, "wine-test (d2)")]
+    run = p.run
+    assert (run["run_id"], run["name"], run["status"], run["user"]) == (R1, "baseline", "FINISHED", "alice")
+    assert run["params"] == {"lr": "0.1", "epochs": "3"}
+    assert {k: (v["value"], v["step"]) for k, v in run["metrics"].items()} == {
+        "loss": (0.3, 2), "accuracy": (0.9, 2), "test_accuracy": (0.93, 0)}
+    assert run["datasets"] == [
+        {"name": "wine", "digest": "d1", "context": "training", "source": "file:///data/wine.csv"},
+        {"name": "wine-test", "digest": "d2", "context": "eval", "source": "file:///data/wine.csv"},
+    ]
+    assert run["experiment"] == "wine (1)"
+    c = p.commit
+    assert (c["sha"], c["title"], c["author"], c["author_email"], c["dirty"]) == (
+        C2, "Tune the script", "Ann", "ann@x.org", False)
+    assert p.entry_point["path"] == "src/train.py" and p.entry_point["commit"] == C2
+    assert p.entry_point["file"].startswith("git:file/")
+    assert p.missing == [] and p.notes == []
+
+
+def test_version_model_id_run_and_bare_run_id_agree(doc):
+    a = passport(doc, "models:/clf/1")
+    b = passport(doc, f"models:/{MODEL_ID}")
+    c = passport(doc, f"runs:/{R1}")
+    d = passport(doc, R1)
+    e = passport(doc, f"mlflow:run/{R1}")
+    assert a.run == b.run == c.run == d.run == e.run
+    assert a.commit == b.commit == c.commit == d.commit
+    assert c.model is None and c.model_version is None
+    assert passport(doc, "models:/clf/latest").model_version["version"] == 3
+
+
+def test_model_folder_source_and_commit_missing_from_repository(doc):
+    p = passport(doc, "models:/clf@challenger")
+    assert p.model == {"id": f"mlflow:run/{R2}/model-artifact/model", "kind": "model folder", "path": "model"}
+    assert p.run["run_id"] == R2
+    assert p.commit is None and p.entry_point is None
+    assert p.missing == [f"run names a commit that is not in the repository: {MISSING_SHA}"]
+
+
+def test_runs_uri_with_a_model_path(doc):
+    p = passport(doc, f"runs:/{R2}/model")
+    assert p.model["kind"] == "model folder" and p.run["run_id"] == R2
+    q = passport(doc, f"runs:/{R1}/model")
+    assert q.model["model_id"] == MODEL_ID and q.run["run_id"] == R1
+    r = passport(doc, f"runs:/{R1}/nothing-here")
+    assert r.missing == [f"run {R1} has no logged model or artifact named nothing-here"]
+
+
+def test_unresolved_source_and_absent_run_are_said_plainly(doc):
+    p = passport(doc, "models:/clf/3")
+    assert p.model is None and p.run is None
+    assert p.missing == [
+        "version source s3://bucket/elsewhere/model could not be resolved to a logged model or model folder",
+        "version names run gone00, which is not in the document",
+    ]
+
+
+def test_run_without_commit_and_without_git_history(doc):
+    p = passport(doc, R3)
+    assert p.missing == ["run records no Git commit (tag mlflow.source.git.commit)"]
+    mlflow_only = ProvDoc()
+    for el in doc.elements.values():
+        if not el.id.startswith("git:"):
+            mlflow_only.add_element(el.kind, el.id, dict(el.attrs))
+    mlflow_only.relations = [r for r in doc.relations if not any(str(a).startswith("git:") for a in r.args)]
+    q = passport(mlflow_only, R1)
+    assert q.missing == [f"run names commit {C2}, but the document holds no Git history (extract with the repository)"]
+
+
+def test_entry_point_not_resolved(doc):
+    doc.relations = [r for r in doc.relations if "EntryPoint" not in r.roles]
+    p = passport(doc, R1)
+    assert p.commit["sha"] == C2 and p.entry_point is None
+    assert p.missing == [f"entry point /home/u/proj/src/train.py could not be matched to one file of commit {C2[:12]}"]
+
+
+def test_dirty_work_tree_is_flagged(doc):
+    doc[f"mlflow:run/{R1}"].attrs["m2p:source_git_dirty"] = "true"
+    p = passport(doc, R1)
+    assert p.commit["dirty"] is True
+    assert any("uncommitted changes" in n for n in p.notes)
+    assert "dirty" in p.to_markdown() and "uncommitted" in p.to_markdown()
+
+
+def test_final_metric_is_the_value_at_the_largest_step(doc):
+    run = f"mlflow:run/{R1}"
+    # Add a later step whose entity comes first in the document, and an earlier one at the end.
+    doc.entity(f"{run}/metric/loss/10", {"prov:type": QName("m2p:Metric"), "m2p:key": "loss", "m2p:value": 0.05,
+                                         "m2p:step": 10})
+    doc.relations.insert(0, doc.add_relation("hadMember", run, f"{run}/metric/loss/10"))
+    doc.relations.pop()
+    assert passport(doc, R1).run["metrics"]["loss"]["value"] == 0.05
+
+
+def test_moved_alias_in_a_merged_document(doc):
+    doc.entity("mlflow:registered-model/clf/alias/champion/2", {
+        "prov:type": QName("m2p:ModelAlias"), "m2p:alias": "champion", "m2p:name": "clf", "m2p:version": 2})
+    doc.add_relation("specializationOf", "mlflow:registered-model/clf/alias/champion/2",
+                     "mlflow:registered-model/clf/version/2")
+    p = passport(doc, "models:/clf@champion")
+    assert p.model_version["version"] == 2
+    assert p.notes == ["alias champion points to versions 1, 2 in this document (merged extractions); "
+                       "showing the highest, 2"]
+
+
+def test_subgraph_holds_exactly_the_records_used(doc):
+    p = passport(doc, "models:/clf@champion")
+    sub = p.subgraph
+    ids = set(sub.elements)
+    assert {p.subject, "mlflow:registered-model/clf/version/1", f"mlflow:model/{MODEL_ID}", f"mlflow:run/{R1}",
+            f"mlflow:run/{R1}/creation", f"git:commit/{C2}", f"git:revision/{C2}/src/train.py",
+            f"mlflow:run/{R1}/param/lr", f"mlflow:run/{R1}/metric/loss/2", "mlflow:dataset/wine/d1"} <= ids
+    # Earlier metric steps, other versions and unrelated runs are not used.
+    assert f"mlflow:run/{R1}/metric/loss/0" not in ids
+    assert "mlflow:registered-model/clf/version/2" not in ids and f"mlflow:run/{R2}" not in ids
+    # Every relation is one of the document's and links two records of the subgraph: a valid document.
+    keys = [r.key() for r in doc.relations]
+    assert all(r.key() in keys for r in sub.relations)
+    assert all(r.source in ids and r.target in ids for r in sub.relations)
+    assert errors(validate(sub)) == []
+    assert not [f for f in validate(sub) if f.code == "unknown-endpoint"]
+    assert p.to_dict()["records"] == sorted(ids)
+
+
+@pytest.mark.parametrize(
+    "ref, text",
+    [
+        ("models:/clf@hero", "known aliases: clf@challenger, clf@champion"),
+        ("models:/clf/9", "its versions: 1, 2, 3"),
+        ("models:/nope/1", "no registered model 'nope'"),
+        ("models:/clf", "models:/clf/<version>"),
+        ("models:/m-999", "no logged model with id 'm-999'"),
+        ("runs:/zzz", "no run 'zzz'"),
+        ("zzz", "no run id, model id or reference"),
+        ("mlflow:experiment/1", "not a model version, alias, logged model or run"),
+        ("", "empty passport reference"),
+    ],
+)
+def test_unknown_references_are_one_line_errors(doc, ref, text):
+    with pytest.raises(UnknownReferenceError) as err:
+        passport(doc, ref)
+    assert isinstance(err.value, Mlflow2ProvError)
+    assert text in str(err.value) and "\n" not in str(err.value)
+
+
+def test_renderings_escape_untrusted_text(doc):
+    evil = "<script>alert('x')</script> | **bold** `tick`"
+    run = f"mlflow:run/{R1}"
+    doc[run].attrs["m2p:name"] = evil
+    doc[f"{run}/param/lr"].attrs["m2p:value"] = evil
+    p = passport(doc, "models:/clf@champion")
+    page = p._repr_html_()
+    assert "<script>" not in page and html.escape(evil) in page
+    md = p.to_markdown()
+    assert "<script>" not in md and "**bold**" not in md
+    lr_row = next(line for line in md.splitlines() if line.startswith("| lr |"))
+    assert lr_row.count(" | ") == 1  # the value's pipe is escaped
+    data = json.loads(json.dumps(p.to_dict()))
+    assert data["run"]["name"] == evil and data["run"]["params"]["lr"] == evil
+    assert data["run"]["start"] == "2025-01-05T10:00:00+00:00"
+    assert set(data) == {"ref", "subject", "alias", "model_version", "model", "run", "commit", "entry_point",
+                         "missing", "notes", "records"}
+
+
+def test_markdown_names_every_section(doc):
+    md = passport(doc, "models:/clf@champion").to_markdown()
+    for title in ("### Alias", "### Model version", "### Model", "### Run", "### Commit", "### Entry point"):
+        assert title in md
+    assert "| key | value | step |" in md
+    assert "### Missing" in passport(doc, "models:/clf/3").to_markdown()

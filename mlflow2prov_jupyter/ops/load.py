@@ -29,7 +29,7 @@ def load(source: str | os.PathLike[str] | IO[Any], format: str | None = None) ->
         try:
             fmt = get_format(format, purpose="read")
         except Exception as exc:
-            raise DocumentFormatError(f"cannot read {label}: {exc}") from None
+            raise DocumentFormatError(_line(f"cannot read {label}: {exc}")) from None
         candidates = [fmt]
     elif suffix_fmt is not None and suffix_fmt.readable:
         candidates = [suffix_fmt]
@@ -45,15 +45,17 @@ def load(source: str | os.PathLike[str] | IO[Any], format: str | None = None) ->
             continue
         except DocumentFormatError as exc:
             if explicit:
-                raise DocumentFormatError(f"cannot read {label} as {fmt.name}: {exc}") from None
+                raise DocumentFormatError(_line(f"cannot read {label} as {fmt.name}: {exc}")) from None
             reasons.append(f"{fmt.name}: {exc}")
             continue
         doc.name = stem
         return doc
     tried = ", ".join(f.name for f in candidates)
     raise DocumentFormatError(
-        f"cannot read {label}: not a PROV document in any of the formats tried ({tried}); "
-        "check the file or give its format"
+        _line(
+            f"cannot read {label}: not a PROV document in any of the formats tried ({tried}); "
+            "check the file or give its format"
+        )
     )
 
 
@@ -61,9 +63,17 @@ class _NotThisFormat(Exception):
     pass
 
 
+_BREAKS = {ord(c): repr(c)[1:-1] for c in "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"}
+
+
 def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
     return text[:200]
+
+
+def _line(text: str) -> str:
+    """``text`` with every line break escaped, so an error message stays on one line."""
+    return text.translate(_BREAKS)
 
 
 def _read_source(source: Any) -> tuple[bytes, str, str | None, Format | None]:
@@ -92,13 +102,13 @@ def _read_source(source: Any) -> tuple[bytes, str, str | None, Format | None]:
         return data, "standard input", "stdin", None
     path = Path(source)
     if not path.exists():
-        raise DocumentNotFoundError(f"document {path} does not exist; check the path")
+        raise DocumentNotFoundError(_line(f"document {path} does not exist; check the path"))
     if not path.is_file():
-        raise DocumentNotFoundError(f"document {path} is not a file; give the path of a PROV document")
+        raise DocumentNotFoundError(_line(f"document {path} is not a file; give the path of a PROV document"))
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise DocumentNotFoundError(f"cannot read document {path}: {exc.strerror or _one_line(exc)}") from None
+        raise DocumentNotFoundError(_line(f"cannot read document {path}: {exc.strerror or _one_line(exc)}")) from None
     return data, str(path), path.stem, format_for_path(path)
 
 

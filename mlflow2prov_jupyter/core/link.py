@@ -8,6 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, Iterable
+
+if TYPE_CHECKING:  # imported lazily: the record types stay importable on their own
+    from .git_reader import GitHistory
+    from .options import ExtractOptions
+    from .provdoc import ProvDoc
 
 
 @dataclass(frozen=True)
@@ -34,3 +40,64 @@ class MlflowUserAgent:
 
     agent_id: str  # "user:mlflow/<enc username>"
     username: str
+
+
+def link(
+    doc: "ProvDoc",
+    history: "GitHistory | None",
+    runs: Iterable[RunSource],
+    models: Iterable[ModelSource],
+    mlflow_users: Iterable[MlflowUserAgent],
+    options: "ExtractOptions",
+) -> None:
+    """Add the Git↔MLflow relations: #45 RC → C, #46 RC → Rev ("EntryPoint"), #32 LM → C, #47 MlflowUser → GitUser.
+
+    The caller passes the runs, models and MLflow users it put into ``doc`` (those in its scope and window);
+    a linked commit or revision outside the time window is still named (spec P9). Without ``history`` nothing
+    is linked. GitUser agents a delegation names are added when the document lacks them.
+    """
+    if history is None:
+        return
+    from .build_git import add_git_user
+
+    seen: set[tuple] = set()
+
+    def add(kind: str, source: str, target: str, **kw) -> None:
+        key = (kind, source, target)
+        if key not in seen:
+            seen.add(key)
+            doc.add_relation(kind, source, target, **kw)
+
+    for run in runs:
+        sha = history.resolve_commit(run.source_git_commit)
+        if sha is None:
+            continue
+        add("wasInformedBy", run.run_creation_id, f"git:commit/{sha}")  # 45
+        if options.git_history and run.source_name:
+            rev = history.entry_point_revision(sha, run.source_name)
+            if rev is not None:
+                add("used", run.run_creation_id, rev, time=run.start_time, role="EntryPoint")  # 46
+    for model in models:
+        sha = history.resolve_commit(model.source_git_commit)
+        if sha is not None:
+            add("wasInfluencedBy", model.model_id, f"git:commit/{sha}")  # 32
+    entries = options.user_map
+    if not entries:
+        return
+    from .usermap import match_entries
+
+    git_matches: dict[int, list[str]] = {}
+    for uid in sorted(history.users):
+        user = history.users[uid]
+        values = [*user.names, user.email]
+        for i in match_entries(values, entries):
+            git_matches.setdefault(i, []).append(uid)
+    for agent in mlflow_users:
+        targets: list[str] = []
+        for i in match_entries([agent.username], entries):
+            for uid in git_matches.get(i, ()):
+                if uid not in targets:
+                    targets.append(uid)
+        for uid in targets:
+            add_git_user(doc, history.users[uid])
+            add("actedOnBehalfOf", agent.agent_id, uid)  # 47

@@ -1,0 +1,921 @@
+"""Read a Git repository's history into plain records (spec §2).
+
+One streaming ``git log`` pass over every walked commit (first-parent raw diffs, NUL-separated, git's default
+rename detection) plus, when merges exist, one ``git log --merges -c --combined-all-paths`` pass that tells which
+paths a merge changed with respect to *every* parent and where each parent held them. A single in-memory walk in
+topological order then keeps, per live commit, the map ``path -> (mode, blob, last revision, File)``; this answers
+"previous revision" (``git log -1 P -- p'``) and File lineage exactly without any per-commit or per-file git call.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import posixpath
+import re
+import subprocess
+import sys
+import threading
+from collections import Counter, OrderedDict
+from dataclasses import dataclass, field
+from typing import IO, Iterator
+
+from .errors import SourceError
+from .ids import enc, encp
+from .options import ExtractOptions
+
+# Minimum git for ``--diff-merges=first-parent`` (2.31) and ``--combined-all-paths`` (2.22).
+GIT_MIN_VERSION = (2, 31)
+_NULL_MODES = frozenset({"000000", "160000"})  # absent, or a submodule (skipped)
+_EXCLUDED_PREFIXES = ("refs/notes/", "refs/original/")  # and refs/stash itself: never walked
+_REF_KINDS = (("refs/heads/", "GitBranch"), ("refs/tags/", "GitTag"), ("refs/remotes/", "GitRemoteBranch"))
+_HEX = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
+_GIT_CONFIG = (
+    "-c", "core.quotePath=false",
+    "-c", "log.showSignature=false",
+    "-c", "log.follow=false",
+    "-c", "i18n.logOutputEncoding=UTF-8",
+)  # fmt: skip
+_STATUS = {"A": "added", "M": "modified", "T": "modified", "R": "renamed", "D": "deleted", "C": "added"}
+_TREE_CACHE_SIZE = 64
+
+
+# ------------------------------------------------------------------------------------------------ records
+@dataclass(slots=True)
+class GitUser:
+    """A git identity: ``id`` (``user:git/<enc email>`` or ``user:git-name/<enc name>``), email, every name seen."""
+
+    id: str
+    email: str | None
+    names: set[str] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class GitRevision:
+    """A FileRevision: ``path`` as of ``commit``; ``file`` = (origin sha, origin path) of its File lineage;
+    ``previous`` = (sha, path) of the previous revision per parent holding the old path (deduplicated)."""
+
+    commit: str
+    path: str
+    status: str  # added / modified / renamed / deleted
+    blob: str | None
+    previous_path: str | None
+    file: tuple[str, str]
+    previous: tuple[tuple[str, str], ...]
+
+    @property
+    def starts_file(self) -> bool:
+        """Whether this revision starts its File's lineage (no predecessor)."""
+        return self.file[0] == self.commit and self.file[1] == self.path
+
+
+@dataclass(slots=True)
+class GitCommit:
+    """A walked commit with its revisions (empty when ``git_history`` is off)."""
+
+    sha: str
+    parents: tuple[str, ...]
+    author_id: str | None
+    committer_id: str | None
+    authored_at: int
+    committed_at: int
+    message: str
+    revisions: list[GitRevision] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        return self.message.split("\n", 1)[0]
+
+
+@dataclass(slots=True)
+class GitRef:
+    """A branch, tag or remote branch pointing at a walked commit; annotated tags carry message and tagger."""
+
+    refname: str
+    kind: str  # GitBranch / GitTag / GitRemoteBranch
+    target: str
+    annotated: bool = False
+    tag_message: str | None = None
+    tagged_at: int | None = None
+    tagger_id: str | None = None
+
+    @property
+    def short_name(self) -> str:
+        for prefix, _ in _REF_KINDS:
+            if self.refname.startswith(prefix):
+                return self.refname[len(prefix) :]
+        return self.refname
+
+
+# ----------------------------------------------------------------------------------------------- history
+class GitHistory:
+    """Everything read from one repository; also answers the questions of the Git↔MLflow linking."""
+
+    def __init__(
+        self,
+        git_dir: str,
+        workdir: str | None,
+        commits: dict[str, GitCommit],
+        users: dict[str, GitUser],
+        refs: list[GitRef],
+        has_revisions: bool,
+        producers: dict[tuple[str, str], object],
+        git_cmd: str = "git",
+    ):
+        self.git_dir = git_dir
+        self.workdir = workdir
+        self.commits = commits  # parents before children
+        self.users = users
+        self.refs = refs
+        self.has_revisions = has_revisions
+        self._producers = producers  # (path, blob) -> sha | [sha, ...]
+        self._git_cmd = git_cmd
+        self._trees: OrderedDict[str, tuple[dict[str, str], dict[str, list[str]]]] = OrderedDict()
+        self._last_change: dict[tuple[str, str], str | None] = {}
+
+    def __repr__(self) -> str:
+        return f"<GitHistory {self.workdir or self.git_dir}: {len(self.commits)} commits, {len(self.refs)} refs>"
+
+    # -- linking ------------------------------------------------------------------------------------------
+    def resolve_commit(self, text: str | None) -> str | None:
+        """The walked commit named by a full hex sha (any case, surrounding blanks ignored), else None."""
+        if not text:
+            return None
+        sha = str(text).strip().lower()
+        if not _HEX.fullmatch(sha):
+            return None
+        return sha if sha in self.commits else None
+
+    def entry_point_revision(self, commit_sha: str, source_name: str | None) -> str | None:
+        """The FileRevision id for a run's entry point (spec §4 "Entry point (#46)"), or None if unresolved."""
+        if not self.has_revisions or not source_name:
+            return None
+        sha = self.resolve_commit(commit_sha)
+        if sha is None:
+            return None
+        path = self.entry_point_path(sha, source_name)
+        if path is None:
+            return None
+        blob = self._tree(sha)[0][path]
+        producer = self._producer(sha, path, blob)
+        return None if producer is None else revision_id(producer, path)
+
+    def entry_point_path(self, commit_sha: str, source_name: str) -> str | None:
+        """Resolve ``mlflow.source.name`` to a file path in the tree of ``commit_sha`` (None if not unique)."""
+        text = str(source_name).strip()
+        if text[:7].lower() == "file://":
+            text = text[7:]
+        text = text.replace("\\", "/")
+        if not text:
+            return None
+        norm = posixpath.normpath(text)
+        files, by_name = self._tree(commit_sha)
+        if norm.startswith("/"):
+            for root in self._work_roots():
+                if norm.startswith(root + "/"):
+                    rel = norm[len(root) + 1 :]
+                    return rel if rel in files else None
+        parts = [p for p in norm.split("/") if p not in ("", ".")]
+        if not parts:
+            return None
+        candidates = by_name.get(parts[-1])
+        if not candidates:
+            return None
+        best, winners, exact = 0, [], None
+        n = len(parts)
+        for cand in candidates:
+            cparts = cand.split("/")
+            k = 1
+            while k < len(cparts) and k < n and cparts[-k - 1] == parts[-k - 1]:
+                k += 1
+            if k > best:
+                best, winners, exact = k, [cand], None
+            elif k == best:
+                winners.append(cand)
+            if k == best and k == len(cparts):
+                exact = cand
+        if len(winners) == 1:
+            return winners[0]
+        return exact
+
+    def _work_roots(self) -> list[str]:
+        roots = []
+        if self.workdir:
+            roots.append(self.workdir.replace("\\", "/").rstrip("/"))
+            real = os.path.realpath(self.workdir).replace("\\", "/").rstrip("/")
+            if real not in roots:
+                roots.append(real)
+        return [r for r in roots if r]
+
+    def _tree(self, sha: str) -> tuple[dict[str, str], dict[str, list[str]]]:
+        """Files of commit ``sha`` (path -> blob) and a basename index; one ``git ls-tree`` per commit, cached."""
+        hit = self._trees.get(sha)
+        if hit is not None:
+            self._trees.move_to_end(sha)
+            return hit
+        out = _run_git(self._git_cmd, self.git_dir, ["ls-tree", "-r", "-z", "--full-tree", sha])
+        files: dict[str, str] = {}
+        by_name: dict[str, list[str]] = {}
+        for item in out.decode("utf-8", "surrogateescape").split("\0"):
+            if not item:
+                continue
+            meta, _, path = item.partition("\t")
+            mode, otype, blob = meta.split(" ")
+            if otype != "blob":
+                continue
+            files[path] = blob
+            by_name.setdefault(path.rsplit("/", 1)[-1], []).append(path)
+        self._trees[sha] = (files, by_name)
+        if len(self._trees) > _TREE_CACHE_SIZE:
+            self._trees.popitem(last=False)
+        return files, by_name
+
+    def _producer(self, sha: str, path: str, blob: str) -> str | None:
+        """The commit whose revision produced ``blob`` at ``path`` as seen from ``sha`` (``git log -1 sha -- path``)."""
+        cands = self._producers.get((path, blob))
+        if cands is None:
+            return None
+        if isinstance(cands, str):
+            return cands
+        key = (sha, path)
+        if key not in self._last_change:
+            out = _run_git(
+                self._git_cmd,
+                self.git_dir,
+                ["log", "-1", "--format=%H", "--no-show-signature", sha, "--", path],
+                literal_pathspecs=True,
+            )
+            found = out.decode("ascii", "replace").strip()
+            self._last_change[key] = found if found in cands else None
+        return self._last_change[key]
+
+
+def revision_id(sha: str, path: str) -> str:
+    """``git:revision/<sha>/<encp path>``."""
+    return f"git:revision/{sha}/{path_segment(path)}"
+
+
+def file_id(origin_sha: str, origin_path: str) -> str:
+    """``git:file/<origin sha>/<encp origin path>``."""
+    return f"git:file/{origin_sha}/{path_segment(origin_path)}"
+
+
+def commit_id(sha: str) -> str:
+    return f"git:commit/{sha}"
+
+
+def ref_id(target: str, refname: str) -> str:
+    return f"git:ref/{target}/{path_segment(refname)}"
+
+
+def path_segment(path: str) -> str:
+    """:func:`encp` of a path; bytes git gave that are not UTF-8 are percent-encoded as the raw bytes."""
+    try:
+        return encp(path)
+    except UnicodeEncodeError:
+        raw = path.encode("utf-8", "surrogateescape")
+        return "".join(chr(b) if chr(b) in _PATH_SAFE else f"%{b:02X}" for b in raw)
+
+
+_PATH_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~/")
+
+
+def clean_text(text: str) -> str:
+    """Text git gave as bytes that are not UTF-8 (kept as surrogates while reading) → U+FFFD replacements."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+# ------------------------------------------------------------------------------------------------ reading
+def read_git(repo_path: str | os.PathLike, options: ExtractOptions, progress: bool | None = None) -> GitHistory:
+    """Read the commits reachable from ``options.git_refs`` (and, with ``git_history``, their file revisions).
+
+    ``progress``: show a tqdm bar over commits (None: ``options.progress``, else only when stderr is a TTY).
+    Raises :class:`SourceError` (one line) when ``repo_path`` is not a readable Git repository.
+    """
+    git_dir, workdir, git_cmd = _open_repo(repo_path)
+    if progress is None:
+        progress = options.progress
+    if progress is None:
+        progress = bool(getattr(sys.stderr, "isatty", lambda: False)())
+    if options.git_history:
+        _check_version(git_cmd, git_dir)
+    users = _Users()
+    tips, ref_rows = _resolve_refs(git_cmd, git_dir, options.git_refs)
+    commits: dict[str, GitCommit] = {}
+    producers: dict[tuple[str, str], object] = {}
+    if tips:
+        combined: dict[str, list] = {}
+        merges_thread = None
+        if options.git_history:
+            merges_thread = _Reader(
+                git_cmd,
+                git_dir,
+                ["log", "--merges", "--stdin", "-z", "--raw", "-M", "-c", "--combined-all-paths",
+                 "--no-abbrev", "--no-color", "--no-ext-diff", "--no-textconv", "--format=%x01%H"],
+                tips,
+            )  # fmt: skip
+        records = _read_log(git_cmd, git_dir, tips, options.git_history, users, progress)
+        if merges_thread is not None:
+            combined = _parse_combined(merges_thread.result())
+        _walk(records, combined, commits, producers, options.git_history)
+    refs = _read_refs(git_cmd, git_dir, ref_rows, commits, users)
+    return GitHistory(
+        git_dir, workdir, commits, users.by_id, refs, options.git_history, producers, git_cmd=git_cmd
+    )
+
+
+def _open_repo(repo_path: str | os.PathLike) -> tuple[str, str | None, str]:
+    import git  # GitPython
+
+    path = os.path.abspath(os.fspath(repo_path))
+    hint = "pass --repo the folder of your project's clone"
+    if not os.path.exists(path):
+        raise SourceError(f"{str(repo_path)!r} does not exist; {hint}")
+    try:
+        repo = git.Repo(path)
+    except git.exc.NoSuchPathError:
+        raise SourceError(f"{str(repo_path)!r} does not exist; {hint}") from None
+    except git.exc.InvalidGitRepositoryError:
+        raise SourceError(f"{str(repo_path)!r} is not a Git repository (no .git found); {hint}") from None
+    except git.exc.GitCommandNotFound:
+        raise SourceError("the git executable was not found; install git and make sure it is on PATH") from None
+    try:
+        git_dir = os.path.abspath(repo.git_dir)
+        workdir = None if repo.bare else repo.working_tree_dir
+        git_cmd = repo.git.GIT_PYTHON_GIT_EXECUTABLE or "git"
+    finally:
+        repo.close()
+    if workdir is not None:
+        workdir = os.path.abspath(workdir)
+    return git_dir, workdir, git_cmd
+
+
+def _git_argv(git_cmd: str, git_dir: str, args: list[str], literal_pathspecs: bool = False) -> list[str]:
+    argv = [git_cmd, "--git-dir", git_dir, *_GIT_CONFIG]
+    if literal_pathspecs:
+        argv.append("--literal-pathspecs")
+    return argv + args
+
+
+def _git_error(args: list[str], stderr: bytes | str) -> SourceError:
+    text = stderr.decode("utf-8", "replace") if isinstance(stderr, bytes) else stderr
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    fatal = next((ln for ln in lines if ln.startswith(("fatal:", "error:"))), lines[0] if lines else "")
+    msg = fatal or "failed"
+    hint = "check the repository with 'git status' and 'git log'"
+    if "dubious ownership" in text:
+        hint = "mark it safe with 'git config --global --add safe.directory <path>'"
+    return SourceError(f"git {args[0]} failed: {msg}; {hint}")
+
+
+def _run_git(
+    git_cmd: str, git_dir: str, args: list[str], stdin: bytes | None = None, literal_pathspecs: bool = False
+) -> bytes:
+    try:
+        proc = subprocess.run(
+            _git_argv(git_cmd, git_dir, args, literal_pathspecs),
+            input=stdin,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            check=False,
+        )
+    except FileNotFoundError:
+        raise SourceError("the git executable was not found; install git and make sure it is on PATH") from None
+    if proc.returncode != 0:
+        raise _git_error(args, proc.stderr)
+    return proc.stdout
+
+
+def _check_version(git_cmd: str, git_dir: str) -> None:
+    out = _run_git(git_cmd, git_dir, ["version"]).decode("ascii", "replace")
+    m = re.search(r"(\d+)\.(\d+)", out)
+    if m and (int(m.group(1)), int(m.group(2))) < GIT_MIN_VERSION:
+        need = ".".join(map(str, GIT_MIN_VERSION))
+        raise SourceError(
+            f"{out.strip()} is too old to read file history; install git {need} or newer, or pass git_history=False"
+        )
+
+
+class _Reader:
+    """Run one git command in the background and collect its whole stdout (stderr drained too)."""
+
+    def __init__(self, git_cmd: str, git_dir: str, args: list[str], stdin_lines: list[str]):
+        self.args = args
+        self._out = b""
+        self._err = b""
+        self._rc = 0
+        self._data = ("\n".join(stdin_lines) + "\n").encode()
+        self._argv = _git_argv(git_cmd, git_dir, args)
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            proc = subprocess.run(self._argv, input=self._data, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            self._out, self._err, self._rc = proc.stdout, proc.stderr, proc.returncode
+        except OSError as exc:  # pragma: no cover - git vanished between calls
+            self._err, self._rc = str(exc).encode(), 1
+
+    def result(self) -> bytes:
+        self._thread.join()
+        if self._rc != 0:
+            raise _git_error(self.args, self._err)
+        return self._out
+
+
+def _tokens(stream: IO[bytes]) -> Iterator[str]:
+    """NUL-separated tokens of a byte stream, decoded as UTF-8 (non-UTF-8 bytes kept as surrogates)."""
+    rest = b""
+    read = getattr(stream, "read1", stream.read)
+    while True:
+        chunk = read(1 << 20)
+        if not chunk:
+            break
+        data = rest + chunk if rest else chunk
+        cut = data.rfind(b"\0")
+        if cut < 0:
+            rest = data
+            continue
+        rest = data[cut + 1 :]
+        yield from data[:cut].decode("utf-8", "surrogateescape").split("\0")
+    if rest:
+        yield rest.decode("utf-8", "surrogateescape")
+
+
+class _Users:
+    """Git identities keyed by normalised email (else name), with every name spelling seen."""
+
+    def __init__(self) -> None:
+        self.by_id: dict[str, GitUser] = {}
+        self._cache: dict[tuple[str, str], str | None] = {}
+
+    def key(self, name: str, email: str) -> str | None:
+        raw = (name, email)
+        uid = self._cache.get(raw, "")
+        if uid != "":
+            return uid
+        n = clean_text(name).strip()
+        e = clean_text(email).strip().lower()
+        if e:
+            uid = f"user:git/{enc(e)}"
+        elif n:
+            uid = f"user:git-name/{enc(n)}"
+        else:
+            uid = None
+        if uid is not None:
+            user = self.by_id.get(uid)
+            if user is None:
+                user = self.by_id[uid] = GitUser(uid, e or None)
+            if n:
+                user.names.add(n)
+        self._cache[raw] = uid
+        return uid
+
+
+@dataclass(slots=True)
+class _Record:
+    sha: str
+    parents: tuple[str, ...]
+    entries: list  # (status letter, old mode, new mode, old blob, new blob, path, old path | None)
+    commit: GitCommit
+
+
+def _read_log(
+    git_cmd: str, git_dir: str, tips: list[str], history: bool, users: _Users, progress: bool
+) -> list[_Record]:
+    args = ["log", "--stdin", "--topo-order", "--reverse", "-z", "--no-abbrev", "--no-color", "--encoding=UTF-8",
+            "--format=%x01%H%x00%P%x00%an%x00%ae%x00%at%x00%cn%x00%ce%x00%ct%x00%B"]  # fmt: skip
+    if history:
+        args += ["--raw", "-M", "--root", "--diff-merges=first-parent", "--no-ext-diff", "--no-textconv"]
+    argv = _git_argv(git_cmd, git_dir, args)
+    try:
+        proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    except FileNotFoundError:
+        raise SourceError("the git executable was not found; install git and make sure it is on PATH") from None
+    err_chunks: list[bytes] = []
+    drain = threading.Thread(target=lambda: err_chunks.append(proc.stderr.read()), daemon=True)
+    drain.start()
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(desc="git commits", unit=" commits", leave=False, file=sys.stderr)
+    records: list[_Record] = []
+    parse_failed = False
+    try:
+        proc.stdin.write(("\n".join(tips) + "\n").encode())
+        proc.stdin.close()
+        try:
+            records = _parse_log(_tokens(proc.stdout), users, bar)
+        except (StopIteration, RuntimeError, ValueError):
+            parse_failed = True
+    finally:
+        proc.stdout.close()
+        rc = proc.wait()
+        drain.join()
+        if bar is not None:
+            bar.close()
+    if rc != 0:
+        raise _git_error(args, b"".join(err_chunks))
+    if parse_failed:
+        raise SourceError("unexpected output of git log; check the repository with 'git log'")
+    return records
+
+
+def _parse_log(tokens: Iterator[str], users: _Users, bar) -> list[_Record]:
+    records: list[_Record] = []
+    nxt = tokens.__next__
+    tok = next(tokens, None)
+    n = 0
+    while tok is not None:
+        if not tok.startswith("\x01"):
+            raise SourceError("unexpected output of git log; check the repository with 'git log'")
+        sha = tok[1:]
+        parents_s, an, ae, at, cn, ce, ct, message = (nxt() for _ in range(8))
+        parents = tuple(parents_s.split()) if parents_s else ()
+        commit = GitCommit(
+            sha,
+            parents,
+            users.key(an, ae),
+            users.key(cn, ce),
+            _int(at),
+            _int(ct),
+            clean_text(message),
+        )
+        entries: list = []
+        tok = next(tokens, None)
+        while tok is not None and not tok.startswith("\x01"):
+            meta = tok.lstrip("\n")
+            if not meta:
+                tok = next(tokens, None)
+                continue
+            if meta[0] != ":":
+                raise SourceError("unexpected raw diff output of git log; check the repository with 'git log'")
+            old_mode, new_mode, old_blob, new_blob, status = meta[1:].split(" ")
+            letter = status[0]
+            path = nxt()
+            old_path = None
+            if letter in "RC":
+                old_path, path = path, nxt()
+            entries.append((letter, old_mode, new_mode, old_blob, new_blob, path, old_path))
+            tok = next(tokens, None)
+        records.append(_Record(sha, parents, entries, commit))
+        n += 1
+        if bar is not None and n % 256 == 0:
+            bar.update(256)
+    if bar is not None:
+        bar.update(n % 256)
+    return records
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        return 0
+
+
+def _parse_combined(data: bytes) -> dict[str, list]:
+    """``git log -c --combined-all-paths --raw -z`` → sha → [(result path, result mode, result blob,
+    per-parent (letter, mode, path))]."""
+    out: dict[str, list] = {}
+    it = iter(data.decode("utf-8", "surrogateescape").split("\0"))
+    cur: list | None = None
+    for tok in it:
+        if tok.startswith("\x01"):
+            cur = out.setdefault(tok[1:], [])
+            continue
+        meta = tok.lstrip("\n")
+        if not meta:
+            continue
+        if cur is None or not meta.startswith("::"):
+            raise SourceError("unexpected combined diff output of git log; check the repository with 'git log'")
+        nparents = len(meta) - len(meta.lstrip(":"))
+        fields = meta[nparents:].split(" ")
+        modes = fields[: nparents + 1]
+        blobs = fields[nparents + 1 : 2 * nparents + 2]
+        letters = fields[2 * nparents + 2]
+        ppaths = [next(it) for _ in range(nparents)]
+        path = next(it)
+        per_parent = tuple((letters[i], modes[i], ppaths[i]) for i in range(nparents))
+        cur.append((path, modes[nparents], blobs[nparents], per_parent))
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ the walk
+def _walk(
+    records: list[_Record],
+    combined: dict[str, list],
+    commits: dict[str, GitCommit],
+    producers: dict[tuple[str, str], object],
+    history: bool,
+) -> None:
+    """Compute revisions, previous revisions and File lineage in topological order (parents first).
+
+    Per live commit a state ``path -> (mode, blob, sha of the revision that produced it, File key)``;
+    a commit takes over its first parent's state when it is that parent's last child, else copies it.
+    """
+    remaining: Counter[str] = Counter()
+    for rec in records:
+        for p in rec.parents:
+            remaining[p] += 1
+    states: dict[str, dict] = {}
+    empty: dict = {}
+    for rec in records:
+        commit = rec.commit
+        commits[rec.sha] = commit
+        if not history:
+            continue
+        parents = rec.parents
+        if parents and parents[0] in states:
+            p1 = parents[0]
+            st = states.pop(p1) if remaining[p1] == 1 else dict(states[p1])
+        else:
+            st = {}
+        revs: list[GitRevision] = []
+        if len(parents) <= 1:
+            _apply_simple(rec, st, revs)
+        else:
+            parent_states = [st] + [states.get(p, empty) for p in parents[1:]]
+            _apply_merge(rec, st, parent_states, combined.get(rec.sha, ()), revs)
+        commit.revisions = revs
+        for rev in revs:
+            if rev.blob is not None:
+                key = (rev.path, rev.blob)
+                cur = producers.get(key)
+                if cur is None:
+                    producers[key] = rev.commit
+                elif isinstance(cur, str):
+                    producers[key] = [cur, rev.commit]
+                else:
+                    cur.append(rev.commit)
+        for p in parents:
+            remaining[p] -= 1
+            if remaining[p] <= 0:
+                states.pop(p, None)
+        if remaining[rec.sha] > 0:
+            states[rec.sha] = st
+
+
+def _apply_simple(rec: _Record, st: dict, revs: list[GitRevision]) -> None:
+    """A root or single-parent commit: every raw diff entry is a revision."""
+    sha = rec.sha
+    removals: list[str] = []
+    sets: list[tuple[str, tuple]] = []
+    for letter, old_mode, new_mode, old_blob, new_blob, path, old_path in rec.entries:
+        old_ok = old_mode not in _NULL_MODES and letter != "C"
+        new_ok = new_mode not in _NULL_MODES
+        if not old_ok and not new_ok:
+            continue
+        src = old_path if letter == "R" else path
+        prev = st.get(src) if old_ok else None
+        if not new_ok:
+            status = "deleted"
+        elif not old_ok:
+            status = "added"
+        else:
+            status = _STATUS.get(letter, "modified")
+        file_key = prev[3] if prev is not None else (sha, path)
+        previous = ((prev[2], src),) if prev is not None and prev[2] is not None else ()
+        revs.append(
+            GitRevision(
+                sha,
+                path,
+                status,
+                new_blob if new_ok else None,
+                old_path if status == "renamed" else None,
+                file_key,
+                previous,
+            )
+        )
+        if old_ok and (letter == "R" or not new_ok):
+            removals.append(src)
+        if new_ok:
+            sets.append((path, (new_mode, new_blob, sha, file_key)))
+    for p in removals:
+        st.pop(p, None)
+    for p, v in sets:
+        st[p] = v
+
+
+def _apply_merge(rec: _Record, st: dict, parent_states: list[dict], comb, revs: list[GitRevision]) -> None:
+    """A merge: revisions for the paths differing from every parent; state updated from the first-parent diff."""
+    sha = rec.sha
+    changed: dict[str, tuple] = {}
+    for path, res_mode, res_blob, per_parent in comb:
+        res_ok = res_mode not in _NULL_MODES
+        previous: list[tuple[str, str]] = []
+        file_key = None
+        p1_holds = False
+        for i, (letter, mode, ppath) in enumerate(per_parent):
+            if letter == "A" or mode in _NULL_MODES:
+                continue
+            prev = parent_states[i].get(ppath)
+            if prev is None:
+                continue
+            if i == 0:
+                p1_holds = True
+            if file_key is None:
+                file_key = prev[3]
+            if prev[2] is not None and (prev[2], ppath) not in previous:
+                previous.append((prev[2], ppath))
+        if not res_ok and file_key is None:
+            continue
+        first = per_parent[0]
+        if not res_ok:
+            status = "deleted"
+        elif not p1_holds:
+            status = "added"
+        elif first[0] == "R" and first[2] != path:
+            status = "renamed"
+        else:
+            status = "modified"
+        if file_key is None:
+            file_key = (sha, path)
+        rev = GitRevision(
+            sha,
+            path,
+            status,
+            res_blob if res_ok else None,
+            first[2] if status == "renamed" else None,
+            file_key,
+            tuple(previous),
+        )
+        revs.append(rev)
+        changed[path] = rev
+    # Apply the first-parent diff: the merge's tree relative to its first parent.
+    removals: list[str] = []
+    sets: list[tuple[str, tuple]] = []
+    for letter, old_mode, new_mode, old_blob, new_blob, path, old_path in rec.entries:
+        old_ok = old_mode not in _NULL_MODES and letter != "C"
+        new_ok = new_mode not in _NULL_MODES
+        if old_ok and (letter == "R" or not new_ok):
+            removals.append(old_path if letter == "R" else path)
+        if not new_ok:
+            continue
+        rev = changed.get(path)
+        if rev is not None:
+            sets.append((path, (new_mode, new_blob, sha, rev.file)))
+            continue
+        entry = None
+        for other in parent_states[1:]:
+            cand = other.get(path)
+            if cand is not None and cand[0] == new_mode and cand[1] == new_blob:
+                entry = cand
+                break
+        if entry is None:  # not expected: git lists every path differing from all parents
+            entry = (new_mode, new_blob, None, (sha, path))
+        sets.append((path, entry))
+    for p in removals:
+        st.pop(p, None)
+    for p, v in sets:
+        st[p] = v
+
+
+# ------------------------------------------------------------------------------------------------- refs
+def _matches(refname: str, pattern: str) -> bool:
+    if not pattern.startswith("refs/"):
+        pattern = "refs/" + pattern
+    if any(c in pattern for c in "*?["):
+        return fnmatch.fnmatchcase(refname, pattern)
+    pattern = pattern.rstrip("/")
+    return refname == pattern or refname.startswith(pattern + "/")
+
+
+def _resolve_refs(git_cmd: str, git_dir: str, patterns: tuple[str, ...]) -> tuple[list[str], list[tuple]]:
+    """Tip commits to walk and the matching ref rows (refname, object type, object sha, symref)."""
+    out = _run_git(
+        git_cmd,
+        git_dir,
+        ["for-each-ref", "--format=%(refname)%00%(objecttype)%00%(objectname)%00%(symref)"],
+    ).decode("utf-8", "surrogateescape")
+    rows = []
+    want_head = any(p == "HEAD" for p in patterns)
+    ref_patterns = [p for p in patterns if p != "HEAD"]
+    for line in out.split("\n"):
+        if not line:
+            continue
+        refname, otype, sha, symref = line.split("\0")
+        if refname == "refs/stash" or refname.startswith(_EXCLUDED_PREFIXES):
+            continue
+        if any(_matches(refname, p) for p in ref_patterns):
+            rows.append((refname, otype, sha, symref))
+    # Peel every matched ref (and HEAD) to a commit with one cat-file process.
+    names = [r[2] for r in rows]
+    if want_head:
+        names.append("HEAD")
+    peeled = _peel(git_cmd, git_dir, names)
+    tips: list[str] = []
+    seen: set[str] = set()
+    for name in names:
+        c = peeled.get(name)
+        if c and c not in seen:
+            seen.add(c)
+            tips.append(c)
+    rows = [(refname, otype, sha, symref, peeled.get(sha)) for refname, otype, sha, symref in rows]
+    return tips, rows
+
+
+def _cat_file_batch(git_cmd: str, git_dir: str, names: list[str], check: bool) -> list[tuple[str, str, bytes]]:
+    """``git cat-file --batch[-check]`` for ``names``: (sha, type, content) per name ('' type if missing)."""
+    if not names:
+        return []
+    data = _run_git(
+        git_cmd, git_dir, ["cat-file", "--batch-check" if check else "--batch"], stdin=("\n".join(names) + "\n").encode()
+    )
+    res: list[tuple[str, str, bytes]] = []
+    pos = 0
+    for _ in names:
+        nl = data.index(b"\n", pos)
+        header = data[pos:nl].decode("utf-8", "surrogateescape").split(" ")
+        pos = nl + 1
+        if len(header) >= 3 and header[-1].isdigit() and header[1] in ("commit", "tag", "tree", "blob"):
+            size = int(header[2])
+            content = b""
+            if not check:
+                content = data[pos : pos + size]
+                pos += size + 1
+            res.append((header[0], header[1], content))
+        else:  # "<name> missing" / "ambiguous"
+            res.append(("", "", b""))
+    return res
+
+
+def _peel(git_cmd: str, git_dir: str, names: list[str]) -> dict[str, str]:
+    uniq = list(dict.fromkeys(names))
+    rows = _cat_file_batch(git_cmd, git_dir, [f"{n}^{{commit}}" for n in uniq], check=True)
+    return {n: sha for n, (sha, otype, _) in zip(uniq, rows) if otype == "commit"}
+
+
+def _parse_ident(text: str) -> tuple[str, str, int]:
+    """``Name <email> 1700000000 +0100`` → (name, email, seconds)."""
+    lt = text.find("<")
+    gt = text.rfind(">")
+    if lt < 0 or gt < lt:
+        return text.strip(), "", 0
+    rest = text[gt + 1 :].split()
+    return text[:lt], text[lt + 1 : gt], _int(rest[0]) if rest else 0
+
+
+_SIGNATURES = ("-----BEGIN PGP SIGNATURE-----", "-----BEGIN SSH SIGNATURE-----", "-----BEGIN SIGNED MESSAGE-----")
+
+
+def _read_refs(
+    git_cmd: str, git_dir: str, rows: list[tuple], commits: dict[str, GitCommit], users: _Users
+) -> list[GitRef]:
+    refs: list[GitRef] = []
+    tag_objects = []
+    for refname, otype, sha, symref, target in rows:
+        if symref or not target or target not in commits:
+            continue
+        kind = next((k for prefix, k in _REF_KINDS if refname.startswith(prefix)), None)
+        if kind is None:
+            continue
+        ref = GitRef(refname, kind, target)
+        refs.append(ref)
+        if otype == "tag":
+            tag_objects.append((ref, sha))
+    contents = _cat_file_batch(git_cmd, git_dir, [sha for _, sha in tag_objects], check=False)
+    for (ref, _), (_, otype, content) in zip(tag_objects, contents):
+        if otype != "tag":
+            continue
+        text = content.decode("utf-8", "surrogateescape")
+        head, _, message = text.partition("\n\n")
+        tagger = None
+        for line in head.split("\n"):
+            if line.startswith("tagger "):
+                tagger = _parse_ident(line[7:])
+        for marker in _SIGNATURES:
+            cut = message.find(marker)
+            if cut >= 0 and (cut == 0 or message[cut - 1] == "\n"):
+                message = message[:cut]
+                break
+        ref.annotated = True
+        ref.tag_message = clean_text(message)
+        if tagger is not None:
+            ref.tagger_id = users.key(tagger[0], tagger[1])
+            ref.tagged_at = tagger[2] or None
+    refs.sort(key=lambda r: r.refname)
+    return refs
+
+
+__all__ = [
+    "GitHistory",
+    "GitCommit",
+    "GitRevision",
+    "GitUser",
+    "GitRef",
+    "read_git",
+    "revision_id",
+    "file_id",
+    "commit_id",
+    "ref_id",
+    "path_segment",
+    "clean_text",
+]

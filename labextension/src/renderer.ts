@@ -7,7 +7,7 @@ import { Widget } from '@lumino/widgets';
 
 import { h } from './graph/dom';
 import { nodeDetails } from './graph/details';
-import { Graph, GraphOptions, provToGraph } from './graph/model';
+import { Graph, GraphOptions, SearchTextOf, provToGraph, searchTexts } from './graph/model';
 import { RELATION_KINDS } from './graph/prov';
 import { GraphView } from './graph/view';
 
@@ -22,6 +22,7 @@ export class ProvGraphRenderer extends Widget implements IRenderMime.IRenderer {
   private _mimeType: string;
   private _data: unknown = null;
   private _graph: Graph | null = null;
+  private _searchText: SearchTextOf | null = null;
   private _view: GraphView | null = null;
   private _opts: GraphOptions = {};
   private _header = h('div', 'm2p-header');
@@ -147,8 +148,10 @@ export class ProvGraphRenderer extends Widget implements IRenderMime.IRenderer {
       this._graph = provToGraph(this._data, this._opts);
     }
     const graph = this._graph;
+    this._searchText = searchTexts(graph);
     if (!this._view) {
       this._view = new GraphView(this.node, {
+        searchText: id => this._searchText?.(id),
         details: id => {
           const g = this._graph;
           const n = g?.nodes.find(x => x.id === id);

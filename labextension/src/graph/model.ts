@@ -55,8 +55,6 @@ export interface GraphNode {
   time: number;
   /** Plain-text tooltip (the view turns it into a DOM element with textContent). */
   tooltip: string;
-  /** Lower-cased text searched by `matchNodes`. */
-  searchText: string;
   /** Ids of the elements a group node stands for. */
   members?: string[];
   group?: GroupKind;
@@ -192,13 +190,18 @@ function terms(query: string | undefined): string[] {
   return (query ?? '').toLowerCase().split(/\s+/).filter(Boolean);
 }
 
+/** Text of a node searched by `matchNodes` (lower-cased), or undefined to use the node's own fields. */
+export type SearchTextOf = (id: string) => string | undefined;
+
 /**
- * Ids of the nodes whose id, label, tooltip or `searchText` contains every whitespace-separated term of
- * `query` (case-insensitive). Works on provToGraph nodes and on plain vis node dicts alike.
+ * Ids of the nodes whose searched text contains every whitespace-separated term of `query`
+ * (case-insensitive). The text is `textOf(id)` when given (see `searchTexts`), else the node's id, label,
+ * tooltip and string title: works on provToGraph nodes and on plain vis node dicts alike.
  */
 export function matchNodes(
-  nodes: Iterable<{ id: string | number; label?: string; searchText?: string; tooltip?: string; title?: unknown }>,
-  query: string
+  nodes: Iterable<{ id: string | number; label?: unknown; tooltip?: unknown; title?: unknown }>,
+  query: string,
+  textOf?: SearchTextOf
 ): Set<string> {
   const ts = terms(query);
   const out = new Set<string>();
@@ -206,16 +209,43 @@ export function matchNodes(
     return out;
   }
   for (const n of nodes) {
-    let text = n.searchText;
+    const id = String(n.id);
+    let text = textOf ? textOf(id) : undefined;
     if (text === undefined) {
       const title = typeof n.title === 'string' ? n.title : '';
-      text = `${n.id}\n${n.label ?? ''}\n${n.tooltip ?? ''}\n${title}`.toLowerCase();
+      const tip = typeof n.tooltip === 'string' ? n.tooltip : '';
+      text = `${id}\n${n.label ?? ''}\n${tip}\n${title}`.toLowerCase();
     }
     if (ts.every(t => text!.includes(t))) {
-      out.add(String(n.id));
+      out.add(id);
     }
   }
   return out;
+}
+
+/**
+ * A `SearchTextOf` for a provToGraph graph: ids, labels and attribute values of a node's element, or of
+ * all members of a group node. Computed on first use per node and cached.
+ */
+export function searchTexts(graph: Graph): SearchTextOf {
+  const cache = new Map<string, string>();
+  const byId = new Map(graph.nodes.map(n => [n.id, n]));
+  const elText = (id: string) => {
+    const el = graph.elements.get(id);
+    return el ? `${el.id}\n${labelOf(el)}\n${attrsText(el.attrs)}` : id;
+  };
+  return (id: string) => {
+    let t = cache.get(id);
+    if (t === undefined) {
+      const n = byId.get(id);
+      if (!n) {
+        return undefined;
+      }
+      t = (n.members ? n.members.map(elText).join('\n') : elText(id)).toLowerCase();
+      cache.set(id, t);
+    }
+    return t;
+  };
 }
 
 interface Grouping {
@@ -368,7 +398,6 @@ export function provToGraph(provjson: unknown, options: GraphOptions = {}): Grap
       continue;
     }
     const ptype = ptypes.get(el.id)!;
-    const searchText = `${el.id}\n${labelOf(el)}\n${attrsText(el.attrs)}`.toLowerCase();
     nodes.push({
       id: el.id,
       label: shorten(labelOf(el)),
@@ -378,7 +407,6 @@ export function provToGraph(provjson: unknown, options: GraphOptions = {}): Grap
       ...styleFor(el.kind, !!el.implicit, false, false),
       time: elementTime(el, genTime),
       tooltip: tooltipOf(el, ptype),
-      searchText,
       ...(el.implicit ? { implicit: true } : {})
     });
   }
@@ -386,7 +414,13 @@ export function provToGraph(provjson: unknown, options: GraphOptions = {}): Grap
   for (const [gid, grp] of grouping.groups) {
     collapsed += grp.members.length;
     const first = grp.members[0];
-    const times = grp.members.map(m => elementTime(m, genTime)).filter(t => !Number.isNaN(t));
+    let time = NaN;
+    for (const m of grp.members) {
+      const t = elementTime(m, genTime);
+      if (!Number.isNaN(t) && (Number.isNaN(time) || t < time)) {
+        time = t;
+      }
+    }
     const noun = grp.kind === 'metrics' ? 'metric values' : grp.kind === 'revisions' ? 'revisions' : 'members';
     nodes.push({
       id: gid,
@@ -395,12 +429,8 @@ export function provToGraph(provjson: unknown, options: GraphOptions = {}): Grap
       ptype: grp.ptype,
       types: typesOf(first),
       ...styleFor(first.kind, false, false, true),
-      time: times.length ? Math.min(...times) : NaN,
+      time,
       tooltip: `${grp.members.length} ${noun} (${grp.ptype}), collapsed\nfirst: ${first.id}`,
-      searchText: grp.members
-        .map(m => `${m.id}\n${labelOf(m)}\n${attrsText(m.attrs)}`)
-        .join('\n')
-        .toLowerCase(),
       members: grp.members.map(m => m.id),
       group: grp.kind,
       count: grp.members.length
@@ -440,34 +470,44 @@ export function provToGraph(provjson: unknown, options: GraphOptions = {}): Grap
     }
   }
   const edges = [...edgeMap.values()];
-  let matches = 0;
+  const relations = doc.relations.length;
+  const graph: Graph = {
+    nodes,
+    edges,
+    stats: {
+      counts: doc.counts,
+      types,
+      elements: doc.elements.size - implicitCount(doc),
+      relations,
+      nodes: nodes.length,
+      edges: edges.length,
+      hidden,
+      collapsed,
+      matches: 0
+    },
+    elements: doc.elements
+  };
   if (ts.length) {
-    const hit = matchNodes(nodes, options.search ?? '');
+    const hit = matchNodes(nodes, options.search ?? '', searchTexts(graph));
     for (const n of nodes) {
       n.matched = hit.has(n.id);
       if (n.matched) {
-        matches++;
+        graph.stats.matches++;
       } else {
         Object.assign(n, styleFor(n.kind, !!n.implicit, true, !!n.group));
       }
     }
   }
   layeredLayout(nodes);
-  const relations = doc.relations.length;
-  return {
-    nodes,
-    edges,
-    stats: {
-      counts: doc.counts,
-      types,
-      elements: [...doc.elements.values()].filter(e => !e.implicit).length,
-      relations,
-      nodes: nodes.length,
-      edges: edges.length,
-      hidden,
-      collapsed,
-      matches
-    },
-    elements: doc.elements
-  };
+  return graph;
+}
+
+function implicitCount(doc: ParsedProv): number {
+  let n = 0;
+  for (const el of doc.elements.values()) {
+    if (el.implicit) {
+      n++;
+    }
+  }
+  return n;
 }

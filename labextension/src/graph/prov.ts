@@ -139,12 +139,9 @@ function decodeValues(v: unknown): ProvValue[] {
   return Array.isArray(v) ? v.map(decodeValue) : [decodeValue(v)];
 }
 
-function mergeAttrs(into: ProvAttrs, rec: Record<string, unknown>, skip?: Set<string>): void {
-  for (const [k, v] of Object.entries(rec)) {
-    if (skip && skip.has(k)) {
-      continue;
-    }
-    const vals = decodeValues(v);
+function mergeAttrs(into: ProvAttrs, rec: Record<string, unknown>): void {
+  for (const k in rec) {
+    const vals = decodeValues(rec[k]);
     const cur = into[k];
     if (!cur) {
       into[k] = vals;
@@ -158,11 +155,18 @@ function mergeAttrs(into: ProvAttrs, rec: Record<string, unknown>, skip?: Set<st
   }
 }
 
+const NO_ATTRS: ProvAttrs = Object.freeze({}) as ProvAttrs;
+const NO_FORMAL: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return x !== null && typeof x === 'object' && !Array.isArray(x);
+}
+
 function asRecords(v: unknown): Record<string, unknown>[] {
-  const list = Array.isArray(v) ? v : [v];
-  return list.filter(
-    (x): x is Record<string, unknown> => x !== null && typeof x === 'object' && !Array.isArray(x)
-  );
+  if (isRecord(v)) {
+    return [v];
+  }
+  return Array.isArray(v) ? v.filter(isRecord) : [];
 }
 
 function formalText(v: unknown): string | undefined {
@@ -191,15 +195,15 @@ export function parseProvJson(input: unknown): ParsedProv {
   const out: ParsedProv = { prefixes: {}, elements: new Map(), relations: [], counts: {} };
   readInto(doc as Record<string, unknown>, out);
   // Referenced but undescribed ids.
+  const els = out.elements;
   for (const r of out.relations) {
-    const [fromKey, toKey] = RELATION_ENDPOINTS[r.kind];
-    for (const [id, key] of [
-      [r.from, fromKey],
-      [r.to, toKey]
-    ] as [string, string][]) {
-      if (id && !out.elements.has(id)) {
-        out.elements.set(id, { id, kind: FORMAL_KIND[key] ?? 'entity', attrs: {}, implicit: true });
-      }
+    if (r.from && !els.has(r.from)) {
+      const key = RELATION_ENDPOINTS[r.kind][0];
+      els.set(r.from, { id: r.from, kind: FORMAL_KIND[key] ?? 'entity', attrs: {}, implicit: true });
+    }
+    if (r.to && !els.has(r.to)) {
+      const key = RELATION_ENDPOINTS[r.kind][1];
+      els.set(r.to, { id: r.to, kind: FORMAL_KIND[key] ?? 'entity', attrs: {}, implicit: true });
     }
   }
   return out;
@@ -219,9 +223,11 @@ function readInto(doc: Record<string, unknown>, out: ParsedProv): void {
     if (!group || typeof group !== 'object') {
       continue;
     }
-    for (const [id, value] of Object.entries(group as Record<string, unknown>)) {
-      for (const rec of asRecords(value)) {
-        out.counts[kind] = (out.counts[kind] ?? 0) + 1;
+    const g = group as Record<string, unknown>;
+    let n = 0;
+    for (const id in g) {
+      for (const rec of asRecords(g[id])) {
+        n++;
         let el = out.elements.get(id);
         if (!el) {
           el = { id, kind, attrs: {} };
@@ -230,31 +236,56 @@ function readInto(doc: Record<string, unknown>, out: ParsedProv): void {
         mergeAttrs(el.attrs, rec);
       }
     }
+    if (n) {
+      out.counts[kind] = (out.counts[kind] ?? 0) + n;
+    }
   }
   for (const kind of RELATION_KINDS) {
     const group = doc[kind];
     if (!group || typeof group !== 'object') {
       continue;
     }
+    const g = group as Record<string, unknown>;
     const [fromKey, toKey] = RELATION_ENDPOINTS[kind];
-    for (const [id, value] of Object.entries(group as Record<string, unknown>)) {
-      for (const rec of asRecords(value)) {
-        out.counts[kind] = (out.counts[kind] ?? 0) + 1;
-        const from = formalText(rec[fromKey]) ?? '';
-        const to = formalText(rec[toKey]) ?? formalText(rec[ALT_ENDPOINT[toKey] ?? '']) ?? '';
-        const formal: Record<string, string> = {};
-        for (const [k, v] of Object.entries(rec)) {
-          if (FORMAL_KEYS.has(k) && k !== fromKey && k !== toKey) {
+    const altKey = ALT_ENDPOINT[toKey];
+    let n = 0;
+    for (const id in g) {
+      for (const rec of asRecords(g[id])) {
+        n++;
+        let from = '';
+        let to = '';
+        let alt = '';
+        let formal = NO_FORMAL;
+        let attrs = NO_ATTRS;
+        for (const k in rec) {
+          const v = rec[k];
+          if (k === fromKey) {
+            from = formalText(v) ?? '';
+          } else if (k === toKey) {
+            to = formalText(v) ?? '';
+          } else if (FORMAL_KEYS.has(k)) {
             const t = formalText(v);
             if (t !== undefined) {
+              if (formal === NO_FORMAL) {
+                formal = {};
+              }
               formal[k] = t;
+              if (k === altKey) {
+                alt = t;
+              }
             }
+          } else {
+            if (attrs === NO_ATTRS) {
+              attrs = {};
+            }
+            attrs[k] = decodeValues(v);
           }
         }
-        const attrs: ProvAttrs = {};
-        mergeAttrs(attrs, rec, FORMAL_KEYS);
-        out.relations.push({ kind, id, from, to, formal, attrs });
+        out.relations.push({ kind, id, from, to: to || alt, formal, attrs });
       }
+    }
+    if (n) {
+      out.counts[kind] = (out.counts[kind] ?? 0) + n;
     }
   }
   const bundles = doc['bundle'];

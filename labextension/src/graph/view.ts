@@ -9,7 +9,7 @@ import { DataSet, Network } from 'vis-network/standalone';
 import type { Details } from './details';
 import { h, renderDetails, renderLegend, tooltipElement } from './dom';
 import { layeredLayout } from './layout';
-import { matchNodes } from './model';
+import { SearchTextOf, matchNodes } from './model';
 import { HIGHLIGHT_BORDER, KIND_STYLE, houseRenderer } from './style';
 
 /** Above this many nodes: no physics, straight edges, edges hidden while dragging/zooming. */
@@ -44,6 +44,8 @@ export interface GraphViewOptions {
   onSelect?: (id: string | null) => void;
   /** Details of a node for the panel; default: its id, label and tooltip text. */
   details?: (id: string) => Details | null;
+  /** Searched text of a node (default: its id, label, tooltip and title). */
+  searchText?: SearchTextOf;
   /** Show the search box (default true). */
   search?: boolean;
   /** Extra class on the root element (e.g. to size it). */
@@ -58,7 +60,7 @@ export interface GraphViewHook {
 
 const EMPHASIS_WIDTH = 4;
 
-function normaliseNode(n: ViewNode): ViewNode {
+export function normaliseNode(n: ViewNode): ViewNode {
   const out: ViewNode = { ...n };
   const kind = typeof n.kind === 'string' && n.kind in KIND_STYLE ? (n.kind as keyof typeof KIND_STYLE) : null;
   if (kind && out.shape === undefined) {
@@ -85,7 +87,7 @@ function normaliseNode(n: ViewNode): ViewNode {
   return out;
 }
 
-function normaliseEdge(e: ViewEdge, i: number): ViewEdge {
+export function normaliseEdge(e: ViewEdge, i: number): ViewEdge {
   const out: ViewEdge = { ...e, id: e.id ?? `edge${i}` };
   if (typeof e.title === 'string') {
     out.title = tooltipElement(e.title);
@@ -300,7 +302,7 @@ export class GraphView {
 
   /** Emphasise the nodes matching `query` and zoom to them; returns the number of matches. */
   search(query: string): number {
-    this._matches = matchNodes(this._base.values(), query);
+    this._matches = matchNodes(this._base.values(), query, this._opts.searchText);
     this._applyEmphasis();
     const n = this._matches.size;
     if (this._searchInfo) {

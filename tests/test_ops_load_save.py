@@ -311,6 +311,11 @@ def test_output_folder_missing(tmp_path: Path) -> None:
     assert_one_line(err.value)
     assert "does not exist" in str(err.value)
     assert not (tmp_path / "missing").exists()
+    with pytest.raises(OutputError) as err:
+        save(rich_doc(), tmp_path)  # a folder, not a file stem
+    assert_one_line(err.value)
+    assert "folder" in str(err.value)
+    assert files_in(tmp_path) == [] and files_in(tmp_path.parent).count(tmp_path.name + ".json") == 0
 
 
 def test_no_partial_file_when_a_document_cannot_be_written(tmp_path: Path) -> None:

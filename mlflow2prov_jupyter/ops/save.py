@@ -61,6 +61,8 @@ def save(
         sys.stdout.flush()
         return []
 
+    if Path(output).is_dir():
+        raise OutputError(f"output {output} is a folder; give a path without extension such as {Path(output) / 'prov'}")
     targets = output_paths(output, len(doc_list), fmts)
     folder = targets[0][0].parent
     if not folder.is_dir():

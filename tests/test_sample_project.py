@@ -355,11 +355,18 @@ def test_overwrite_empties_only_a_previous_sample(tmp_path):
     assert (tmp_path / "new" / "nested").is_dir()
 
 
-def test_regeneration_with_overwrite_is_deterministic(generated, tmp_path):
-    """Overwriting a copy of the generated project with the same seed gives the same structure."""
+def test_regeneration_with_overwrite_is_deterministic(generated, tmp_path, monkeypatch):
+    """Overwriting a copy of the generated project with the same seed gives the same structure;
+    the caller's own MLflow settings neither leak into the training process nor get changed."""
     copy = tmp_path / "copy"
     shutil.copytree(generated.path, copy, symlinks=True)
+    caller_store = tmp_path / "caller.db"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "sqlite:///" + caller_store.as_posix())
+    monkeypatch.setenv("MLFLOW_EXPERIMENT_NAME", "callers-experiment")
     again = create_sample_project(copy, seed=0, overwrite=True)
+    assert not caller_store.exists()
+    assert os.environ["MLFLOW_TRACKING_URI"] == "sqlite:///" + caller_store.as_posix()
+    assert {e.name for e in again.experiments} == {"Default", "wine-classification"}
     first = generated.manifest
     assert [c.sha for c in again.commits] == [c.sha for c in first.commits]
 

@@ -137,7 +137,7 @@ def _demo(stream: list[ProvDoc], kw: dict[str, Any], ctx: RunContext) -> list[Pr
 
     directory = kw["directory"] or "mlflow2prov-demo"
     ctx.echo(f"creating the sample project in {os.path.abspath(directory)} ...")
-    manifest = create_sample_project(directory, overwrite=kw["overwrite"], progress=ctx.progress)
+    manifest = create_sample_project(directory, overwrite=kw["overwrite"], progress=lambda msg: ctx.echo(f"  {msg}"))
     doc = extract(manifest.repo_path, manifest.tracking_uri, progress=ctx.progress)
     paths = save([doc], os.path.join(directory, "provenance"), formats=("json",), overwrite=True)
     ctx.echo(f"saved {paths[0]}")

@@ -47,7 +47,8 @@ FAMILY_BORDER: dict[str, str] = {
     "data": "#862E9C",
     "person": "#A0522D",
 }
-PHYSICS_LIMIT = 300  # above this many nodes the layout is static
+PHYSICS_LIMIT = 300  # above this many nodes physics is never used (big graphs appear at once)
+PHYSICS_DEFAULT_LIMIT = 60  # by default physics only up to this many; the time-lane layout reads better
 AUTO_COLLAPSE_LIMIT = 400  # documents with more elements start collapsed (metric series, file revisions)
 AUTO_COLLAPSE_MEMBERS_LIMIT = 5000  # … and above this also run members into their run
 COLLAPSE_KINDS = ("metrics", "members", "revisions")
@@ -131,7 +132,7 @@ class GraphOptions:
     direction: str = "both"  # both | upstream | downstream
     depth: int = 2
     search: str = ""
-    physics: bool | None = None  # None: on up to PHYSICS_LIMIT nodes
+    physics: bool | None = None  # None: on up to PHYSICS_DEFAULT_LIMIT nodes; never above PHYSICS_LIMIT
     max_nodes: int | None = None  # refuse to draw more (None: no limit)
 
     @classmethod
@@ -524,7 +525,7 @@ def layout(view: GraphView, dx: float = 190.0, dy: float = 70.0, stack: int = 12
     times = node_times(view)
     n = len(view.nodes)
     distinct = sorted({t for t in times.values() if t is not None})
-    columns = max(1, min(len(distinct), max(12, int(math.sqrt(n) * 3))))
+    columns = max(1, min(len(distinct), max(12, int(math.sqrt(n) * 1.5))))
 
     def column(t: datetime | None) -> int:
         if t is None or not distinct:
@@ -620,8 +621,9 @@ def _edge_dict(i: int, e: dict[str, Any]) -> dict[str, Any]:
 
 
 def vis_options(n_nodes: int, physics: bool | None = None) -> dict[str, Any]:
-    """vis-network options: physics only for small graphs, static and light for big ones."""
-    on = n_nodes <= PHYSICS_LIMIT if physics is None else bool(physics)
+    """vis-network options: physics only for small graphs (``physics=True`` allows it up to
+    :data:`PHYSICS_LIMIT` nodes), static positions and light drawing for big ones."""
+    on = n_nodes <= PHYSICS_DEFAULT_LIMIT if physics is None else bool(physics) and n_nodes <= PHYSICS_LIMIT
     big = n_nodes > PHYSICS_LIMIT
     return {
         "autoResize": True,

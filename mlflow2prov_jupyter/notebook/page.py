@@ -74,9 +74,12 @@ _SCRIPT = r"""
     nodes: new vis.DataSet(data.nodes), edges: new vis.DataSet(data.edges)
   }, data.options);
   var start = (window.performance && performance.now()) || 0;
+  function stable() { document.body.setAttribute("data-m2p-stable", "1"); }
   network.once("afterDrawing", function () {
     document.body.setAttribute("data-m2p-drawn", String(Math.round(((window.performance && performance.now()) || 0) - start)));
+    if (!(data.options.physics && data.options.physics.enabled)) { stable(); }
   });
+  network.once("stabilizationIterationsDone", function () { network.setOptions({ physics: { enabled: false } }); stable(); });
   window.m2pNetwork = network;
 })();
 """

@@ -152,3 +152,41 @@ def test_markdown_and_html_escape_untrusted_text(doc):
     page = d._repr_html_()
     assert "<img" not in page
     assert html.escape("<img src=x onerror=alert(1)>") in page
+
+
+# ------------------------------------------------------------------------------------ sample project
+def test_sample_before_and_after_one_more_run(tmp_path_factory, tmp_path):
+    """Log one run into a copy of the sample store: the diff holds exactly that run's records."""
+    import shutil
+
+    from mlflow import MlflowClient
+    from test_passport import sample_extraction
+
+    from mlflow2prov_jupyter.core.extract import extract
+
+    manifest, root, before = sample_extraction(tmp_path_factory)
+    copy = tmp_path / "copy"
+    shutil.copytree(root, copy)
+    uri = "sqlite:///" + (copy / "mlflow.db").as_posix()
+    client = MlflowClient(tracking_uri=uri)
+    exp = next(e for e in manifest.experiments if e.name == "wine-classification")
+    run = client.create_run(exp.experiment_id, run_name="one-more", tags={"mlflow.user": "alice"})
+    rid = run.info.run_id
+    client.log_param(rid, "alpha", "0.5")
+    client.log_metric(rid, "loss", 0.4, step=0)
+    client.log_metric(rid, "loss", 0.2, step=1)
+    client.set_terminated(rid)
+    after = extract(copy, uri)
+
+    d = diff(before, after)
+    prefix = f"mlflow:run/{rid}"
+    assert d.removed == [] and d.changed == [] and d.relations_removed == [] and d.relations_changed == []
+    assert d.added == sorted([prefix, f"{prefix}/creation", f"{prefix}/param/alpha", f"{prefix}/metric/loss/0",
+                              f"{prefix}/metric/loss/1", f"{prefix}/tag/mlflow.runName", f"{prefix}/tag/mlflow.user"])
+    assert d.relations_added and all(
+        str(r.source).startswith(prefix) or str(r.target).startswith(prefix) for r in d.relations_added)
+    # Exactly the new run's relations: those of `after` that touch it.
+    touching = [r for r in after.relations if str(r.source).startswith(prefix) or str(r.target).startswith(prefix)]
+    assert len(d.relations_added) == len(touching) == 14
+    assert set(d.overlay.values()) == {"added"}
+    assert diff(after, before).removed == d.added

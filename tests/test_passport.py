@@ -197,3 +197,84 @@ def test_markdown_names_every_section(doc):
         assert title in md
     assert "| key | value | step |" in md
     assert "### Missing" in passport(doc, "models:/clf/3").to_markdown()
+
+
+# ------------------------------------------------------------------------------------ sample project
+def sample_extraction(tmp_path_factory: pytest.TempPathFactory):
+    """The sample project (generated once per session, shared by the query tests) and its extraction."""
+    from mlflow2prov_jupyter.core.extract import extract
+    from mlflow2prov_jupyter.core.sample_project import SampleManifest, create_sample_project
+
+    base = tmp_path_factory.getbasetemp()
+    root, cache = base / "query-sample-project", base / "query-sample-extraction.json"
+    try:
+        manifest = SampleManifest.load(root)
+    except Mlflow2ProvError:
+        manifest = create_sample_project(root, overwrite=True)
+        cache.unlink(missing_ok=True)
+    if cache.exists():
+        doc = ProvDoc.from_json(cache.read_text(encoding="utf-8"))
+    else:
+        doc = extract(root, manifest.tracking_uri)
+        cache.write_text(doc.to_json(), encoding="utf-8")
+    return manifest, root, doc
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    return sample_extraction(tmp_path_factory)
+
+
+def _check_run(p, manifest, run_id: str) -> None:
+    run = next(r for r in manifest.runs if r.run_id == run_id)
+    got = p.run
+    assert got["run_id"] == run.run_id and got["name"] == run.name
+    assert got["status"] == run.status and got["user"] == run.user
+    assert got["params"] == run.params
+    assert {k: v["value"] for k, v in got["metrics"].items()} == pytest.approx(run.metrics)
+    assert sorted((d["name"], d["digest"], d["context"]) for d in got["datasets"]) == sorted(
+        (d.name, d.digest, d.context) for d in run.datasets)
+    commit = next(c for c in manifest.commits if c.sha == run.commit)
+    c = p.commit
+    assert (c["sha"], c["title"], c["author"], c["author_email"]) == (
+        commit.sha, commit.title, commit.author_name, commit.author_email)
+    assert c["authored_at"].isoformat() == commit.authored_at
+    assert p.entry_point["path"] == manifest.train_script
+    assert p.entry_point["id"].startswith("git:revision/")
+
+
+def test_passport_of_every_version_and_alias_matches_the_manifest(sample):
+    manifest, _, doc = sample
+    assert manifest.registered_models, "the sample registry is empty"
+    checked = 0
+    for rm in manifest.registered_models:
+        refs = [(f"models:/{rm.name}/{v.version}", v) for v in rm.versions]
+        by_version = {v.version: v for v in rm.versions}
+        refs += [(f"models:/{rm.name}@{alias}", by_version[version]) for alias, version in rm.aliases.items()]
+        for ref, v in refs:
+            p = passport(doc, ref)
+            mv = p.model_version
+            assert (mv["name"], mv["version"], mv["source"], mv["status"]) == (rm.name, v.version, v.source, v.status)
+            assert mv["tags"] == v.tags
+            assert sorted(mv["aliases"]) == sorted(a for a, n in rm.aliases.items() if n == v.version)
+            if "@" in ref:
+                assert p.alias["version"] == v.version
+            assert p.model["kind"] == "logged model" and p.model["model_id"] == v.model_id
+            assert p.run["run_id"] == v.run_id
+            _check_run(p, manifest, v.run_id)
+            assert p.missing == [], (ref, p.missing)
+            assert errors(validate(p.subgraph)) == []
+            assert rm.name in p.to_markdown() and "<script" not in p._repr_html_()
+            checked += 1
+    assert checked == sum(len(rm.versions) + len(rm.aliases) for rm in manifest.registered_models)
+
+
+def test_passport_of_every_sample_run(sample):
+    manifest, _, doc = sample
+    for run in manifest.runs:
+        p = passport(doc, f"runs:/{run.run_id}")
+        _check_run(p, manifest, run.run_id)
+        assert p.missing == []
+    for lm in manifest.logged_models:
+        p = passport(doc, f"models:/{lm.model_id}")
+        assert p.model["model_id"] == lm.model_id and p.run["run_id"] == lm.run_id

@@ -73,7 +73,7 @@ class Passport:
             mv = self.model_version
             fields = [("model", f"{mv['name']} version {mv['version']}")]
             for k in ("aliases", "status", "stage", "description", "user", "created_at", "source"):
-                if mv.get(k) not in (None, "", []):
+                if mv.get(k) not in (None, "", []) and not (k == "stage" and mv[k] == "None"):
                     fields.append((k.replace("_", " "), _s(mv[k])))
             tables = [("tags", ["key", "value"], [[k, _s(v)] for k, v in sorted(mv.get("tags", {}).items())])] if mv.get("tags") else []
             out.append(("Model version", fields, tables))
@@ -115,8 +115,9 @@ class Passport:
                 fields.append(("author", f"{author or ''} <{c.get('author_email') or ''}>".strip()))
             if c.get("authored_at"):
                 fields.append(("date", _s(c["authored_at"])))
-            if c.get("dirty") is not None:
-                fields.append(("dirty", "yes: uncommitted changes when the run started" if c["dirty"] else "no"))
+            dirty = c.get("dirty")
+            fields.append(("dirty", "unknown: the run records no dirty flag" if dirty is None else
+                           "yes: uncommitted changes when the run started" if dirty else "no"))
             out.append(("Commit", fields, []))
         if self.entry_point:
             e = self.entry_point

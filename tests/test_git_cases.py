@@ -459,6 +459,22 @@ def test_case_15_non_ascii_and_quote(tmp_path):
     assert json.loads(text)["entity"][rev.id]["m2p:path"] == 'ü"q.py'
 
 
+def test_non_utf8_path(tmp_path):
+    import os
+
+    repo = GitRepo(tmp_path / "r")
+    raw = os.fsencode(str(repo.path)) + b"/caf\xe9.txt"
+    with open(raw, "wb") as fh:
+        fh.write(b"x\n")
+    repo.git("add", "-A")
+    c = repo.commit("latin-1 name")
+    doc, _ = extract(repo.path)
+    rid = f"git:revision/{c}/caf%E9.txt"
+    assert doc[rid].attrs["m2p:path"] == "caf\ufffd.txt"
+    assert f"git:file/{c}/caf%E9.txt" in doc
+    assert json.loads(doc.to_json())["entity"][rid]["m2p:name"] == "caf\ufffd.txt"
+
+
 def test_submodule_skipped(tmp_path):
     repo = GitRepo(tmp_path / "r")
     repo.write("a.py", "a\n")
@@ -511,6 +527,10 @@ def test_case_17_reachability(tmp_path):
     # explicit git_refs narrow the walk
     doc2, _ = extract(repo.path, git_refs=["refs/heads/*"])
     assert [e.id for e in doc2.of_type("m2p:Commit")] == [C(c0)]
+    doc3, _ = extract(repo.path, git_refs=["t1", "origin/feature"])  # short names, as git would resolve them
+    assert sorted(e.id for e in doc3.of_type("m2p:Commit")) == sorted([C(c0), C(t), C(r)])
+    everything, _ = extract(repo.path, git_refs=["refs/*", "HEAD"])  # stash and notes stay excluded
+    assert len(list(everything.of_type("m2p:Commit"))) == 4
 
 
 def test_case_18_refs(tmp_path):

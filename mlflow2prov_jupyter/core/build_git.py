@@ -12,6 +12,7 @@ from .git_reader import (
     GitUser,
     clean_text,
     commit_id,
+    gc_paused,
     file_id,
     ref_id,
     revision_id,
@@ -34,6 +35,11 @@ def build_git(doc: ProvDoc, history: GitHistory, options: ExtractOptions) -> Non
     Commits (and their Files and FileRevisions) are kept when ``options.in_window(committed_at)``; agents are
     added wherever a kept relation references them; refs (``include_refs``) belong to every window.
     """
+    with gc_paused():
+        _build(doc, history, options)
+
+
+def _build(doc: ProvDoc, history: GitHistory, options: ExtractOptions) -> None:
     limit = options.max_text_length
     revisions_on = options.git_history and history.has_revisions
     agents: set[str] = set()

@@ -10,6 +10,7 @@ topological order then keeps, per live commit, the map ``path -> (mode, blob, la
 from __future__ import annotations
 
 import fnmatch
+import gc
 import os
 import posixpath
 import re
@@ -17,6 +18,7 @@ import subprocess
 import sys
 import threading
 from collections import Counter, OrderedDict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO, Iterator
 
@@ -292,6 +294,18 @@ def clean_text(text: str) -> str:
 
 
 # ------------------------------------------------------------------------------------------------ reading
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many acyclic records (halves the time of big reads)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def read_git(repo_path: str | os.PathLike, options: ExtractOptions, progress: bool | None = None) -> GitHistory:
     """Read the commits reachable from ``options.git_refs`` (and, with ``git_history``, their file revisions).
 
@@ -320,10 +334,11 @@ def read_git(repo_path: str | os.PathLike, options: ExtractOptions, progress: bo
                  "--no-abbrev", "--no-color", "--no-ext-diff", "--no-textconv", "--format=%x01%H"],
                 tips,
             )  # fmt: skip
-        records = _read_log(git_cmd, git_dir, tips, options.git_history, users, progress)
-        if merges_thread is not None:
-            combined = _parse_combined(merges_thread.result())
-        _walk(records, combined, commits, producers, options.git_history)
+        with gc_paused():
+            records = _read_log(git_cmd, git_dir, tips, options.git_history, users, progress)
+            if merges_thread is not None:
+                combined = _parse_combined(merges_thread.result())
+            _walk(records, combined, commits, producers, options.git_history)
     refs = _read_refs(git_cmd, git_dir, ref_rows, commits, users)
     return GitHistory(
         git_dir, workdir, commits, users.by_id, refs, options.git_history, producers, git_cmd=git_cmd
@@ -392,7 +407,12 @@ def _run_git(
     return proc.stdout
 
 
+_VERSION_OK: set[str] = set()
+
+
 def _check_version(git_cmd: str, git_dir: str) -> None:
+    if git_cmd in _VERSION_OK:
+        return
     out = _run_git(git_cmd, git_dir, ["version"]).decode("ascii", "replace")
     m = re.search(r"(\d+)\.(\d+)", out)
     if m and (int(m.group(1)), int(m.group(2))) < GIT_MIN_VERSION:
@@ -400,6 +420,7 @@ def _check_version(git_cmd: str, git_dir: str) -> None:
         raise SourceError(
             f"{out.strip()} is too old to read file history; install git {need} or newer, or pass git_history=False"
         )
+    _VERSION_OK.add(git_cmd)
 
 
 class _Reader:
@@ -780,12 +801,21 @@ def _apply_merge(rec: _Record, st: dict, parent_states: list[dict], comb, revs: 
 
 # ------------------------------------------------------------------------------------------------- refs
 def _matches(refname: str, pattern: str) -> bool:
-    if not pattern.startswith("refs/"):
-        pattern = "refs/" + pattern
-    if any(c in pattern for c in "*?["):
-        return fnmatch.fnmatchcase(refname, pattern)
-    pattern = pattern.rstrip("/")
-    return refname == pattern or refname.startswith(pattern + "/")
+    """git's ``--glob`` rules (``*`` also crosses ``/``; no glob: the ref or anything under it); a pattern not
+    starting with ``refs/`` is also tried under refs/heads/, refs/tags/ and refs/remotes/ (``main``, ``v1``)."""
+    if pattern.startswith("refs/"):
+        candidates = (pattern,)
+    else:
+        candidates = tuple(f"refs/{k}{pattern}" for k in ("", "heads/", "tags/", "remotes/"))
+    for pat in candidates:
+        if any(c in pat for c in "*?["):
+            if fnmatch.fnmatchcase(refname, pat):
+                return True
+        else:
+            pat = pat.rstrip("/")
+            if refname == pat or refname.startswith(pat + "/"):
+                return True
+    return False
 
 
 def _resolve_refs(git_cmd: str, git_dir: str, patterns: tuple[str, ...]) -> tuple[list[str], list[tuple]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -54,6 +55,8 @@ def test_added_removed_and_changed_elements(doc):
     assert {"change": "changed", "record": "entity", "id": RUN, "attribute": "m2p:source_type", "old": "LOCAL",
             "new": "(absent)"} in rows
     assert d.summary()["elements changed"] == 1
+    data = json.loads(json.dumps(d.to_dict()))
+    assert data["empty"] is False and data["overlay"] == d.overlay and len(data["rows"]) == len(rows)
 
 
 def test_added_removed_and_changed_relations(doc):

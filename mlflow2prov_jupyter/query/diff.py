@@ -12,7 +12,7 @@ import html
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
 
 from ..core.provdoc import (
     ENDPOINTS,
@@ -142,6 +142,10 @@ class Diff:
                 rows.append(_row(CHANGED, c.new.kind, relation_text(c.new), a.name, _fmt(a.old), _fmt(a.new)))
         return rows
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-serialisable: ``{"empty", "summary", "rows", "overlay"}``."""
+        return {"empty": self.empty, "summary": self.summary(), "rows": self.to_rows(), "overlay": self.overlay}
+
     def to_markdown(self) -> str:
         """A Markdown table of :meth:`to_rows` (or a line saying the documents are equal)."""
         if self.empty:
@@ -228,7 +232,7 @@ def _rename(doc: ProvDoc, rename: dict[str, str]) -> ProvDoc:
     pairs = sorted(rename.items(), key=lambda kv: -len(kv[0]))
 
     def sub(x: Any) -> Any:
-        if not isinstance(x, str) or isinstance(x, datetime):
+        if not isinstance(x, str):
             return x
         for old, new in pairs:
             if x.startswith(old):
@@ -280,10 +284,11 @@ def diff(a: ProvDoc, b: ProvDoc, rename: dict[str, str] | None = None) -> Diff:
     out.changed.sort(key=lambda c: c.id)
 
     # Relations: exact matches (as a multiset) first, then pair leftovers by identity as changes.
-    ca = Counter(r.key() for r in a.relations)
-    cb = Counter(r.key() for r in b.relations)
-    left_a = _leftovers(a.relations, ca - cb)
-    left_b = _leftovers(b.relations, cb - ca)
+    keys_a = [r.key() for r in a.relations]
+    keys_b = [r.key() for r in b.relations]
+    ca, cb = Counter(keys_a), Counter(keys_b)
+    left_a = _leftovers(a.relations, keys_a, ca - cb)
+    left_b = _leftovers(b.relations, keys_b, cb - ca)
     by_id_a: dict[tuple, list[Relation]] = defaultdict(list)
     by_id_b: dict[tuple, list[Relation]] = defaultdict(list)
     for r in left_a:
@@ -306,11 +311,12 @@ def diff(a: ProvDoc, b: ProvDoc, rename: dict[str, str] | None = None) -> Diff:
     return out
 
 
-def _leftovers(relations: Iterable[Relation], extra: Counter) -> list[Relation]:
-    out = []
+def _leftovers(relations: list[Relation], keys: list[tuple], extra: Counter) -> list[Relation]:
+    out: list[Relation] = []
     need = Counter(extra)
-    for r in relations:
-        k = r.key()
+    if not need:
+        return out
+    for r, k in zip(relations, keys):
         if need.get(k, 0) > 0:
             need[k] -= 1
             out.append(r)

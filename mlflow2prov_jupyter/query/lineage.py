@@ -12,7 +12,7 @@ from collections import defaultdict, deque
 from typing import Iterable
 
 from ..core.errors import Mlflow2ProvError, OptionError
-from ..core.provdoc import ENDPOINTS, PROV_DM_NAMES, RELATION_KINDS, Element, ProvDoc, Relation
+from ..core.provdoc import PROV_DM_NAMES, RELATION_KINDS, Element, ProvDoc, Relation
 
 FORWARD = "forward"  # the relation's target (second endpoint) is upstream of its source
 REVERSE = "reverse"  # the relation's source is upstream of its target

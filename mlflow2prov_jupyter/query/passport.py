@@ -13,7 +13,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
 
 from ..core.errors import Mlflow2ProvError
 from ..core.provdoc import Element, ProvDoc, Relation

@@ -278,3 +278,15 @@ def test_passport_of_every_sample_run(sample):
     for lm in manifest.logged_models:
         p = passport(doc, f"models:/{lm.model_id}")
         assert p.model["model_id"] == lm.model_id and p.run["run_id"] == lm.run_id
+
+
+def test_run_found_through_the_version_creation_when_the_source_is_unresolved(doc):
+    # Version 1 without its source link, model_id or run_id: only #41 (MVC informed by the run) is left.
+    mv = "mlflow:registered-model/clf/version/1"
+    doc.relations = [r for r in doc.relations if not (r.kind == "wasDerivedFrom" and r.source == mv)]
+    del doc[mv].attrs["m2p:run_id"]
+    p = passport(doc, "models:/clf/1")
+    assert p.model is None and p.run["run_id"] == R1 and p.commit["sha"] == C2
+    assert p.missing == [f"version source models:/{MODEL_ID} could not be resolved to a logged model or model folder"]
+    assert p.notes == ["run found through the version's creation (#41), not through its source"]
+    assert f"{mv}/creation" in p.subgraph.elements

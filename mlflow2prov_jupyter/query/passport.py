@@ -695,15 +695,18 @@ def passport(doc: ProvDoc, ref: str) -> Passport:
         elif produced_by is not None and produced_by.id != run.id:
             p.notes.append(f"the model was produced by run {_first(produced_by.get('m2p:run_id'))}, "
                            f"not by {_first(run.get('m2p:run_id'))}")
-        if run is None and mv is not None:
-            # Spec #41: the version's creation was informed by the run's creation.
-            for r, mvc in g.follow(mv.id, "wasGeneratedBy", "m2p:ModelVersionCreation"):
-                for r2, rc in g.follow(mvc.id, "wasInformedBy", "m2p:RunCreation"):
-                    run = _run_of_creation(g, rc)
-                    if run is not None:
-                        g.via(r)
-                        g.via(r2)
-                        break
+    if run is None and mv is not None:
+        # Spec #41: the version's creation was informed by the run's creation.
+        for r, mvc in g.follow(mv.id, "wasGeneratedBy", "m2p:ModelVersionCreation"):
+            for r2, rc in g.follow(mvc.id, "wasInformedBy", "m2p:RunCreation"):
+                run = _run_of_creation(g, rc)
+                if run is not None:
+                    g.via(r)
+                    g.via(r2)
+                    p.notes.append("run found through the version's creation (#41), not through its source")
+                    break
+            if run is not None:
+                break
     if run is not None:
         rc = _run_section(g, run, p)
         _git_sections(g, run, rc, p)

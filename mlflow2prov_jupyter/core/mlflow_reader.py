@@ -176,7 +176,7 @@ def reader_environment(target: StoreTarget) -> Iterator[None]:
             os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"
         os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] = "0"
         os.environ["MLFLOW_HTTP_REQUEST_TIMEOUT"] = PROBE_TIMEOUT
-        os.environ["MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR"] = "0.2"
+        os.environ["MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR"] = "1"
         os.environ["MLFLOW_HTTP_REQUEST_BACKOFF_JITTER"] = "0"
         if target.username is not None:
             os.environ["MLFLOW_TRACKING_USERNAME"] = target.username
@@ -348,7 +348,7 @@ class _Reader:
             metrics = [
                 MetricPoint(
                     key=x.key,
-                    value=float(x.value),
+                    value=_metric(x.value),
                     step=int(x.step or 0),
                     timestamp=_ms(x.timestamp),
                     run_id=blank_to_none(x.run_id),
@@ -407,14 +407,14 @@ class _Reader:
             )
             if latest:
                 rec.metrics = [
-                    MetricPoint(m.key, m.value, int(m.step), _ms(m.timestamp), run_id=rid)
+                    MetricPoint(m.key, _metric(m.value), int(m.step), _ms(m.timestamp), run_id=rid)
                     for m in run.data.to_proto().metrics
                 ]
             else:
                 for key in sorted(run.data.metrics):
                     hist = self._call("get_metric_history", self.client.get_metric_history, rid, key)
                     rec.metrics.extend(
-                        MetricPoint(key, float(m.value), int(m.step or 0), _ms(m.timestamp), run_id=rid) for m in hist
+                        MetricPoint(key, _metric(m.value), int(m.step or 0), _ms(m.timestamp), run_id=rid) for m in hist
                     )
             inputs = run.inputs
             if inputs is not None:
@@ -575,6 +575,19 @@ def _ms(value: Any) -> int | None:
     except (TypeError, ValueError):
         return None
     return v if v > 0 else None
+
+
+_DBL_MAX = 1.7976931348623157e308
+
+
+def _metric(value: Any) -> float:
+    """A metric value as float; SQL stores save ±inf as ±DBL_MAX, which is read back as ±inf."""
+    v = float(value)
+    if v == _DBL_MAX:
+        return float("inf")
+    if v == -_DBL_MAX:
+        return float("-inf")
+    return v
 
 
 def _enum_text(value: Any) -> str | None:

@@ -53,6 +53,11 @@ class GitRepo:
             raise RuntimeError(f"git {' '.join(args)} failed: {proc.stderr.decode(errors='replace')}")
         return proc.stdout.decode("utf-8", "surrogateescape")
 
+    def is_ancestor(self, a: str, b: str) -> bool:
+        """Whether commit ``a`` is an ancestor of (or equal to) ``b``."""
+        proc = subprocess.run(["git", "merge-base", "--is-ancestor", a, b], cwd=self.path, env=self.env())
+        return proc.returncode == 0
+
     def rev(self, name: str = "HEAD") -> str:
         return self.git("rev-parse", "--verify", f"{name}^{{commit}}").strip()
 
@@ -68,7 +73,7 @@ class GitRepo:
         return self
 
     def delete(self, rel: str) -> "GitRepo":
-        self.git("rm", "-q", "--", rel)
+        self.git("rm", "-q", "-f", "--", rel)
         return self
 
     def rename(self, old: str, new: str) -> "GitRepo":
@@ -164,3 +169,60 @@ class GitRepo:
         if ref:
             self.git("update-ref", ref, sha)
         return sha
+
+
+def random_history(repo: GitRepo, seed: int, steps: int = 40) -> None:
+    """A random history on three branches: adds, edits, deletes, renames, reverts to earlier contents,
+    empty commits and merges (conflicts resolved with random contents or deletions)."""
+    import random
+
+    rnd = random.Random(seed)
+    pool = [f"content {k}\n" * 3 for k in range(6)]
+    names = [f"d{k % 3}/f{k}.txt" for k in range(8)]
+    repo.write("seed.txt", "seed\n")
+    repo.commit("seed")
+    for b in ("b1", "b2"):
+        repo.branch(b)
+    current = "main"
+
+    def files() -> list[str]:
+        return [p for p in repo.git("ls-files", "-z").split("\0") if p]
+
+    for step in range(steps):
+        roll = rnd.random()
+        if roll < 0.25:
+            current = rnd.choice([b for b in ("main", "b1", "b2") if b != current])
+            repo.checkout(current)
+            continue
+        others = [b for b in ("main", "b1", "b2") if b != current and not repo.is_ancestor(b, "HEAD")]
+        if roll < 0.45 and others:
+            other = rnd.choice(others)
+            try:
+                repo.merge(other, f"merge {other} into {current}")
+            except RuntimeError:
+                unmerged = sorted(set(repo.git("diff", "--name-only", "--diff-filter=U", "-z").split("\0")) - {""})
+                for p in unmerged:
+                    if rnd.random() < 0.2:
+                        repo.git("rm", "-q", "--", p, check=False)
+                    else:
+                        repo.write(p, rnd.choice(pool) + f"merged {step}\n")
+                repo.git("add", "-A")
+                repo.commit(f"merge {other} into {current} (resolved)")
+            continue
+        present = files()
+        for _ in range(rnd.randint(0, 3)):
+            op = rnd.random()
+            if op < 0.3 or not present:
+                p = rnd.choice(names)
+                repo.write(p, rnd.choice(pool))
+            elif op < 0.6:
+                repo.write(rnd.choice(present), rnd.choice(pool))
+            elif op < 0.75:
+                repo.delete(rnd.choice(present))
+            else:
+                src = rnd.choice(present)
+                dst = rnd.choice(names)
+                if dst not in present and dst != src:
+                    repo.rename(src, dst)
+            present = files()
+        repo.commit(f"step {step}")

@@ -747,3 +747,68 @@ def test_progress_bar(linear, capsys):
     history = read_git(repo.path, ExtractOptions(), progress=True)
     assert len(history.commits) == 4
     assert "commits" in capsys.readouterr().err
+
+
+# -------------------------------------------------------------------------------------- agreement with git
+def _tree(repo: GitRepo, sha: str) -> dict[str, tuple[str, str]]:
+    out = repo.git("ls-tree", "-r", "-z", sha)
+    res = {}
+    for item in out.split("\0"):
+        if item:
+            meta, path = item.split("\t", 1)
+            mode, _, blob = meta.split(" ")
+            res[path] = (mode, blob)
+    return res
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_random_history_agrees_with_git(tmp_path, seed):
+    """Revisions, previous revisions and entry points agree with git itself on random histories."""
+    from gitrepo import random_history
+
+    repo = GitRepo(tmp_path / "r")
+    random_history(repo, seed)
+    doc, history = extract(repo.path)
+    merges = 0
+    for c in history.commits.values():
+        revs = {r.path: r for r in c.revisions}
+        tree = _tree(repo, c.sha)
+        parents = [_tree(repo, p) for p in c.parents]
+        if len(c.parents) > 1:
+            merges += 1
+            changed = {p for p in tree if all(pt.get(p) != tree[p] for pt in parents)}
+            assert {p for p, r in revs.items() if r.status != "deleted"} == changed
+            for p, r in revs.items():
+                if r.status == "deleted":
+                    assert p not in tree and all(p in pt for pt in parents)
+        else:
+            out = repo.git("diff-tree", "-r", "-M", "--root", "--no-commit-id", "--name-status", "-z", c.sha)
+            toks = [t for t in out.split("\0") if t]
+            listed, i = {}, 0
+            while i < len(toks):
+                status = toks[i]
+                if status[0] in "RC":
+                    listed[toks[i + 2]] = (status[0], toks[i + 1])
+                    i += 3
+                else:
+                    listed[toks[i + 1]] = (status[0], None)
+                    i += 2
+            assert set(revs) == set(listed)
+            for p, (status, src) in listed.items():
+                assert revs[p].previous_path == (src if status == "R" else None)
+        for r in revs.values():
+            assert (r.blob is None) == (r.status == "deleted")
+            if r.blob is not None:
+                assert tree[r.path][1] == r.blob
+            for psha, ppath in r.previous:
+                assert psha in {repo.git("log", "-1", "--format=%H", p, "--", ppath).strip() for p in c.parents}
+            # every parent holding the old path contributes its previous revision
+            old = r.previous_path or r.path
+            for p, pt in zip(c.parents, parents):
+                if len(c.parents) == 1 and old in pt:
+                    expected = repo.git("log", "-1", "--format=%H", p, "--", old).strip()
+                    assert (expected, old) in r.previous
+        for path in list(tree)[:3]:
+            expected = repo.git("log", "-1", "--format=%H", c.sha, "--", path).strip()
+            assert history.entry_point_revision(c.sha, path) == REV(expected, path)
+    assert merges >= 1

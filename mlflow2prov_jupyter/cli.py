@@ -20,7 +20,7 @@ from .verbs import VERBS, Option, RunContext, Verb, run_steps
 def _click_param(o: Option) -> click.Parameter:
     if o.argument:
         return click.Argument(
-            [o.name], nargs=-1 if o.multiple else 1, required=False, type=click.Path() if o.type == "path" else str
+            [o.name], nargs=-1 if o.multiple else 1, required=o.required, type=click.Path() if o.type == "path" else str
         )
     if o.type == "bool":
         decls = [f"{o.flag}/--no-{o.flag[2:]}"] if o.flag_pair else [o.flag]

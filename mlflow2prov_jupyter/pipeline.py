@@ -103,6 +103,9 @@ def parse_pipeline(source: Any, where: str = "pipeline") -> list[tuple[str, dict
             else:
                 raise OptionError(f"{here}: options must be a mapping of option names to values")
         checked: dict[str, Any] = {}
+        for o in verb.options:
+            if o.required and not any(n in opts for n in (o.name, o.cli_name, *o.aliases) if n):
+                raise OptionError(f"{here}: option {o.name} is required")
         for key, value in opts.items():
             opt = names.get(str(key).replace("-", "_"))
             if opt is None:

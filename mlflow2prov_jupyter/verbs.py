@@ -29,6 +29,7 @@ class Option:
     argument: bool = False  # positional (any number) on the CLI
     cli_name: str | None = None  # CLI flag name when it differs from the YAML name (singular of a list)
     aliases: tuple[str, ...] = ()  # extra YAML names (e.g. use_pseudonyms)
+    required: bool = False
 
     @property
     def flag(self) -> str:
@@ -78,14 +79,11 @@ def _extract(stream: list[ProvDoc], kw: dict[str, Any], ctx: RunContext) -> list
 def _load(stream: list[ProvDoc], kw: dict[str, Any], ctx: RunContext) -> list[ProvDoc]:
     from .ops.load import load
 
-    out = list(stream)
-    for path in kw["paths"]:
-        named = ctx.resolve(path)
-        if named is not None:
-            out.extend(named)
-        else:
-            out.append(load(path, format=kw.get("format")))
-    return out
+    path = kw["path"]
+    named = ctx.resolve(path)
+    if named is not None:
+        return stream + list(named)
+    return stream + [load(path, format=kw.get("format"))]
 
 
 def _save(stream: list[ProvDoc], kw: dict[str, Any], ctx: RunContext) -> list[ProvDoc]:
@@ -180,9 +178,9 @@ VERBS: dict[str, Verb] = {
         Verb("extract", "Extract the provenance of a Git repository and/or an MLflow store.", EXTRACT_OPTIONS, _extract),
         Verb(
             "load",
-            "Load PROV documents (PROV-JSON, PROV-XML, RDF, PROV-N, JSON-LD; '-' reads stdin).",
+            "Load a PROV document (PROV-JSON, PROV-XML, RDF, PROV-N, JSON-LD; '-' reads stdin); repeat to load more.",
             (
-                Option("paths", "Files to load.", type="path", multiple=True, argument=True),
+                Option("path", "File to load ('-' reads stdin).", type="path", argument=True, required=True),
                 Option("format", "Format of the files (default: from the extension, else detected).", type="choice", choices=("json", "xml", "rdf", "provn", "jsonld")),
             ),
             _load,

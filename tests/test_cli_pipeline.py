@@ -29,7 +29,7 @@ def _sample(o: Option):
     if o.multiple and o.argument:
         return ["x1.json", "x2.json"], ["x1.json", "x2.json"], ["x1.json", "x2.json"]
     if o.argument:
-        return ["some dir"], "some dir", "some dir"
+        return ["some path"], "some path", "some path"
     if o.multiple:
         return [o.flag, "a", o.flag, "b"], ["a", "b"], ["a", "b"]
     return [o.flag, "v a l"], "v a l", "v a l"
@@ -50,14 +50,17 @@ CASES = [(v.name, o.name) for v in VERBS.values() for o in v.options]
 def test_every_yaml_option_means_the_same_as_the_cli(verb, option):
     o = VERBS[verb].option(option)
     cli_args, yaml_value, expected = _sample(o)
-    from_cli = _cli_parse(verb, cli_args)
-    steps = parse_pipeline(yaml.safe_dump([{verb: {o.cli_name or o.name: yaml_value}}]))
-    assert steps == [(verb, {o.name: expected})]
+    required = {r.name: _sample(r) for r in VERBS[verb].options if r.required and r.name != o.name}
+    extra_cli = [a for r in required.values() for a in r[0]]
+    from_cli = _cli_parse(verb, extra_cli + cli_args)
+    yaml_opts = {o.cli_name or o.name: yaml_value, **{n: r[1] for n, r in required.items()}}
+    steps = parse_pipeline(yaml.safe_dump([{verb: yaml_opts}]))
+    assert steps == [(verb, {o.name: expected, **{n: r[2] for n, r in required.items()}})]
     assert from_cli[o.name] == expected
     # and every other option keeps its default on the CLI side
     defaults = VERBS[verb].defaults()
     for other, value in from_cli.items():
-        if other != o.name:
+        if other != o.name and other not in required:
             assert value == defaults[other] or (value in (None, []) and defaults[other] in (None, [])), other
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import warnings
 from pathlib import Path
 
@@ -41,6 +42,12 @@ FOREST_SIZES = (10, 20, 40)
 # MLflow registers its local dataset source twice and warns that a local path is ambiguous.
 warnings.filterwarnings("ignore", message="The specified dataset source can be interpreted in multiple ways")
 PIP_REQUIREMENTS = [f"scikit-learn=={sklearn.__version__}", f"pandas=={pd.__version__}", "cloudpickle"]
+
+
+def work_as(user: str) -> dict[str, str]:
+    """Alice and Bob take turns: MLflow records the login name (LOGNAME) as the user of runs and models."""
+    os.environ["LOGNAME"] = os.environ["USER"] = user
+    return {"mlflow.user": user, "code_version": VERSION}
 
 
 def split(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
@@ -91,7 +98,7 @@ def log_test_metrics(model, test: pd.DataFrame, test_ds, model_id: str) -> float
 
 def smoke_test(train: pd.DataFrame) -> None:
     """A quick check that the data loads (Bob deletes this run afterwards)."""
-    with mlflow.start_run(run_name="smoke-test", tags={"mlflow.user": "bob", "code_version": VERSION}):
+    with mlflow.start_run(run_name="smoke-test", tags=work_as("bob")):
         mlflow.log_param("rows", len(train))
         mlflow.log_metric("rows_loaded", len(train))
 
@@ -99,7 +106,7 @@ def smoke_test(train: pd.DataFrame) -> None:
 def train_baseline(train, test, train_ds, test_ds, seed: int, epochs: int = 8) -> tuple[str, str, float]:
     """Alice's scaled SGD logistic regression, trained epoch by epoch."""
     features, target = split(train)
-    with mlflow.start_run(run_name="baseline-sgd", tags={"mlflow.user": "alice", "code_version": VERSION}) as run:
+    with mlflow.start_run(run_name="baseline-sgd", tags=work_as("alice")) as run:
         mlflow.log_params({"model": "sgd-logistic", "alpha": 0.001, "epochs": epochs, "seed": seed})
         mlflow.log_input(train_ds, context="training")
         mlflow.log_input(test_ds, context="eval")
@@ -123,7 +130,7 @@ def failing_run(train: pd.DataFrame) -> None:
     """A configuration scikit-learn rejects: the run ends FAILED."""
     features, target = split(train)
     try:
-        with mlflow.start_run(run_name="gbt-negative-rate", tags={"mlflow.user": "alice", "code_version": VERSION}):
+        with mlflow.start_run(run_name="gbt-negative-rate", tags=work_as("alice")):
             mlflow.log_params({"model": "gradient-boosting", "learning_rate": -0.1})
             GradientBoostingClassifier(learning_rate=-0.1).fit(features, target)
     except ValueError as err:
@@ -136,11 +143,11 @@ def sweep(train, test, train_ds, test_ds, seed: int) -> tuple[str, str, float]:
     fit_x, fit_y = split(fit)
     valid_x, valid_y = split(valid)
     results = []
-    with mlflow.start_run(run_name="rf-sweep", tags={"mlflow.user": "bob", "code_version": VERSION}):
+    with mlflow.start_run(run_name="rf-sweep", tags=work_as("bob")):
         mlflow.log_params({"model": "random-forest", "n_estimators_grid": ",".join(map(str, FOREST_SIZES)),
                            "seed": seed})
         for size in FOREST_SIZES:
-            tags = {"mlflow.user": "bob", "code_version": VERSION}
+            tags = work_as("bob")
             with mlflow.start_run(run_name=f"rf-{size}-trees", nested=True, tags=tags) as child:
                 mlflow.log_params({"model": "random-forest", "n_estimators": size, "max_depth": 4, "seed": seed})
                 mlflow.log_input(train_ds, context="training")
@@ -162,6 +169,7 @@ def sweep(train, test, train_ds, test_ds, seed: int) -> tuple[str, str, float]:
 
 def register(baseline_model_id: str, best_model_id: str) -> None:
     """Register the baseline (v1, alias challenger) and the best forest (v2, alias champion)."""
+    work_as("bob")
     client = MlflowClient()
     client.create_registered_model(
         REGISTERED_MODEL,
@@ -188,7 +196,7 @@ def evaluate_champion(test, test_ds) -> None:
     """Alice evaluates whatever model carries the champion alias."""
     version = MlflowClient().get_model_version_by_alias(REGISTERED_MODEL, "champion")
     model = mlflow.sklearn.load_model(f"models:/{REGISTERED_MODEL}@champion")
-    with mlflow.start_run(run_name="evaluate-champion", tags={"mlflow.user": "alice", "code_version": VERSION}):
+    with mlflow.start_run(run_name="evaluate-champion", tags=work_as("alice")):
         mlflow.log_params({"registered_model": REGISTERED_MODEL, "alias": "champion", "version": version.version})
         mlflow.log_input(test_ds, context="eval")
         log_test_metrics(model, test, test_ds, champion_model_id(version))

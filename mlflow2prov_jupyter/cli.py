@@ -79,13 +79,14 @@ for _verb in VERBS.values():
 def _run(ctx: click.Context, steps: list[tuple[str, dict[str, Any]]], config: str | None, validate: str | None, progress: bool | None, debug: bool) -> None:
     from .pipeline import parse_pipeline
 
+    run_ctx = RunContext(echo=click.echo, progress=progress)
     try:
         if validate:
             parsed = parse_pipeline(validate, where=validate)
             click.echo(f"{validate}: {len(parsed)} valid steps ({', '.join(n for n, _ in parsed)})")
             return
         all_steps = list(parse_pipeline(config, where=config) if config else []) + list(steps or [])
-        run_steps(all_steps, RunContext(echo=click.echo, progress=progress))
+        run_steps(all_steps, run_ctx)
     except Mlflow2ProvError as err:
         lines = err.lines() if hasattr(err, "lines") else [str(err)]
         for line in lines:
@@ -100,6 +101,8 @@ def _run(ctx: click.Context, steps: list[tuple[str, dict[str, Any]]], config: st
         first = str(err).strip().splitlines()[0] if str(err).strip() else ""
         click.echo(f"Error: {type(err).__name__}: {first} (run with --debug for the traceback)", err=True)
         ctx.exit(1)
+    if run_ctx.exit_code:
+        ctx.exit(run_ctx.exit_code)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -44,6 +44,7 @@ class RunContext:
     progress: bool | None = None
     resolve: Callable[[str], list[ProvDoc] | None] = lambda name: None  # notebook variables
     outputs: list[Any] = field(default_factory=list)  # results for a caller (e.g. statistics rows)
+    exit_code: int = 0  # a verb's verdict (diff: 1 when documents differ; validate: 1 on errors)
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,80 @@ def _statistics(stream: list[ProvDoc], kw: dict[str, Any], ctx: RunContext) -> l
     return stream
 
 
+def _lineage(stream: list[ProvDoc], kw: dict[str, Any], ctx: RunContext) -> list[ProvDoc]:
+    from .query.lineage import lineage
+
+    return [
+        lineage(d, kw["node"], direction=kw["direction"], depth=kw["depth"], relations=kw["relations"] or None)
+        for d in stream
+    ]
+
+
+def _passport(stream: list[ProvDoc], kw: dict[str, Any], ctx: RunContext) -> list[ProvDoc]:
+    import json
+
+    from .query.passport import passport
+
+    for d in stream:
+        card = passport(d, kw["ref"])
+        text = card.to_markdown() if kw["format"] == "markdown" else json.dumps(card.to_dict(), indent=2, default=str)
+        ctx.echo(text.rstrip("\n"))
+        ctx.outputs.append(card)
+    return stream
+
+
+def _diff(stream: list[ProvDoc], kw: dict[str, Any], ctx: RunContext) -> list[ProvDoc]:
+    import json
+
+    from .core.errors import OptionError
+    from .query.diff import diff
+
+    docs = list(stream)
+    for path in (kw["a"], kw["b"]):
+        if path:
+            docs = _load(docs, {"path": path, "format": None}, ctx)
+    if len(docs) != 2:
+        raise OptionError(f"diff compares exactly two documents, the stream holds {len(docs)}: use 'diff A B' or load two")
+    result = diff(docs[0], docs[1])
+    fmt = kw["format"]
+    if fmt == "json":
+        ctx.echo(json.dumps(result.to_dict(), indent=2, default=str))
+    elif fmt == "markdown":
+        ctx.echo(result.to_markdown().rstrip("\n"))
+    else:
+        rows = result.to_rows()
+        if not rows:
+            ctx.echo("no differences")
+        for row in rows:
+            ctx.echo("\t".join(str(v) for v in row.values()))
+    ctx.outputs.append(result)
+    if not result.empty:
+        ctx.exit_code = max(ctx.exit_code, 1)
+    return docs
+
+
+def _validate(stream: list[ProvDoc], kw: dict[str, Any], ctx: RunContext) -> list[ProvDoc]:
+    import json
+
+    from .query.validate import ERROR, findings_markdown, validate
+
+    for d in stream:
+        findings = [f for f in validate(d) if kw["warnings"] or f.severity == ERROR]
+        if kw["format"] == "json":
+            ctx.echo(json.dumps([f.to_dict() for f in findings], indent=2, default=str))
+        elif kw["format"] == "markdown":
+            ctx.echo(findings_markdown(findings).rstrip("\n"))
+        else:
+            for f in findings:
+                ctx.echo(f"{f.severity}\t{f.code}\t{f.message}")
+            n_err = sum(f.severity == ERROR for f in findings)
+            ctx.echo(f"{d.name or 'document'}: {n_err} errors, {len(findings) - n_err} warnings")
+        ctx.outputs.append(findings)
+        if any(f.severity == ERROR or kw["strict"] for f in findings):
+            ctx.exit_code = max(ctx.exit_code, 1)
+    return stream
+
+
 # --------------------------------------------------------------------------------------------- options
 EXTRACT_OPTIONS = (
     Option("repo", "Path of the project's Git repository.", type="path"),
@@ -231,6 +306,46 @@ VERBS: dict[str, Verb] = {
                 Option("format", "Output format.", type="choice", choices=("table", "csv", "json"), default="table"),
             ),
             _statistics,
+        ),
+        Verb(
+            "lineage",
+            "Replace each document by the lineage of NODE (what it came from, what came from it, or both).",
+            (
+                Option("node", "Element id (e.g. mlflow:run/<id>) whose lineage is wanted.", argument=True, required=True),
+                Option("direction", "up: what it came from; down: what came from it; both.", type="choice", choices=("up", "down", "both"), default="up"),
+                Option("depth", "Number of relation steps (default: all).", type="int"),
+                Option("relations", "Follow only these relation kinds (repeat; PROV-JSON or PROV-DM names).", multiple=True, cli_name="relation"),
+            ),
+            _lineage,
+        ),
+        Verb(
+            "passport",
+            "Print the passport of a model or run: models:/name@alias, models:/name/version, models:/<id>, runs:/<id>.",
+            (
+                Option("ref", "Model or run reference.", argument=True, required=True),
+                Option("format", "Output format.", type="choice", choices=("markdown", "json"), default="markdown"),
+            ),
+            _passport,
+        ),
+        Verb(
+            "diff",
+            "Compare two documents (diff A B, or the two of the stream); exit code 1 when they differ.",
+            (
+                Option("a", "First document (else the stream's first).", type="path", argument=True),
+                Option("b", "Second document (else the stream's second).", type="path", argument=True),
+                Option("format", "Output format.", type="choice", choices=("table", "markdown", "json"), default="table"),
+            ),
+            _diff,
+        ),
+        Verb(
+            "validate",
+            "Check each document against PROV-DM and PROV-CONSTRAINTS; exit code 1 on errors.",
+            (
+                Option("format", "Output format.", type="choice", choices=("table", "markdown", "json"), default="table"),
+                Option("warnings", "Report warnings as well as errors.", type="bool", default=True, flag_pair=True),
+                Option("strict", "Fail on warnings too.", type="bool", default=False),
+            ),
+            _validate,
         ),
     )
 }

@@ -50,7 +50,9 @@ CASES = [(v.name, o.name) for v in VERBS.values() for o in v.options]
 def test_every_yaml_option_means_the_same_as_the_cli(verb, option):
     o = VERBS[verb].option(option)
     cli_args, yaml_value, expected = _sample(o)
-    required = {r.name: _sample(r) for r in VERBS[verb].options if r.required and r.name != o.name}
+    opts = VERBS[verb].options
+    before = opts[: opts.index(o)]
+    required = {r.name: _sample(r) for r in opts if r.name != o.name and (r.required or (o.argument and r.argument and r in before))}
     extra_cli = [a for r in required.values() for a in r[0]]
     from_cli = _cli_parse(verb, extra_cli + cli_args)
     yaml_opts = {o.cli_name or o.name: yaml_value, **{n: r[1] for n, r in required.items()}}

@@ -35,8 +35,8 @@ Commands chain like the mlflow2prov command line; documents flow from one to the
   %mlflow2prov show doc                  (the Provenance Explorer on doc)
   %mlflow2prov explore                   (an empty Provenance Explorer)
 
-Document names: merge, transform, save, stats/statistics, show and explore take names of notebook
-variables (holding a ProvDoc or a list of them) or of files; load takes files or variables too.
+Document names: merge, transform, save, stats/statistics, show and explore take any number of names of
+notebook variables (holding a ProvDoc or a list of them) or of files; load takes a file or a variable.
 
 Keeping the result: the line returns the resulting document (a list when there are several); a line
 ending in save, stats, show or explore returns nothing. --as NAME stores the result in the notebook
@@ -262,6 +262,14 @@ def _check_doc_names(names: list[str], resolve: Callable[[str], list[ProvDoc] | 
             raise UsageError(f"%mlflow2prov: {name} is neither a notebook variable holding a ProvDoc nor a file")
 
 
+def load_steps(names: list[str]) -> list[tuple[str, dict[str, Any]]]:
+    """``load`` steps for document names (one step per name when the verb takes one path)."""
+    arg = next(o for o in VERBS["load"].options if o.argument)
+    if arg.multiple:
+        return [("load", {arg.name: list(names)})]
+    return [("load", {arg.name: n}) for n in names]
+
+
 def _err(text: str) -> None:
     print(text, file=sys.stderr)
 
@@ -288,7 +296,7 @@ def execute(parsed: Parsed, namespace: dict[str, Any], display: Callable[[Any], 
             names = list(kw.pop(DOCS, None) or ())
             if names:
                 _check_doc_names(names, resolve)
-                stream = run_steps([("load", {"paths": names})], ctx, stream)
+                stream = run_steps(load_steps(names), ctx, stream)
             if name in ("show", "explore"):
                 shown = _open_explorer(name, stream, kw, namespace)
                 if display is not None:

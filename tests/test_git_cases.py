@@ -269,7 +269,7 @@ def test_case_09_name_without_email(tmp_path):
 def test_case_10_clean_merge(tmp_path):
     repo = GitRepo(tmp_path / "r")
     repo.write("a.py", "a\n")
-    c0 = repo.commit("base")
+    repo.commit("base")
     repo.branch("side").checkout("side")
     repo.write("b.py", "b\n")
     s1 = repo.commit("Add b")
@@ -426,7 +426,7 @@ def test_copy_is_addition(tmp_path):
     repo = GitRepo(tmp_path / "r")
     content = "".join(f"line {i}\n" for i in range(30))
     repo.write("a.py", content)
-    c0 = repo.commit("add")
+    repo.commit("add")
     repo.write("b.py", content)
     c1 = repo.commit("copy")
     doc, _ = extract(repo.path)
@@ -609,7 +609,7 @@ def test_case_19_author_date_after_commit_date(tmp_path):
 def test_start_is_author_date_when_earlier(tmp_path):
     repo = GitRepo(tmp_path / "r")
     repo.write("a.py", "a\n")
-    c0 = repo.commit("one")
+    repo.commit("one")
     repo.write("a.py", "b\n")
     c1 = repo.commit("two", authored_at=BASE_TIME + 1, committed_at=BASE_TIME + 1000)
     doc, _ = extract(repo.path)

@@ -13,6 +13,7 @@ from .git_reader import (
     clean_text,
     commit_id,
     gc_paused,
+    path_segment,
     file_id,
     ref_id,
     revision_id,
@@ -120,8 +121,10 @@ def _add_revisions(
     used: set[str] = set()  # one usage (#9) per commit, even if two revisions share a predecessor
     for rev in c.revisions:
         path = rev.path if rev.path.isascii() else clean_text(rev.path)
-        fid = file_id(*rev.file)
+        seg = path_segment(rev.path)
+        rid = f"git:revision/{sha}/{seg}"
         if rev.starts_file:
+            fid = f"git:file/{sha}/{seg}"
             add(
                 "entity",
                 fid,
@@ -130,7 +133,8 @@ def _add_revisions(
             rels.append(Relation("wasGeneratedBy", _timed(fid, cid, committed), {"prov:role": "AddedFile"}))  # 3
             if author is not None:
                 rels.append(Relation("wasAttributedTo", (fid, author)))  # 4
-        rid = revision_id(sha, rev.path)
+        else:
+            fid = file_id(*rev.file)
         attrs: dict[str, Any] = {
             "prov:type": T_REVISION,
             "prov:label": label(f"{short} {path}"),

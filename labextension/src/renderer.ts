@@ -16,13 +16,24 @@ export const MIME_TYPE = 'application/vnd.prov+json';
 /** Documents with more elements than this open with run members and revisions collapsed too. */
 export const AUTO_COLLAPSE = 500;
 
-const KIND_PLURAL: Record<string, string> = { entity: 'entities', activity: 'activities', agent: 'agents' };
+const KIND_NAMES: Record<string, [string, string]> = {
+  entity: ['entity', 'entities'],
+  activity: ['activity', 'activities'],
+  agent: ['agent', 'agents'],
+  relation: ['relation', 'relations']
+};
+
+/** `3 entities`, `1 entity`. */
+function count(n: number, kind: string): string {
+  return `${n} ${KIND_NAMES[kind][n === 1 ? 0 : 1]}`;
+}
 
 export class ProvGraphRenderer extends Widget implements IRenderMime.IRenderer {
   private _mimeType: string;
   private _data: unknown = null;
   private _graph: Graph | null = null;
   private _searchText: SearchTextOf | null = null;
+  private _t0 = 0;
   private _view: GraphView | null = null;
   private _opts: GraphOptions = {};
   private _header = h('div', 'm2p-header');
@@ -38,6 +49,7 @@ export class ProvGraphRenderer extends Widget implements IRenderMime.IRenderer {
   }
 
   async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
+    this._t0 = performance.now();
     let data = model.data[this._mimeType] as unknown;
     this._error.textContent = '';
     try {
@@ -70,10 +82,10 @@ export class ProvGraphRenderer extends Widget implements IRenderMime.IRenderer {
   private _renderHeader(graph: Graph): void {
     const c = graph.stats.counts;
     this._header.replaceChildren();
-    const main = ['entity', 'activity', 'agent'].map(k => `${c[k] ?? 0} ${KIND_PLURAL[k]}`);
+    const main = ['entity', 'activity', 'agent'].map(k => count(c[k] ?? 0, k));
     const rels = RELATION_KINDS.filter(k => c[k]);
     const total = rels.reduce((s, k) => s + c[k], 0);
-    main.push(`${total} relations`);
+    main.push(count(total, 'relation'));
     this._header.appendChild(h('span', 'm2p-header-main', main.join(' · ')));
     const detail = h('span', 'm2p-header-relations');
     detail.textContent = rels.map(k => `${k} ${c[k]}`).join(' · ');
@@ -152,6 +164,13 @@ export class ProvGraphRenderer extends Widget implements IRenderMime.IRenderer {
     if (!this._view) {
       this._view = new GraphView(this.node, {
         searchText: id => this._searchText?.(id),
+        onPaint: () => {
+          // Milliseconds from receiving the data to the first drawn frame (parse, graph, layout, draw).
+          if (this._t0 && this._view) {
+            this._view.element.dataset.renderMs = String(Math.round(performance.now() - this._t0));
+            this._t0 = 0;
+          }
+        },
         details: id => {
           const g = this._graph;
           const n = g?.nodes.find(x => x.id === id);

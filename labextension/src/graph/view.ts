@@ -46,6 +46,8 @@ export interface GraphViewOptions {
   details?: (id: string) => Details | null;
   /** Searched text of a node (default: its id, label, tooltip and title). */
   searchText?: SearchTextOf;
+  /** Called after the first frame of each graph set with `setGraph` is drawn. */
+  onPaint?: () => void;
   /** Show the search box (default true). */
   search?: boolean;
   /** Extra class on the root element (e.g. to size it). */
@@ -58,7 +60,7 @@ export interface GraphViewHook {
   network: Network | null;
 }
 
-const EMPHASIS_WIDTH = 4;
+const EMPHASIS_WIDTH = 3;
 
 export function normaliseNode(n: ViewNode): ViewNode {
   const out: ViewNode = { ...n };
@@ -101,15 +103,8 @@ export function normaliseEdge(e: ViewEdge, i: number): ViewEdge {
 
 function emphasised(n: ViewNode): Partial<ViewNode> {
   const c = n.color;
-  let color: Record<string, unknown>;
-  if (typeof c === 'string') {
-    color = { background: c, border: HIGHLIGHT_BORDER };
-  } else if (c && typeof c === 'object') {
-    color = { ...(c as Record<string, unknown>), border: HIGHLIGHT_BORDER };
-  } else {
-    color = { border: HIGHLIGHT_BORDER };
-  }
-  return { id: n.id, color, borderWidth: EMPHASIS_WIDTH };
+  const base = typeof c === 'string' ? { background: c } : c && typeof c === 'object' ? c : {};
+  return { id: n.id, color: { ...base, border: HIGHLIGHT_BORDER }, borderWidth: EMPHASIS_WIDTH };
 }
 
 function baseStyle(n: ViewNode): Partial<ViewNode> {
@@ -135,6 +130,8 @@ export class GraphView {
   private _emphasised = new Set<string>();
   private _searchInfo: HTMLElement | null = null;
   private _searchTimer: number | undefined;
+  private _resize: ResizeObserver | null = null;
+  private _fitted = false;
 
   constructor(host: HTMLElement, opts: GraphViewOptions = {}) {
     this._opts = opts;
@@ -179,6 +176,26 @@ export class GraphView {
       }
     } as GraphViewHook;
     host.appendChild(this.element);
+    if (typeof ResizeObserver !== 'undefined') {
+      // Outputs are often rendered while detached (zero size): redraw, and fit once a real size appears.
+      this._resize = new ResizeObserver(() => this._onResize());
+      this._resize.observe(this.canvasHost);
+    }
+  }
+
+  private _hasSize(): boolean {
+    return this.canvasHost.clientWidth > 0 && this.canvasHost.clientHeight > 0;
+  }
+
+  private _onResize(): void {
+    if (!this.network || !this._hasSize()) {
+      return;
+    }
+    this.network.redraw();
+    if (!this._fitted) {
+      this._fitted = true;
+      this.network.fit({ animation: false });
+    }
   }
 
   /** Show a new graph. `visOptions` are merged over the defaults (physics, layout, interaction). */
@@ -197,18 +214,26 @@ export class GraphView {
     this._edges = new DataSet<ViewEdge>(edges.map(normaliseEdge));
     const options = this._visOptions(large, visOptions);
     this.firstPaintMs = null;
+    delete this.element.dataset.ready;
     if (this.network) {
       this.network.destroy();
     }
     const network = new Network(this.canvasHost, { nodes: this._nodes, edges: this._edges } as never, options as never);
     this.network = network;
-    network.once('afterDrawing', () => {
+    this._fitted = this._hasSize();
+    const onDrawn = () => {
+      if (!this._hasSize()) {
+        return; // drawn into a detached, zero-size canvas: not yet visible
+      }
+      network.off('afterDrawing', onDrawn);
       this.firstPaintMs = Math.round(performance.now() - t0);
       this.element.dataset.firstPaintMs = String(this.firstPaintMs);
       this.element.dataset.nodeCount = String(this._nodes.length);
       this.element.dataset.edgeCount = String(this._edges.length);
       this.element.dataset.ready = 'true';
-    });
+      this._opts.onPaint?.();
+    };
+    network.on('afterDrawing', onDrawn);
     if (!large) {
       network.once('stabilizationIterationsDone', () => network.setOptions({ physics: { enabled: false } }));
     }
@@ -311,7 +336,6 @@ export class GraphView {
     this.element.dataset.matches = String(n);
     if (this.network && n) {
       const ids = [...this._matches];
-      this.network.selectNodes(ids.slice(0, 500));
       if (n <= 50) {
         this.network.fit({ nodes: ids, animation: false });
       } else {
@@ -359,6 +383,7 @@ export class GraphView {
 
   dispose(): void {
     window.clearTimeout(this._searchTimer);
+    this._resize?.disconnect();
     this.network?.destroy();
     this.network = null;
     this.element.remove();

@@ -1,0 +1,186 @@
+"""Fixtures for the browser tests: a real `jupyter lab` on 127.0.0.1 and headless Debian Chromium.
+
+The lab runs in a temporary root directory with its own Jupyter config/data/runtime dirs; the extension is
+taken from this checkout's build output (`mlflow2prov_jupyter/labextension`, via JUPYTER_PATH), else from an
+installed package. It is stopped by its pid. Chromium is `/usr/bin/chromium` (ci/install-browser.sh);
+Playwright never downloads a browser.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+BUILT = REPO / "mlflow2prov_jupyter" / "labextension"
+ARTIFACTS = REPO / "test-artifacts"
+CHROMIUM = os.environ.get("M2P_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+EXT_NAME = "mlflow2prov-jupyter"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if Path(str(item.fspath)).parent == Path(__file__).parent:
+            item.add_marker(pytest.mark.browser)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _installed_extension() -> bool:
+    from jupyter_core.paths import jupyter_path
+
+    return any((Path(p) / EXT_NAME / "package.json").is_file() for p in jupyter_path("labextensions"))
+
+
+class Lab:
+    """A running JupyterLab: `url(path)`, `root` (its root dir), `pid`."""
+
+    def __init__(self, root: Path, port: int, proc: subprocess.Popen, log: Path):
+        self.root, self.port, self.proc, self.log = root, port, proc, log
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def url(self, path: str = "lab") -> str:
+        return f"http://127.0.0.1:{self.port}/{path.lstrip('/')}"
+
+    def write_json(self, name: str, data: Any) -> Path:
+        p = self.root / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(json.dumps(data), encoding="utf-8")
+        return p
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    base = tmp_path_factory.mktemp("lab")
+    root, home = base / "root", base / "home"
+    root.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTER")}
+    env.update(
+        JUPYTER_CONFIG_DIR=str(home / "config"),
+        JUPYTER_DATA_DIR=str(home / "data"),
+        JUPYTER_RUNTIME_DIR=str(home / "runtime"),
+        JUPYTER_PLATFORM_DIRS="1",
+        IPYTHONDIR=str(home / "ipython"),
+    )
+    # No "official Jupyter news?" toast over the page.
+    notif = home / "config" / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension"
+    notif.mkdir(parents=True)
+    (notif / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
+    if (BUILT / "package.json").is_file():
+        share = home / "share" / "jupyter"
+        (share / "labextensions").mkdir(parents=True)
+        (share / "labextensions" / EXT_NAME).symlink_to(BUILT, target_is_directory=True)
+        env["JUPYTER_PATH"] = str(share)
+    elif not _installed_extension():
+        pytest.skip("the labextension is not built (cd labextension && jlpm install && jlpm build:prod)")
+    port = _free_port()
+    log = base / "lab.log"
+    cmd = [
+        sys.executable, "-m", "jupyter", "lab",
+        "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+        f"--ServerApp.root_dir={root}", "--ServerApp.open_browser=False",
+        "--IdentityProvider.token=", "--ServerApp.password=",
+        "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")
+    logf = log.open("wb")
+    proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=logf, stderr=subprocess.STDOUT, start_new_session=True)
+    lab = Lab(root, port, proc, log)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"jupyter lab exited ({proc.returncode}):\n{log.read_text(errors='replace')[-3000:]}")
+            try:
+                with urllib.request.urlopen(lab.url("api/status"), timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"jupyter lab did not start:\n{log.read_text(errors='replace')[-3000:]}")
+            time.sleep(0.3)
+        yield lab
+    finally:
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.kill(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+        logf.close()
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} missing (run ci/install-browser.sh)")
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    pw = playwright_api.sync_playwright().start()
+    browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    try:
+        yield browser
+    finally:
+        browser.close()
+        pw.stop()
+
+
+class Page:
+    """A Playwright page plus what the tests check on it: JS dialogs and page errors."""
+
+    def __init__(self, page: Any):
+        self.page = page
+        self.dialogs: list[str] = []
+        self.errors: list[str] = []
+        page.on("dialog", self._dialog)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def _dialog(self, dialog: Any) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def screenshot(self, name: str) -> Path:
+        ARTIFACTS.mkdir(exist_ok=True)
+        path = ARTIFACTS / f"{name}.png"
+        self.page.screenshot(path=str(path))
+        return path
+
+
+@pytest.fixture
+def page(chromium: Any) -> Iterator[Page]:
+    context = chromium.new_context(viewport={"width": 1500, "height": 950})
+    context.set_default_timeout(60_000)
+    p = Page(context.new_page())
+    try:
+        yield p
+    finally:
+        context.close()
+

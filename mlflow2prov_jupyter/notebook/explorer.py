@@ -204,6 +204,8 @@ class Explorer(W.VBox):
 
         for d in [docs] if isinstance(docs, ProvDoc) else list(docs or []):
             self.add_document(d, origin="given")
+        if not self.entries:
+            self.refresh()
 
     # ------------------------------------------------------------------------------------- documents
     @property

@@ -1,7 +1,8 @@
 """Write real MLflow tracking stores in tests without touching the process's global MLflow state.
 
 * :class:`StoreWriter` logs through an ``MlflowClient(tracking_uri=…, registry_uri=…)`` of one store;
-  every call runs with ``MLFLOW_ALLOW_FILE_STORE=true`` set only for that call (file stores).
+  every call runs with the global tracking URI pointed at the store and ``MLFLOW_ALLOW_FILE_STORE=true``
+  set, both only for that call (MLflow's registries resolve logged models through the global URI).
 * :meth:`StoreWriter.fluent` is for the few APIs that need the fluent layer (``mlflow.pyfunc.log_model``):
   it points the process tracking and registry URIs at the store and restores them — and every
   environment variable it touched — afterwards.
@@ -60,8 +61,12 @@ def global_uris() -> tuple[str | None, str | None]:
 
 
 @contextmanager
-def fluent_uri(uri: str) -> Iterator[None]:
-    """Point the fluent API at ``uri`` for the block; restore URIs and environment exactly afterwards."""
+def store_scope(uri: str) -> Iterator[None]:
+    """Point the process tracking and registry URIs at ``uri`` (file stores allowed) for the block.
+
+    MLflow's registries look logged models up through the *global* tracking URI (else they create
+    ``./mlflow.db``); URIs and environment are restored exactly afterwards.
+    """
     old_tracking, old_registry = global_uris()
     with saved_env():
         os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"
@@ -70,10 +75,19 @@ def fluent_uri(uri: str) -> Iterator[None]:
         try:
             yield
         finally:
-            while mlflow.active_run() is not None:
-                mlflow.end_run()
             mlflow.set_tracking_uri(old_tracking)
             mlflow.set_registry_uri(old_registry)
+
+
+@contextmanager
+def fluent_uri(uri: str) -> Iterator[None]:
+    """:func:`store_scope` for the fluent API; runs left active in the block are ended."""
+    with store_scope(uri):
+        try:
+            yield
+        finally:
+            while mlflow.active_run() is not None:
+                mlflow.end_run()
 
 
 def sqlite_template() -> Path:
@@ -96,10 +110,11 @@ def sqlite_template() -> Path:
 
 
 class _Client:
-    """An ``MlflowClient`` whose every call runs with the file store allowed (only during the call)."""
+    """An ``MlflowClient`` whose every call runs in :func:`store_scope` of its store (only during the call)."""
 
-    def __init__(self, client: MlflowClient) -> None:
+    def __init__(self, client: MlflowClient, uri: str) -> None:
         self._client = client
+        self._uri = uri
 
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self._client, name)
@@ -107,7 +122,9 @@ class _Client:
             return attr
 
         def call(*args: Any, **kw: Any) -> Any:
-            with file_store_allowed():
+            if global_uris()[0] == self._uri:  # already inside a scope of this store (fluent block)
+                return attr(*args, **kw)
+            with store_scope(self._uri):
                 return attr(*args, **kw)
 
         return call
@@ -122,7 +139,7 @@ class StoreWriter:
         self.root = root
         self.artifact_root = artifact_root
         with file_store_allowed():
-            self.client: Any = _Client(MlflowClient(tracking_uri=uri, registry_uri=uri))
+            self.client: Any = _Client(MlflowClient(tracking_uri=uri, registry_uri=uri), uri)
         self._tmp = root.parent / f".{root.name}-staging"
 
     # -- creation ----------------------------------------------------------------------------------------------
@@ -295,3 +312,24 @@ def touching(doc: Any, element_id: str) -> list:
 def ms(dt: Any) -> int:
     """An aware datetime back to MLflow milliseconds."""
     return round(dt.timestamp() * 1000)
+
+
+_CWD_STORES = ("mlflow.db", "mlruns", "mlartifacts")
+
+
+def _cwd_stores() -> dict[str, bool]:
+    return {n: os.path.exists(n) for n in _CWD_STORES}
+
+
+try:
+    import pytest
+
+    @pytest.fixture(autouse=True, scope="module")
+    def no_store_in_cwd():
+        """Fail a module that leaves an MLflow store (mlflow.db, mlruns, mlartifacts) in the cwd."""
+        before = _cwd_stores()
+        yield
+        assert _cwd_stores() == before, "an MLflow store was created in the current directory"
+
+except ImportError:  # pragma: no cover - helpers used outside pytest
+    pass

@@ -471,6 +471,8 @@ class _Reader:
         if root in self._dead_artifact_roots:
             self._dead_artifact_roots[root] += 1
             return None, False
+        retries = os.environ.get("MLFLOW_HTTP_REQUEST_MAX_RETRIES")
+        os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] = "0"  # an unreachable artifact store fails at once
         try:
             from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
 
@@ -483,6 +485,9 @@ class _Reader:
                 "artifacts_listed = false (other runs under the same artifact root are skipped)"
             )
             return None, False
+        finally:
+            if retries is not None:
+                os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] = retries
 
     # -- registry ---------------------------------------------------------------------------------------
     def _read_registry(self) -> None:

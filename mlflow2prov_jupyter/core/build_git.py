@@ -16,7 +16,6 @@ from .git_reader import (
     path_segment,
     file_id,
     ref_id,
-    revision_id,
 )
 from .options import ExtractOptions
 from .provdoc import ProvDoc, QName, Relation
@@ -101,10 +100,6 @@ def _add_commit(doc: ProvDoc, c: GitCommit, cid: str, committed: datetime | None
     return start
 
 
-def _timed(a: str, b: str, t: datetime | None) -> tuple:
-    return (a, b) if t is None else (a, b, t)
-
-
 def _add_revisions(
     doc: ProvDoc,
     c: GitCommit,
@@ -119,28 +114,41 @@ def _add_revisions(
     sha = c.sha
     short = sha[:7]
     used: set[str] = set()  # one usage (#9) per commit, even if two revisions share a predecessor
+    author_known = author is not None
     for rev in c.revisions:
-        path = rev.path if rev.path.isascii() else clean_text(rev.path)
-        seg = path_segment(rev.path)
+        raw = rev.path
+        path = raw if raw.isascii() else clean_text(raw)
+        seg = path_segment(raw)
         rid = f"git:revision/{sha}/{seg}"
+        rev_label = f"{short} {path}"
+        if len(rev_label) > 80 or "\n" in rev_label:
+            rev_label = label(rev_label)
         if rev.starts_file:
             fid = f"git:file/{sha}/{seg}"
             add(
                 "entity",
                 fid,
-                {"prov:type": T_FILE, "prov:label": label(path), "m2p:path": path, "m2p:origin_commit": sha},
+                {
+                    "prov:type": T_FILE,
+                    "prov:label": path if len(path) <= 80 and "\n" not in path else label(path),
+                    "m2p:path": path,
+                    "m2p:origin_commit": sha,
+                },
             )
-            rels.append(Relation("wasGeneratedBy", _timed(fid, cid, committed), {"prov:role": "AddedFile"}))  # 3
-            if author is not None:
+            rels.append(
+                Relation("wasGeneratedBy", (fid, cid) if committed is None else (fid, cid, committed), {"prov:role": "AddedFile"})
+            )  # 3
+            if author_known:
                 rels.append(Relation("wasAttributedTo", (fid, author)))  # 4
         else:
             fid = file_id(*rev.file)
+        status = rev.status
         attrs: dict[str, Any] = {
             "prov:type": T_REVISION,
-            "prov:label": label(f"{short} {path}"),
+            "prov:label": rev_label,
             "m2p:path": path,
             "m2p:name": path.rsplit("/", 1)[-1],
-            "m2p:status": rev.status,
+            "m2p:status": status,
             "m2p:commit": sha,
         }
         if rev.blob is not None:
@@ -149,23 +157,20 @@ def _add_revisions(
             attrs["m2p:previous_path"] = clean_text(rev.previous_path)
         add("entity", rid, attrs)
         rels.append(Relation("specializationOf", (rid, fid)))  # 5
-        if rev.status == "deleted":
-            rels.append(
-                Relation("wasInvalidatedBy", _timed(rid, cid, committed), {"prov:role": "DeletedRevision"})
-            )  # 10
+        timed = (rid, cid) if committed is None else (rid, cid, committed)
+        if status == "deleted":
+            rels.append(Relation("wasInvalidatedBy", timed, {"prov:role": "DeletedRevision"}))  # 10
         else:
-            rels.append(
-                Relation("wasGeneratedBy", _timed(rid, cid, committed), {"prov:role": _GEN_ROLE[rev.status]})
-            )  # 6
-            if author is not None:
+            rels.append(Relation("wasGeneratedBy", timed, {"prov:role": _GEN_ROLE[status]}))  # 6
+            if author_known:
                 rels.append(Relation("wasAttributedTo", (rid, author)))  # 7
         for psha, ppath in rev.previous:
-            prev = revision_id(psha, ppath)
+            prev = f"git:revision/{psha}/{path_segment(ppath)}"
             rels.append(Relation("wasDerivedFrom", (rid, prev), {"prov:type": T_PROV_REVISION}))  # 8
             if prev not in used:
                 used.add(prev)
                 rels.append(
-                    Relation("used", _timed(cid, prev, start), {"prov:role": "PreviousRevision"})
+                    Relation("used", (cid, prev) if start is None else (cid, prev, start), {"prov:role": "PreviousRevision"})
                 )  # 9
 
 

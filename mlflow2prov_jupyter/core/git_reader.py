@@ -1,8 +1,8 @@
 """Read a Git repository's history into plain records (spec §2).
 
 One streaming ``git log`` pass over every walked commit (first-parent raw diffs, NUL-separated, git's default
-rename detection) plus, when merges exist, one ``git log --merges -c --combined-all-paths`` pass that tells which
-paths a merge changed with respect to *every* parent and where each parent held them. A single in-memory walk in
+rename detection) plus, fed with the merges as they stream by, one ``git diff-tree --stdin -c --combined-all-paths``
+process that tells which paths a merge changed with respect to *every* parent and where each parent held them. A single in-memory walk in
 topological order then keeps, per live commit, the map ``path -> (mode, blob, last revision, File)``; this answers
 "previous revision" (``git log -1 P -- p'``) and File lineage exactly without any per-commit or per-file git call.
 """
@@ -324,20 +324,15 @@ def read_git(repo_path: str | os.PathLike, options: ExtractOptions, progress: bo
     commits: dict[str, GitCommit] = {}
     producers: dict[tuple[str, str], object] = {}
     if tips:
-        combined: dict[str, list] = {}
-        merges_thread = None
-        if options.git_history:
-            merges_thread = _Reader(
-                git_cmd,
-                git_dir,
-                ["log", "--merges", "--stdin", "-z", "--raw", "-M", "-c", "--combined-all-paths",
-                 "--no-abbrev", "--no-color", "--no-ext-diff", "--no-textconv", "--format=%x01%H"],
-                tips,
-            )  # fmt: skip
+        merges = _CombinedDiffs(git_cmd, git_dir) if options.git_history else None
         with gc_paused():
-            records = _read_log(git_cmd, git_dir, tips, options.git_history, users, progress)
-            if merges_thread is not None:
-                combined = _parse_combined(merges_thread.result())
+            try:
+                records = _read_log(git_cmd, git_dir, tips, options.git_history, users, progress, merges)
+            except BaseException:
+                if merges is not None:
+                    merges.kill()
+                raise
+            combined = _parse_combined(merges.result() if merges is not None else b"")
             _walk(records, combined, commits, producers, options.git_history)
     refs = _read_refs(git_cmd, git_dir, ref_rows, commits, users)
     return GitHistory(
@@ -423,31 +418,54 @@ def _check_version(git_cmd: str, git_dir: str) -> None:
     _VERSION_OK.add(git_cmd)
 
 
-class _Reader:
-    """Run one git command in the background and collect its whole stdout (stderr drained too)."""
+class _CombinedDiffs:
+    """``git diff-tree --stdin -c --combined-all-paths`` for the merges named while ``git log`` is being read.
 
-    def __init__(self, git_cmd: str, git_dir: str, args: list[str], stdin_lines: list[str]):
-        self.args = args
-        self._out = b""
-        self._err = b""
-        self._rc = 0
-        self._data = ("\n".join(stdin_lines) + "\n").encode()
-        self._argv = _git_argv(git_cmd, git_dir, args)
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
+    Started at the first merge; runs alongside the log, its output collected by a thread (no deadlock on a full
+    pipe). For each merge it lists the paths whose result differs from every parent, with each parent's path.
+    """
 
-    def _run(self) -> None:
-        try:
-            proc = subprocess.run(self._argv, input=self._data, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-            self._out, self._err, self._rc = proc.stdout, proc.stderr, proc.returncode
-        except OSError as exc:  # pragma: no cover - git vanished between calls
-            self._err, self._rc = str(exc).encode(), 1
+    ARGS = ["diff-tree", "--stdin", "-z", "-r", "-M", "-c", "--combined-all-paths", "--no-abbrev",
+            "--no-color", "--no-ext-diff", "--no-textconv"]  # fmt: skip
+
+    def __init__(self, git_cmd: str, git_dir: str):
+        self._argv = _git_argv(git_cmd, git_dir, self.ARGS)
+        self._proc: subprocess.Popen | None = None
+        self._out: list[bytes] = []
+        self._err: list[bytes] = []
+        self._threads: list[threading.Thread] = []
+
+    def add(self, sha: str) -> None:
+        if self._proc is None:
+            self._proc = subprocess.Popen(
+                self._argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            )
+            for stream, sink in ((self._proc.stdout, self._out), (self._proc.stderr, self._err)):
+                t = threading.Thread(target=lambda st=stream, sk=sink: sk.append(st.read()), daemon=True)
+                t.start()
+                self._threads.append(t)
+        self._proc.stdin.write(f"{sha}\n".encode())
+
+    def kill(self) -> None:
+        """Stop git after a failure elsewhere."""
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait()
 
     def result(self) -> bytes:
-        self._thread.join()
-        if self._rc != 0:
-            raise _git_error(self.args, self._err)
-        return self._out
+        """Close the input, wait, and return the whole output (raises SourceError if git failed)."""
+        if self._proc is None:
+            return b""
+        try:
+            self._proc.stdin.close()
+        except BrokenPipeError:  # pragma: no cover - git died; its stderr says why
+            pass
+        rc = self._proc.wait()
+        for t in self._threads:
+            t.join()
+        if rc != 0:
+            raise _git_error(self.ARGS, b"".join(self._err))
+        return b"".join(self._out)
 
 
 def _tokens(stream: IO[bytes]) -> Iterator[str]:
@@ -508,7 +526,13 @@ class _Record:
 
 
 def _read_log(
-    git_cmd: str, git_dir: str, tips: list[str], history: bool, users: _Users, progress: bool
+    git_cmd: str,
+    git_dir: str,
+    tips: list[str],
+    history: bool,
+    users: _Users,
+    progress: bool,
+    merges: "_CombinedDiffs | None" = None,
 ) -> list[_Record]:
     args = ["log", "--stdin", "--topo-order", "--reverse", "-z", "--no-abbrev", "--no-color", "--encoding=UTF-8",
             "--format=%x01%H%x00%P%x00%an%x00%ae%x00%at%x00%cn%x00%ce%x00%ct%x00%B"]  # fmt: skip
@@ -533,7 +557,7 @@ def _read_log(
         proc.stdin.write(("\n".join(tips) + "\n").encode())
         proc.stdin.close()
         try:
-            records = _parse_log(_tokens(proc.stdout), users, bar)
+            records = _parse_log(_tokens(proc.stdout), users, bar, merges)
         except (StopIteration, RuntimeError, ValueError):
             parse_failed = True
     finally:
@@ -549,7 +573,7 @@ def _read_log(
     return records
 
 
-def _parse_log(tokens: Iterator[str], users: _Users, bar) -> list[_Record]:
+def _parse_log(tokens: Iterator[str], users: _Users, bar, merges: "_CombinedDiffs | None" = None) -> list[_Record]:
     records: list[_Record] = []
     nxt = tokens.__next__
     tok = next(tokens, None)
@@ -587,6 +611,8 @@ def _parse_log(tokens: Iterator[str], users: _Users, bar) -> list[_Record]:
             entries.append((letter, old_mode, new_mode, old_blob, new_blob, path, old_path))
             tok = next(tokens, None)
         records.append(_Record(sha, parents, entries, commit))
+        if merges is not None and entries and len(parents) > 1:
+            merges.add(sha)  # a merge whose tree equals its first parent's changes no path
         n += 1
         if bar is not None and n % 256 == 0:
             bar.update(256)
@@ -603,22 +629,25 @@ def _int(text: str) -> int:
 
 
 def _parse_combined(data: bytes) -> dict[str, list]:
-    """``git log -c --combined-all-paths --raw -z`` → sha → [(result path, result mode, result blob,
-    per-parent (letter, mode, path))]."""
+    """``git diff-tree -c --combined-all-paths -r -z`` output → merge sha → [(result path, result mode, result
+    blob, per-parent (letter, mode, path))]."""
     out: dict[str, list] = {}
+    if not data:
+        return out
     it = iter(data.decode("utf-8", "surrogateescape").split("\0"))
     cur: list | None = None
     for tok in it:
-        if tok.startswith("\x01"):
-            cur = out.setdefault(tok[1:], [])
+        if not tok:
             continue
-        meta = tok.lstrip("\n")
-        if not meta:
+        if not tok.startswith(":"):
+            if not _HEX.fullmatch(tok):
+                raise SourceError("unexpected combined diff output of git diff-tree; check the repository with 'git log'")
+            cur = out.setdefault(tok, [])
             continue
-        if cur is None or not meta.startswith("::"):
-            raise SourceError("unexpected combined diff output of git log; check the repository with 'git log'")
-        nparents = len(meta) - len(meta.lstrip(":"))
-        fields = meta[nparents:].split(" ")
+        if cur is None:
+            raise SourceError("unexpected combined diff output of git diff-tree; check the repository with 'git log'")
+        nparents = len(tok) - len(tok.lstrip(":"))
+        fields = tok[nparents:].split(" ")
         modes = fields[: nparents + 1]
         blobs = fields[nparents + 1 : 2 * nparents + 2]
         letters = fields[2 * nparents + 2]

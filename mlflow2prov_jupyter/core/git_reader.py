@@ -444,7 +444,10 @@ class _CombinedDiffs:
                 t = threading.Thread(target=lambda st=stream, sk=sink: sk.append(st.read()), daemon=True)
                 t.start()
                 self._threads.append(t)
-        self._proc.stdin.write(f"{sha}\n".encode())
+        try:
+            self._proc.stdin.write(f"{sha}\n".encode())
+        except BrokenPipeError:  # git died; result() reports its stderr
+            pass
 
     def kill(self) -> None:
         """Stop git after a failure elsewhere."""
@@ -548,14 +551,17 @@ def _read_log(
     drain.start()
     bar = None
     if progress:
-        from tqdm.auto import tqdm
+        from tqdm import tqdm  # not tqdm.auto: the core never imports IPython
 
         bar = tqdm(desc="git commits", unit=" commits", leave=False, file=sys.stderr)
     records: list[_Record] = []
     parse_failed = False
     try:
-        proc.stdin.write(("\n".join(tips) + "\n").encode())
-        proc.stdin.close()
+        try:
+            proc.stdin.write(("\n".join(tips) + "\n").encode())
+            proc.stdin.close()
+        except BrokenPipeError:  # git stopped early; its exit code and stderr tell why
+            pass
         try:
             records = _parse_log(_tokens(proc.stdout), users, bar, merges)
         except (StopIteration, RuntimeError, ValueError):

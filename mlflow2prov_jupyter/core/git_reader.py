@@ -546,6 +546,7 @@ def _read_log(
         proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     except FileNotFoundError:
         raise SourceError("the git executable was not found; install git and make sure it is on PATH") from None
+    _widen_pipe(proc.stdout)
     err_chunks: list[bytes] = []
     drain = threading.Thread(target=lambda: err_chunks.append(proc.stderr.read()), daemon=True)
     drain.start()
@@ -577,6 +578,16 @@ def _read_log(
     if parse_failed:
         raise SourceError("unexpected output of git log; check the repository with 'git log'")
     return records
+
+
+def _widen_pipe(stream: IO[bytes]) -> None:
+    """Let git run up to 1 MiB ahead of the parser (Linux; elsewhere a no-op)."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(stream.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
+    except (ImportError, OSError, ValueError):
+        pass
 
 
 def _parse_log(tokens: Iterator[str], users: _Users, bar, merges: "_CombinedDiffs | None" = None) -> list[_Record]:
@@ -983,4 +994,5 @@ __all__ = [
     "ref_id",
     "path_segment",
     "clean_text",
+    "gc_paused",
 ]

@@ -315,6 +315,19 @@ def test_unreachable_server_fails_fast():
     assert f"127.0.0.1:{port}" in msg
 
 
+def test_silent_server_times_out_fast():
+    import socket
+
+    with socket.socket() as listener:  # accepts connections, never answers
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        port = listener.getsockname()[1]
+        start = time.monotonic()
+        msg = _one_line_error(read_mlflow, f"http://127.0.0.1:{port}", ExtractOptions())
+        assert time.monotonic() - start < 10
+    assert "no answer in time" in msg
+
+
 def test_unknown_experiment_id(sqlite_world):
     msg = _one_line_error(read_mlflow, sqlite_world.store.uri, ExtractOptions.from_kwargs(experiment_ids=["1", "999"]))
     assert "'999'" in msg and "does not exist" in msg
@@ -356,6 +369,23 @@ def test_file_store_only_read(file_world):
         read_mlflow(str(file_world.store.root), ExtractOptions.from_kwargs(metric_history="latest"), progress=False)
         read_mlflow(file_world.store.uri, ExtractOptions(), progress=False)
     assert file_world.store.checksum() == file_world.checksum
+
+
+def test_sqlite_store_only_read(sqlite_world):
+    import hashlib
+
+    db = sqlite_world.store.root
+    before = (hashlib.sha256(db.read_bytes()).hexdigest(), os.stat(db).st_mtime_ns)
+    _read(sqlite_world.store.uri)
+    assert (hashlib.sha256(db.read_bytes()).hexdigest(), os.stat(db).st_mtime_ns) == before
+
+
+def test_registry_follows_experiment_scope(sqlite_world):
+    scoped, snap, _ = mlflow_doc(sqlite_world.store.uri, experiment_ids=["1"])
+    assert [rm.name for rm in snap.registered_models] == ["clf"]
+    assert "mlflow:registered-model/clf/version/1" in scoped
+    other, snap, _ = mlflow_doc(sqlite_world.store.uri, experiment_ids=["0"])
+    assert snap.registered_models == [] and not any("registered-model" in e for e in other.elements)
 
 
 def test_progress_bar(sqlite_world, capsys):

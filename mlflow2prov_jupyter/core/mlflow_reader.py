@@ -211,7 +211,15 @@ def _after_probe() -> None:
 
 
 def _one_line(exc: BaseException, limit: int = 240) -> str:
+    """An exception as one short line; network failures by their cause."""
     text = " ".join(str(exc).split()) or type(exc).__name__
+    low = text.lower()
+    if "connection refused" in low:
+        return "connection refused"
+    if "timed out" in low or "timeout" in low:
+        return "no answer in time"
+    if "name or service not known" in low or "nodename nor servname" in low or "getaddrinfo failed" in low:
+        return "unknown host"
     for marker in ("Caused by ", "Failed to establish a new connection: "):
         if marker in text:
             text = text.split(marker, 1)[1]

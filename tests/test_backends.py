@@ -302,6 +302,17 @@ def test_missing_path_is_one_line(tmp_path):
     msg = _one_line_error(read_mlflow, f"sqlite:///{tmp_path}/missing.db", ExtractOptions())
     assert "missing.db" in msg
     assert not (tmp_path / "missing.db").exists() and not missing.exists()
+    import sqlite3
+
+    other = tmp_path / "other.db"
+    con = sqlite3.connect(other)
+    con.execute("CREATE TABLE experiments (a)")
+    con.execute("CREATE TABLE runs (a)")
+    con.commit()
+    con.close()
+    content = other.read_bytes()
+    assert "not an MLflow tracking database" in _one_line_error(read_mlflow, f"sqlite:///{other}", ExtractOptions())
+    assert other.read_bytes() == content  # MLflow never got to create its tables in it
     (tmp_path / "empty").mkdir()
     assert "not an MLflow file store" in _one_line_error(read_mlflow, str(tmp_path / "empty"), ExtractOptions())
     assert os.listdir(tmp_path / "empty") == []

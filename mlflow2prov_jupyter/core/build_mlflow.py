@@ -84,9 +84,9 @@ def _run_key(uri: str | None) -> str | None:
     """A URI or path normalised for prefix comparison: ``file:`` → path, no trailing ``/``."""
     if not uri:
         return None
-    from .mlflow_reader import _local_path
+    from .mlflow_reader import local_path
 
-    local = _local_path(uri)
+    local = local_path(uri)
     text = local if local is not None else uri
     return text.rstrip("/") or text
 

@@ -147,8 +147,8 @@ def _check_sqlite(uri: str) -> None:
             con.close()
     except sqlite3.Error as exc:
         raise SourceError(f"{path} is not a readable SQLite database ({exc}); give an MLflow mlflow.db") from None
-    if not {"experiments", "runs"} <= names:
-        raise SourceError(f"{path} is not an MLflow tracking database (no experiments table); give an MLflow mlflow.db")
+    if not {"experiments", "runs", "alembic_version"} <= names:  # else MLflow would create its tables
+        raise SourceError(f"{path} is not an MLflow tracking database (no MLflow tables); give an MLflow mlflow.db")
 
 
 # ------------------------------------------------------------------------------------- environment
@@ -253,7 +253,7 @@ class _Reader:
         self.t = target
         self.opts = options
         self.progress = progress
-        self.client = MlflowClient(tracking_uri=target.uri, registry_uri=target.uri)
+        self.client = self._call("open", MlflowClient, tracking_uri=target.uri, registry_uri=target.uri)
         self.snap = MlflowSnapshot(metric_history=options.metric_history)
         self._dead_artifact_roots: dict[str, int] = {}
 
@@ -288,7 +288,7 @@ class _Reader:
 
         view = ViewType.ALL if self.opts.include_deleted else ViewType.ACTIVE_ONLY
         experiments = self._read_experiments()
-        self._after_first_call()
+        _after_probe()
         exp_ids = [e.experiment_id for e in experiments]
         runs = self._search_runs(exp_ids, view) if exp_ids else []
         self.snap.logged_models = self._read_logged_models(exp_ids) if exp_ids else []
@@ -296,9 +296,6 @@ class _Reader:
         self._read_registry()
         self.snap.experiments = experiments
         return self.snap
-
-    def _after_first_call(self) -> None:
-        _after_probe()
 
     def _read_experiments(self) -> list[ExperimentRecord]:
         from mlflow.entities import ViewType
@@ -468,7 +465,7 @@ class _Reader:
         if not uri:
             return [], True
         depth = self.opts.artifact_max_depth
-        local = _local_path(uri)
+        local = local_path(uri)
         if local is not None:
             try:
                 return _walk_local(local, depth), True
@@ -638,7 +635,7 @@ def _version_in_scope(v: ModelVersionRecord, run_ids: set[str], model_ids: set[s
     return False
 
 
-def _local_path(uri: str) -> str | None:
+def local_path(uri: str) -> str | None:
     """The local directory of a path or ``file:`` artifact URI; None for any other scheme."""
     parts = urlsplit(uri)
     scheme = parts.scheme.lower()

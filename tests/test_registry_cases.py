@@ -243,3 +243,60 @@ def test_case_52_deleted_version(reg):
     hidden = ProvDoc()
     build_mlflow(hidden, snapshot_with_version(stage="Deleted_Internal"), ExtractOptions(include_deleted=False))
     assert mvd not in hidden and rels(hidden, "wasInvalidatedBy") == []
+
+
+def test_version_source_rules_builder_fed():
+    """§3 "Version source": LM location (path vs file: URI), run artifact root, unresolved, first match wins."""
+    from mlflow2prov_jupyter.core.mlflow_model import ArtifactEntry, LoggedModelRecord
+
+    run = RunRecord(
+        run_id="r1",
+        experiment_id="1",
+        start_time=T0,
+        artifact_uri="/store/1/r1/artifacts",
+        artifacts=[
+            ArtifactEntry("model", True),
+            ArtifactEntry("model/MLmodel", False, 3),
+            ArtifactEntry("plots", True),
+            ArtifactEntry("plots/a.png", False, 9),
+        ],
+    )
+    lm = LoggedModelRecord(
+        model_id="m-1", experiment_id="1", name="net", source_run_id="r1",
+        artifact_location="file:///store/1/models/m-1/artifacts", creation_timestamp=T0 + 5,
+    )
+    older = LoggedModelRecord(model_id="m-0", experiment_id="1", name="net", source_run_id="r1", creation_timestamp=T0 + 1)
+    sources = {
+        1: "/store/1/models/m-1/artifacts",  # under the LM's location (path form of its file: URI)
+        2: "file:///store/1/r1/artifacts/model",  # under the run's root: the ModelArtifact
+        3: "/store/1/r1/artifacts/plots/a.png",  # under the run's root: a plain Artifact
+        4: "s3://elsewhere/model",  # unresolved: attribute only
+        5: "runs:/r1/net",  # the run's newest LM named "net"
+        6: "models:/m-0",
+    }
+    versions = [
+        ModelVersionRecord(name="clf", version=n, source=src, run_id="r1", creation_timestamp=T0 + 10 + n)
+        for n, src in sources.items()
+    ]
+    snap = MlflowSnapshot(
+        experiments=[ExperimentRecord("1", name="e", creation_time=T0)],
+        runs=[run],
+        logged_models=[older, lm],
+        registered_models=[RegisteredModelRecord(name="clf", creation_timestamp=T0 + 2, versions=versions)],
+    )
+    doc = ProvDoc()
+    build_mlflow(doc, snap, ExtractOptions())
+    expected = {
+        1: "mlflow:model/m-1",
+        2: "mlflow:run/r1/model-artifact/model",
+        3: "mlflow:run/r1/artifact/plots/a.png",
+        5: "mlflow:model/m-1",
+        6: "mlflow:model/m-0",
+    }
+    for n in sources:
+        V = f"{CLF}/version/{n}"
+        got = [r.target for r in rels(doc, "wasDerivedFrom", V)]
+        assert got == ([expected[n]] if n in expected else []), n
+        assert doc[V].get("m2p:model_id") == (expected[n].rsplit("/", 1)[1] if n in (1, 5, 6) else None)
+        assert [r.target for r in rels(doc, "wasInformedBy", f"{V}/creation")] == [rc("r1")]
+    assert doc[f"{CLF}/version/4"].get("m2p:source") == "s3://elsewhere/model"

@@ -80,7 +80,7 @@ def _kv_label(key: str, value: Any) -> str:
     return label(f"{key}={value}")
 
 
-def _run_key(uri: str | None) -> str | None:
+def _uri_key(uri: str | None) -> str | None:
     """A URI or path normalised for prefix comparison: ``file:`` → path, no trailing ``/``."""
     if not uri:
         return None
@@ -117,6 +117,15 @@ class _Builder:
             for mo in r.model_outputs:
                 self.outputs_of.setdefault(mo.model_id, []).append((r.run_id, mo.step))
         self.lm_points = self._index_lm_metrics()
+        self.lm_by_run_name: dict[tuple[str, str], list[LoggedModelRecord]] = {}
+        self.lm_by_location: dict[str, LoggedModelRecord] = {}
+        for lm in snap.logged_models:
+            runs = {lm.source_run_id} | {r for r, _ in self.outputs_of.get(lm.model_id, [])}
+            for run_id in runs - {None}:
+                self.lm_by_run_name.setdefault((run_id, lm.name or ""), []).append(lm)
+            loc = _uri_key(lm.artifact_location)
+            if loc:
+                self.lm_by_location[loc] = lm
 
     # -- element helpers --------------------------------------------------------------------------------
     def _attrs(self, types: Any, lbl: str, items: Iterable[tuple[str, Any]]) -> dict[str, Any]:
@@ -568,31 +577,26 @@ class _Builder:
                 found = self._run_artifact(run_id, path)
                 if found:
                     return found, None
-        key = _run_key(src)
+        key = _uri_key(src)
         if key:
-            best: LoggedModelRecord | None = None
-            best_len = -1
-            for lm in self.lms.values():
-                loc = _run_key(lm.artifact_location)
-                if loc and (key == loc or key.startswith(loc + "/")) and len(loc) > best_len:
-                    best, best_len = lm, len(loc)
-            if best is not None:
-                return f"mlflow:model/{enc(best.model_id)}", best
+            probe = key
+            while probe:  # the longest LM artifact location the source lies under
+                lm = self.lm_by_location.get(probe)
+                if lm is not None:
+                    return f"mlflow:model/{enc(lm.model_id)}", lm
+                if "/" not in probe.rstrip("/"):
+                    break
+                probe = probe.rstrip("/").rsplit("/", 1)[0]
             run = self.runs.get(v.run_id or "")
-            root = _run_key(run.artifact_uri) if run else None
-            if root and key.startswith(root + "/"):
+            root = _uri_key(run.artifact_uri) if run else None
+            if run and root and key.startswith(root + "/"):
                 found = self._run_artifact(run.run_id, key[len(root) + 1 :].strip("/"))
                 if found:
                     return found, None
         return None, None
 
     def _newest_lm(self, run_id: str, name: str) -> LoggedModelRecord | None:
-        cands = [
-            lm
-            for lm in self.lms.values()
-            if lm.name == name
-            and (lm.source_run_id == run_id or any(r == run_id for r, _ in self.outputs_of.get(lm.model_id, [])))
-        ]
+        cands = self.lm_by_run_name.get((run_id, name))
         if not cands:
             return None
         return max(cands, key=lambda lm: (lm.creation_timestamp or 0, lm.model_id))

@@ -86,6 +86,8 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         JUPYTER_RUNTIME_DIR=str(home / "runtime"),
         JUPYTER_PLATFORM_DIRS="1",
         IPYTHONDIR=str(home / "ipython"),
+        # Kernels import this checkout's package (the widget test).
+        PYTHONPATH=os.pathsep.join([str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]),
     )
     # No "official Jupyter news?" toast over the page.
     notif = home / "config" / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension"

@@ -71,6 +71,12 @@ def test_provjson_file_opens_as_graph(lab: Lab, page: Page) -> None:
     graph.locator(".m2p-graph-search").press("Enter")
     assert graph.get_attribute("data-matches") == "3"
     page.screenshot("provjson-search")
+    # un-collapsing the metric series shows its three values; the type filter hides types
+    page.page.locator(".jp-MimeDocument input[data-option='collapseMetrics']").uncheck()
+    page.page.wait_for_function("() => document.querySelector('.m2p-graph').dataset.nodeCount === '14'")
+    page.page.locator(".m2p-typefilter summary").click()
+    page.page.locator(".m2p-typefilter-list label", has_text="m2p:Metric (3)").locator("input").uncheck()
+    page.page.wait_for_function("() => document.querySelector('.m2p-graph').dataset.nodeCount === '11'")
     # .prov.json opens as the graph too
     lab.write_json("second.prov.json", doc)
     graph = open_path(page, lab, "second.prov.json")
@@ -213,3 +219,72 @@ def test_large_document_first_paint(lab: Lab, page: Page) -> None:
           f"(vis draw {paint_ms} ms); page load + file fetch + render {wall:.1f} s")
     assert nodes < 600
     assert render_ms <= 2000
+
+
+WIDGET_CELL = r"""
+import anywidget, traitlets
+from mlflow2prov_jupyter.labext import WIDGET_ESM
+
+class GraphView(anywidget.AnyWidget):
+    _esm = WIDGET_ESM
+    nodes = traitlets.List().tag(sync=True)
+    edges = traitlets.List().tag(sync=True)
+    options = traitlets.Dict().tag(sync=True)
+    selected = traitlets.Unicode("").tag(sync=True)
+    details = traitlets.Dict().tag(sync=True)
+    highlight = traitlets.List().tag(sync=True)
+
+w = GraphView(
+    nodes=[
+        {"id": "mlflow:run/r1", "label": "<img src=x onerror=alert(1)>", "kind": "entity", "x": 0, "y": 150,
+         "tooltip": "</script><script>alert(2)</script>"},
+        {"id": "mlflow:run/r1/creation", "label": "run r1", "kind": "activity", "x": 0, "y": 0},
+        {"id": "user:mlflow/alice", "label": "alice", "kind": "agent", "shape": "house", "x": 250, "y": 0},
+    ],
+    edges=[
+        {"from": "mlflow:run/r1", "to": "mlflow:run/r1/creation", "label": "wasGeneratedBy", "arrows": "to",
+         "title": "<img src=x onerror=alert(3)>"},
+        {"from": "mlflow:run/r1/creation", "to": "user:mlflow/alice", "label": "wasAssociatedWith", "arrows": "to"},
+    ],
+    options={"physics": {"enabled": False}},
+)
+w.observe(lambda ch: setattr(w, "details", {"title": "From Python: " + ch["new"], "id": ch["new"],
+                                            "clicks": ["one", "two"]}), "selected")
+w
+"""
+
+
+def test_anywidget_front_end_round_trip(lab: Lab, page: Page) -> None:
+    nb = {
+        "cells": [{"cell_type": "code", "execution_count": None, "id": "w1", "metadata": {}, "outputs": [],
+                   "source": WIDGET_CELL.strip().splitlines(keepends=True)}],
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+        "nbformat": 4, "nbformat_minor": 5,
+    }
+    lab.write_json("widget.ipynb", nb)
+    page.page.goto(lab.url("lab/tree/widget.ipynb?reset"))
+    page.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").first.wait_for(state="visible")
+    page.page.wait_for_function(
+        "() => { const w = window.jupyterapp.shell.currentWidget; const k = w && w.sessionContext && "
+        "w.sessionContext.session && w.sessionContext.session.kernel; return k && k.status === 'idle'; }",
+        timeout=90_000)
+    app(page, "(a) => a.commands.execute('notebook:run-all-cells')")
+    graph = page.page.locator(f".jp-NotebookPanel:not(.lm-mod-hidden) .m2p-widget {READY}").first
+    graph.wait_for(state="visible", timeout=90_000)
+    assert graph.get_attribute("data-node-count") == "3"
+    assert graph.get_attribute("data-edge-count") == "2"
+    # click → `selected` synced to Python → Python sets `details` → shown in the panel
+    click_node(page, graph, "mlflow:run/r1/creation")
+    details = graph.locator(".m2p-graph-details")
+    details.get_by_text("From Python: mlflow:run/r1/creation").wait_for(timeout=30_000)
+    assert "two" in details.inner_text()
+    # Python sets `highlight`
+    app(page, "(a) => a.shell.currentWidget.sessionContext.session.kernel.requestExecute("
+              "{code: \"w.highlight = ['mlflow:run/r1', 'user:mlflow/alice']\"}).done")
+    page.page.wait_for_function(
+        "() => document.querySelector('.m2p-widget .m2p-graph').dataset.highlighted === '2'", timeout=30_000)
+    pos = graph.evaluate("(el, id) => el.__m2pGraph.view.clientPosition(id)", "mlflow:run/r1")
+    page.page.mouse.move(pos["x"], pos["y"])
+    page.page.wait_for_timeout(500)
+    page.screenshot("widget")
+    _assert_nothing_injected(page)

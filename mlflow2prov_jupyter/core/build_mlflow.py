@@ -94,6 +94,7 @@ def _uri_key(uri: str | None) -> str | None:
 class _Builder:
     def __init__(self, doc: ProvDoc, snap: MlflowSnapshot, opts: ExtractOptions) -> None:
         self.doc = doc
+        self.rel = doc.add_relation  # (kind, source, target, time=, role=, attrs=)
         self.snap = snap
         self.opts = opts
         self.limit = opts.max_text_length
@@ -149,9 +150,6 @@ class _Builder:
         self, id: str, start: datetime | None, end: datetime | None, types: Any, lbl: str
     ) -> None:
         self.doc.activity(id, start, end, self._attrs(types, lbl, ()))
-
-    def rel(self, kind: str, source: str, target: str, **kw: Any) -> None:
-        self.doc.add_relation(kind, source, target, **kw)
 
     def user(self, name: str | None) -> str | None:
         name = clean_user(name)

@@ -3,8 +3,8 @@
 Only the public ``MlflowClient`` API of the given store is used (plus artifact repositories for listing),
 with paged bulk searches; per-run requests only where no bulk call exists:
 
-* ``search_runs`` gives info, params, tags, latest metrics (``metric_history="latest"`` needs nothing else),
-  dataset inputs and model outputs;
+* ``search_runs`` gives info, params, tags, latest metrics with step and timestamp (read through the public
+  ``run.data.to_proto()``; ``metric_history="latest"`` needs nothing else), dataset inputs, model outputs;
 * ``get_run`` per run only for model inputs, which ``search_runs`` leaves empty on SQL stores and behind a
   server, and only when the scope holds logged models at all (an input can only link to one of them);
 * ``get_metric_history`` per run and key only with ``metric_history="all"``;
@@ -12,7 +12,7 @@ with paged bulk searches; per-run requests only where no bulk call exists:
   artifact repository otherwise (``mlflow-artifacts:`` resolved against the tracking URI).
 
 While reading, the process tracking URI points at the store (MLflow's file registry looks logged models
-up through it) and a few environment variables are set for the reader's client: HTTP retries and timeouts
+up through it; see :func:`reader_environment`) and a few environment variables are set for the reader's client: HTTP retries and timeouts
 (an unreachable server fails within seconds), credentials from a URI's userinfo, ``MLFLOW_ALLOW_FILE_STORE``
 for file stores. All of it is restored afterwards. File stores and SQLite files are only read.
 """
@@ -166,11 +166,18 @@ _ENV_KEYS = (
 
 @contextmanager
 def reader_environment(target: StoreTarget) -> Iterator[None]:
-    """Point the process tracking URI at the store and set the reader's variables; restore both after."""
+    """Point the process tracking URI at the store and set the reader's variables; restore both after.
+
+    MLflow's file registry looks logged models up through the process tracking URI (else it creates
+    ``./mlflow.db``). Without an explicitly set URI, ``MLFLOW_TRACKING_URI`` is set for the read; an
+    explicitly set one is switched (``mlflow.set_tracking_uri``, which also resets MLflow's tracing
+    setup) only for a file store, the one backend that needs it.
+    """
     import mlflow
 
     saved_env = {k: os.environ.get(k) for k in _ENV_KEYS}
-    saved_uri = _current_global_tracking_uri()
+    explicit = _current_global_tracking_uri()
+    switched = False
     try:
         if target.kind == FILE:
             os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"
@@ -184,12 +191,15 @@ def reader_environment(target: StoreTarget) -> Iterator[None]:
                 os.environ["MLFLOW_TRACKING_PASSWORD"] = target.password
             else:
                 os.environ.pop("MLFLOW_TRACKING_PASSWORD", None)
-        if saved_uri != target.uri:
+        if explicit is None:
+            os.environ["MLFLOW_TRACKING_URI"] = target.uri
+        elif explicit != target.uri and target.kind == FILE:
             mlflow.set_tracking_uri(target.uri)
+            switched = True
         yield
     finally:
-        if _current_global_tracking_uri() != saved_uri:
-            mlflow.set_tracking_uri(saved_uri)  # None unsets it again
+        if switched:
+            mlflow.set_tracking_uri(explicit)
         for k, v in saved_env.items():
             if v is None:
                 os.environ.pop(k, None)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import mlflow
+import pytest
 from mlflow import MlflowClient
 from mlflow.entities import Dataset, DatasetInput, InputTag, LoggedModelInput, LoggedModelOutput, Metric
 
@@ -321,15 +322,9 @@ def _cwd_stores() -> dict[str, bool]:
     return {n: os.path.exists(n) for n in _CWD_STORES}
 
 
-try:
-    import pytest
-
-    @pytest.fixture(autouse=True, scope="module")
-    def no_store_in_cwd():
-        """Fail a module that leaves an MLflow store (mlflow.db, mlruns, mlartifacts) in the cwd."""
-        before = _cwd_stores()
-        yield
-        assert _cwd_stores() == before, "an MLflow store was created in the current directory"
-
-except ImportError:  # pragma: no cover - helpers used outside pytest
-    pass
+@pytest.fixture(autouse=True, scope="module")
+def no_store_in_cwd():
+    """Fail a module that leaves an MLflow store (mlflow.db, mlruns, mlartifacts) in the cwd."""
+    before = _cwd_stores()
+    yield
+    assert _cwd_stores() == before, "an MLflow store was created in the current directory"

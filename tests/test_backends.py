@@ -9,7 +9,6 @@ import subprocess
 import sys
 import time
 from datetime import datetime, timezone
-from pathlib import Path
 from types import SimpleNamespace
 
 import mlflow
@@ -212,7 +211,7 @@ def test_case_61_credentials_never_saved(sqlite_world, sqlite_server, tmp_path):
     assert dict(os.environ) == before
     assert doc.to_json() == sqlite_world.doc.to_json()
     R = doc[f"mlflow:run/{sqlite_world.remote_run}"]
-    assert R.get("m2p:artifact_uri").startswith(f"http://127.0.0.1:")
+    assert R.get("m2p:artifact_uri").startswith("http://127.0.0.1:")
     assert "token" not in R.get("m2p:artifact_uri")
     paths = save(doc, tmp_path / "out", ["json", "xml", "rdf", "provn", "jsonld"])
     assert len(paths) == 5
@@ -351,7 +350,7 @@ def test_caller_tracking_uri_and_env_unchanged(file_world, tmp_path, monkeypatch
     monkeypatch.delenv("MLFLOW_ALLOW_FILE_STORE", raising=False)
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     with saved_env():
-        from mlflowstore import fluent_uri, global_uris
+        from mlflowstore import global_uris
 
         old = global_uris()
         try:

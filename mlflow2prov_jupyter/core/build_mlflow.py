@@ -22,6 +22,7 @@ from .mlflow_model import (
     DELETED_INTERNAL_STAGE,
     ArtifactEntry,
     DatasetRecord,
+    ExperimentRecord,
     LoggedModelRecord,
     MetricPoint,
     MlflowSnapshot,
@@ -192,7 +193,7 @@ class _Builder:
         return self.out
 
     # -- experiments ----------------------------------------------------------------------------------------
-    def experiment(self, e) -> None:
+    def experiment(self, e: ExperimentRecord) -> None:
         created = from_millis(e.creation_time)
         if not self.opts.in_window(created):
             return

@@ -401,9 +401,9 @@ class _Reader:
         records = []
         iterable: Any = runs
         if self.progress and runs:
-            from tqdm.auto import tqdm
+            from tqdm import tqdm  # not tqdm.auto: the core never imports IPython
 
-            iterable = tqdm(runs, desc="MLflow runs", unit="run", file=sys.stderr)
+            iterable = tqdm(runs, desc="MLflow runs", unit=" runs", leave=False, file=sys.stderr)
         for run in iterable:
             info = run.info
             rid = info.run_id

@@ -8,7 +8,7 @@ import { Widget } from '@lumino/widgets';
 import { h } from './graph/dom';
 import { nodeDetails } from './graph/details';
 import { Graph, GraphOptions, SearchTextOf, provToGraph, searchTexts } from './graph/model';
-import { RELATION_KINDS } from './graph/prov';
+import { RELATION_KINDS, countElements } from './graph/prov';
 import { GraphView } from './graph/view';
 
 export const MIME_TYPE = 'application/vnd.prov+json';
@@ -60,17 +60,16 @@ export class ProvGraphRenderer extends Widget implements IRenderMime.IRenderer {
         return;
       }
       this._data = data;
-      const probe = provToGraph(data, { collapseMetrics: true });
-      const big = probe.stats.elements > AUTO_COLLAPSE;
+      const big = countElements(data) > AUTO_COLLAPSE;
       this._opts = {
         collapseMetrics: true,
         collapseRunMembers: big,
         collapseRevisions: big,
         typeFilter: null
       };
-      this._graph = big ? null : probe;
-      this._buildControls(probe);
-      this._renderHeader(probe);
+      this._graph = provToGraph(data, this._opts);
+      this._buildControls(this._graph);
+      this._renderHeader(this._graph);
       this._redraw();
     } catch (err) {
       this._view?.dispose();

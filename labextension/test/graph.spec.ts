@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { layeredLayout, laneOf } from '../src/graph/layout';
 import { matchNodes, provToGraph, searchTexts, shortId } from '../src/graph/model';
-import { decodeValue, parseProvJson, primaryType } from '../src/graph/prov';
+import { countElements, decodeValue, parseProvJson, primaryType } from '../src/graph/prov';
 import { nodeDetails, detailsFromDict } from '../src/graph/details';
 import { houseRenderer } from '../src/graph/style';
 import { HOSTILE_IMG, HOSTILE_SCRIPT, bigDoc, hostileDoc, sampleDoc } from './fixtures';
@@ -46,6 +46,8 @@ describe('parseProvJson', () => {
     expect(someone).toMatchObject({ kind: 'agent', implicit: true });
     expect(primaryType(someone)).toBe('prov:Agent');
     expect(p.counts.entity).toBe(2);
+    expect(countElements(doc)).toBe(2);
+    expect(countElements(sampleDoc())).toBe(18);
   });
 
   it('decodes every PROV-JSON value form', () => {

@@ -298,6 +298,27 @@ function readInto(doc: Record<string, unknown>, out: ParsedProv): void {
   }
 }
 
+/** Number of element ids (entities, activities, agents, bundles included) of a PROV-JSON object, cheaply. */
+export function countElements(doc: unknown): number {
+  if (!isRecord(doc)) {
+    return 0;
+  }
+  let n = 0;
+  for (const kind of ELEMENT_KINDS) {
+    const group = doc[kind];
+    if (isRecord(group)) {
+      n += Object.keys(group).length;
+    }
+  }
+  const bundles = doc['bundle'];
+  if (isRecord(bundles)) {
+    for (const b of Object.values(bundles)) {
+      n += countElements(b);
+    }
+  }
+  return n;
+}
+
 /** First text value of attribute `name`, or undefined. */
 export function firstText(attrs: ProvAttrs, name: string): string | undefined {
   const v = attrs[name];

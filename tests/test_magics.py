@@ -3,7 +3,6 @@ arguments, storing results, the cell pipeline, and every kind of bad argument.""
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html
 import keyword
+import os
 import time
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -154,7 +155,7 @@ class Explorer(W.VBox):
         self.clear_focus_button = _button("Clear focus", "m2p-clear-focus", "Show the whole graph again")
         self.graph_info = _classed(W.Label(""), "m2p-graph-info")
         self.graph = _classed(GraphWidget(layout=W.Layout(width="100%", height=graph_height)), "m2p-graph")
-        self.details = _classed(W.HTML(_details_empty(), layout=W.Layout(width="340px", max_height=graph_height, overflow="auto")), "m2p-details")
+        self.details = _classed(W.HTML(_details_empty(), layout=W.Layout(width="100%", max_height="320px", overflow="auto")), "m2p-details")
         controls = _classed(
             W.VBox(
                 [
@@ -164,7 +165,7 @@ class Explorer(W.VBox):
             ),
             "m2p-graph-controls",
         )
-        graph_row = W.HBox([W.Box([self.graph], layout=W.Layout(flex="1 1 auto", min_width="400px")), self.details])
+        graph_row = W.VBox([self.graph, self.details], layout=W.Layout(width="100%"))
 
         super().__init__(
             [
@@ -291,13 +292,17 @@ class Explorer(W.VBox):
             self.progress.value = 0
             self.progress.description = "extracting"
             self.progress_out.clear_output()
-            try:
-                with self.progress_out:
-                    doc = extract(repo, uri, progress=True)
-            except BaseException:
+            outcome: dict[str, Any] = {}
+            with self.progress_out:  # (an Output widget swallows exceptions under IPython: catch inside)
+                try:
+                    outcome["doc"] = extract(repo, uri, progress=True)
+                except BaseException as exc:  # noqa: BLE001 - re-raised below, outside the Output
+                    outcome["error"] = exc
+            if "error" in outcome:
                 self.progress.bar_style = "danger"
                 self.progress.description = "failed"
-                raise
+                raise outcome["error"]
+            doc = outcome["doc"]
             self.progress.value = 1
             self.progress.bar_style = "success"
             self.progress.description = "done"
@@ -316,9 +321,7 @@ class Explorer(W.VBox):
             if not p:
                 raise _UserError("type the path of a PROV file to load")
             doc = load(p)
-            import os
-
-            entry = self.add_document(doc, origin="loaded", name=doc.name or os.path.basename(p))
+            self.add_document(doc, origin="loaded", name=doc.name or os.path.basename(p))
             return f"loaded {p}: {len(doc.elements)} elements, {len(doc.relations)} relations"
 
         return self._run("load", go, self.load_button)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,58 +19,13 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-
-REPO = Path(__file__).resolve().parents[2]
-BUILT = REPO / "mlflow2prov_jupyter" / "labextension"
-ARTIFACTS = REPO / "test-artifacts"
-CHROMIUM = os.environ.get("M2P_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-EXT_NAME = "mlflow2prov-jupyter"
+from labharness import BUILT, CHROMIUM, CHROMIUM_ARGS, EXT_NAME, REPO, Lab, Page, free_port, installed_extension
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if Path(str(item.fspath)).parent == Path(__file__).parent:
             item.add_marker(pytest.mark.browser)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _installed_extension() -> bool:
-    from jupyter_core.paths import jupyter_path
-
-    return any((Path(p) / EXT_NAME / "package.json").is_file() for p in jupyter_path("labextensions"))
-
-
-class Lab:
-    """A running JupyterLab: `url(path)`, `root` (its root dir), `pid`."""
-
-    def __init__(self, root: Path, port: int, proc: subprocess.Popen, log: Path):
-        self.root, self.port, self.proc, self.log = root, port, proc, log
-
-    @property
-    def pid(self) -> int:
-        return self.proc.pid
-
-    def url(self, path: str = "lab") -> str:
-        return f"http://127.0.0.1:{self.port}/{path.lstrip('/')}"
-
-    def write_json(self, name: str, data: Any) -> Path:
-        p = self.root / name
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(json.dumps(data), encoding="utf-8")
-        return p
 
 
 @pytest.fixture(scope="session")
@@ -98,9 +52,9 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         (share / "labextensions").mkdir(parents=True)
         (share / "labextensions" / EXT_NAME).symlink_to(BUILT, target_is_directory=True)
         env["JUPYTER_PATH"] = str(share)
-    elif not _installed_extension():
+    elif not installed_extension():
         pytest.skip("the labextension is not built (cd labextension && jlpm install && jlpm build:prod)")
-    port = _free_port()
+    port = free_port()
     log = base / "lab.log"
     cmd = [
         sys.executable, "-m", "jupyter", "lab",
@@ -153,27 +107,6 @@ def chromium() -> Iterator[Any]:
     finally:
         browser.close()
         pw.stop()
-
-
-class Page:
-    """A Playwright page plus what the tests check on it: JS dialogs and page errors."""
-
-    def __init__(self, page: Any):
-        self.page = page
-        self.dialogs: list[str] = []
-        self.errors: list[str] = []
-        page.on("dialog", self._dialog)
-        page.on("pageerror", lambda e: self.errors.append(str(e)))
-
-    def _dialog(self, dialog: Any) -> None:
-        self.dialogs.append(dialog.message)
-        dialog.dismiss()
-
-    def screenshot(self, name: str) -> Path:
-        ARTIFACTS.mkdir(exist_ok=True)
-        path = ARTIFACTS / f"{name}.png"
-        self.page.screenshot(path=str(path))
-        return path
 
 
 @pytest.fixture

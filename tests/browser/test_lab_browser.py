@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from browser_docs import HOSTILE_IMG, HOSTILE_SCRIPT, big_doc, hostile_doc, sample_doc
-from conftest import ARTIFACTS, Lab, Page
+from labharness import ARTIFACTS, Lab, Page
 
 pytestmark = pytest.mark.browser
 

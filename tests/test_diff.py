@@ -158,16 +158,15 @@ def test_markdown_and_html_escape_untrusted_text(doc):
 
 
 # ------------------------------------------------------------------------------------ sample project
-def test_sample_before_and_after_one_more_run(tmp_path_factory, tmp_path):
+def test_sample_before_and_after_one_more_run(sample_manifest, sample_doc, tmp_path):
     """Log one run into a copy of the sample store: the diff holds exactly that run's records."""
     import shutil
 
     from mlflow import MlflowClient
-    from test_passport import sample_extraction
 
     from mlflow2prov_jupyter.core.extract import extract
 
-    manifest, root, before = sample_extraction(tmp_path_factory)
+    manifest, root, before = sample_manifest, sample_manifest.repo_path, sample_doc
     copy = tmp_path / "copy"
     shutil.copytree(root, copy)
     uri = "sqlite:///" + (copy / "mlflow.db").as_posix()

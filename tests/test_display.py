@@ -136,7 +136,6 @@ def test_mimebundle_has_prov_json_html_and_text():
 
 def test_repr_mimebundle_protocol_and_include_exclude():
     doc = small_doc()
-    display.install()
     b = doc._repr_mimebundle_(include=None, exclude=None)
     assert set(b) == {"application/vnd.prov+json", "text/html", "text/plain"}
     only = doc._repr_mimebundle_(include={"text/plain"})

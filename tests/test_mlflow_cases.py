@@ -103,7 +103,9 @@ def world(tmp_path_factory):
             info = mlflow.pyfunc.log_model(name="model", python_model=Identity(), step=5, pip_requirements=["mlflow"])
     W.m = info.model_id
     W.lm = s.client.get_logged_model(W.m)
-    s.client.log_metric(W.r_model, "acc", 0.8, timestamp=T0 + 30000, step=1, model_id=W.m, dataset_name="wine", dataset_digest="d1")
+    # logged for the model after it exists (a metric logged before its model is only influenced by it, #33)
+    s.client.log_metric(W.r_model, "acc", 0.8, timestamp=W.lm.creation_timestamp + 1000, step=1, model_id=W.m,
+                        dataset_name="wine", dataset_digest="d1")
     W.r_eval = s.run(W.a, start=T0 + 40000, end=T0 + 41000)
     s.model_input(W.r_eval, W.m)
     W.doc, W.snap, W.inputs = mlflow_doc(s.uri)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import html
 import json
 
+from pathlib import Path
+
 import pytest
 
 from mlflow2prov_jupyter.core.errors import Mlflow2ProvError
@@ -200,29 +202,10 @@ def test_markdown_names_every_section(doc):
 
 
 # ------------------------------------------------------------------------------------ sample project
-def sample_extraction(tmp_path_factory: pytest.TempPathFactory):
-    """The sample project (generated once per session, shared by the query tests) and its extraction."""
-    from mlflow2prov_jupyter.core.extract import extract
-    from mlflow2prov_jupyter.core.sample_project import SampleManifest, create_sample_project
-
-    base = tmp_path_factory.getbasetemp()
-    root, cache = base / "query-sample-project", base / "query-sample-extraction.json"
-    try:
-        manifest = SampleManifest.load(root)
-    except Mlflow2ProvError:
-        manifest = create_sample_project(root, overwrite=True)
-        cache.unlink(missing_ok=True)
-    if cache.exists():
-        doc = ProvDoc.from_json(cache.read_text(encoding="utf-8"))
-    else:
-        doc = extract(root, manifest.tracking_uri)
-        cache.write_text(doc.to_json(), encoding="utf-8")
-    return manifest, root, doc
-
-
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory):
-    return sample_extraction(tmp_path_factory)
+def sample(sample_manifest, sample_doc):
+    """The session's sample project (conftest) as (manifest, project folder, extraction)."""
+    return sample_manifest, Path(sample_manifest.repo_path), sample_doc
 
 
 def _check_run(p, manifest, run_id: str) -> None:

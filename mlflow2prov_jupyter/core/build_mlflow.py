@@ -375,8 +375,14 @@ class _Builder:
             items.append(("m2p:value_count", m.count))
         self.entity(mid, _t("Metric"), f"{m.key}[{m.step}]={metric_value(m.value)}", items)
         for model_id in m.model_ids:
-            if model_id in self.lms:
-                self.rel("wasDerivedFrom", mid, f"mlflow:model/{enc(model_id)}")
+            lm = self.lms.get(model_id)
+            if lm is not None:
+                # #33: a metric logged before its model existed (log_model(step=N) adopts the run's
+                # metrics at step N) cannot be derived from it (PROV-CONSTRAINTS derivation ordering):
+                # it is then only influenced by the model.
+                created = from_millis(lm.creation_timestamp)
+                kind = "wasInfluencedBy" if m.time and created and m.time < created else "wasDerivedFrom"
+                self.rel(kind, mid, f"mlflow:model/{enc(model_id)}")
         for name, digest in sorted(m.datasets):
             if (name, digest) in self.datasets:
                 self.datasets_ref.add((name, digest))

@@ -422,6 +422,14 @@ class ProvDoc:
             data = text
         return _decode(data, name)
 
+    # -- display ---------------------------------------------------------------------------------------
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        """Rich display in notebooks (PROV-JSON MIME type, HTML graph, text); built by the notebook layer,
+        imported only when a front end asks for it, so the core stays free of Jupyter."""
+        from ..notebook.display import mimebundle
+
+        return mimebundle(self, include=include, exclude=exclude)
+
     # -- prov ------------------------------------------------------------------------------------------
     def to_prov(self):
         """Convert to a :class:`prov.model.ProvDocument` (records in the deterministic write order)."""

@@ -14,7 +14,6 @@ _LAZY = {
     "load_ipython_extension": "mlflow2prov_jupyter.notebook.magics",
     "Mlflow2ProvMagics": "mlflow2prov_jupyter.notebook.magics",
     "mimebundle": "mlflow2prov_jupyter.notebook.display",
-    "repr_mimebundle": "mlflow2prov_jupyter.notebook.display",
     "graph_payload": "mlflow2prov_jupyter.notebook.graph",
     "to_network": "mlflow2prov_jupyter.notebook.graph",
     "Explorer": "mlflow2prov_jupyter.notebook.explorer",

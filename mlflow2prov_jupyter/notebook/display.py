@@ -100,7 +100,7 @@ def mimebundle(doc: ProvDoc, include: Any = None, exclude: Any = None, **kw: Any
         return (not include or mime in include) and not (exclude and mime in exclude)
 
     if wanted(PROV_JSON_MIME):
-        bundle[PROV_JSON_MIME] = json.loads(doc.to_json())
+        bundle[PROV_JSON_MIME] = doc.to_json_dict()
     if wanted("text/html"):
         bundle["text/html"] = to_html(doc, **kw)
     if wanted("text/plain"):
@@ -108,21 +108,9 @@ def mimebundle(doc: ProvDoc, include: Any = None, exclude: Any = None, **kw: Any
     return bundle
 
 
-def repr_mimebundle(self: ProvDoc, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-    """IPython's ``_repr_mimebundle_`` protocol for :class:`ProvDoc` (install with :func:`install`)."""
-    return mimebundle(self, include=include, exclude=exclude)
-
-
-def install() -> None:
-    """Give :class:`ProvDoc` its rich display (idempotent)."""
-    ProvDoc._repr_mimebundle_ = repr_mimebundle  # type: ignore[attr-defined]
-
-
 __all__ = [
     "PROV_JSON_MIME",
     "mimebundle",
-    "repr_mimebundle",
-    "install",
     "to_html",
     "summary_html",
     "summary_text",

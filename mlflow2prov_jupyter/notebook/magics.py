@@ -401,10 +401,7 @@ def parse_cell(line: str, cell: str) -> Parsed:
 
 
 def load_ipython_extension(ipython: Any) -> None:
-    """Register the magics and give :class:`ProvDoc` its rich display."""
-    from .display import install
-
-    install()
+    """Register the ``%mlflow2prov`` / ``%%mlflow2prov`` magics (ProvDoc displays richly on its own)."""
     ipython.register_magics(Mlflow2ProvMagics)
 
 

@@ -8,7 +8,6 @@ import json
 import os
 import re
 import secrets
-import tempfile
 from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
@@ -237,21 +236,12 @@ def _write_mapping(path: Path, data: dict[str, Any]) -> None:
     if path.is_dir():
         raise OutputError(f"pseudonym mapping {path} is a folder; give a file path")
     text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    from .save import write_atomic
+
     try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text + "\n")
-        os.replace(tmp, path)
-        os.chmod(path, 0o600)
-    except BaseException as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(exc, OSError):
-            raise OutputError(f"cannot write pseudonym mapping {path}: {exc.strerror or exc}") from None
-        raise
+        write_atomic(path, text + "\n", mode=0o600)
+    except OutputError as exc:
+        raise OutputError(f"cannot write pseudonym mapping: {exc}") from None
 
 
 def _read_mapping(mapping: Any) -> dict[str, Any]:

@@ -79,7 +79,7 @@ def save(
     contents = [(p, render(doc_list[i], f, prov_cache)) for p, i, f in targets]
     written: list[Path] = []
     for p, content in contents:
-        _write_atomic(p, content)
+        write_atomic(p, content)
         written.append(p)
     return written
 
@@ -129,9 +129,11 @@ def render(doc: ProvDoc, fmt: Format, prov_cache: dict[int, Any] | None = None) 
         raise OutputError(f"cannot write {label} as {fmt.name}: {reason}") from None
 
 
-def _write_atomic(path: Path, content: str | bytes) -> None:
+def write_atomic(path: Path, content: str | bytes, mode: int | None = None) -> None:
+    """Write ``content`` to ``path`` through a temp file in its folder and ``os.replace``; the temp file
+    (created 0600) is removed on any failure. ``mode`` defaults to the replaced file's, else the umask's."""
     data = content.encode("utf-8") if isinstance(content, str) else content
-    mode = _target_mode(path)
+    mode = _target_mode(path) if mode is None else mode
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -157,4 +159,4 @@ def _target_mode(path: Path) -> int:
         return 0o666 & ~umask
 
 
-__all__ = ["save", "output_paths", "render"]
+__all__ = ["save", "output_paths", "render", "write_atomic"]

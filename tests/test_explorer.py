@@ -62,9 +62,9 @@ def test_extract_button_adds_the_sample_project(explorer, sample_doc, sample_man
 
 
 def test_extract_failures_are_one_line(tmp_path):
-    from IPython.testing.globalipapp import get_ipython
+    from IPython.testing import globalipapp
 
-    get_ipython()  # under IPython an Output widget swallows exceptions: the explorer must still see them
+    globalipapp.start_ipython()  # under IPython an Output widget swallows exceptions: the explorer must still see them
     ex = Explorer()
     ex.extract_button.click()
     failed(ex, "give a Git repository path, a tracking URI, or both")
@@ -322,3 +322,319 @@ def test_given_documents_and_collapse_request():
     empty.stats_button.click()
     failed(empty, "select a document")
     assert isinstance(ProvDoc(), ProvDoc)
+
+
+# ------------------------------------------------------------------------------- lineage questions
+from datetime import timedelta  # noqa: E402
+
+from mlflow2prov_jupyter.core.provdoc import Element, QName  # noqa: E402
+from mlflow2prov_jupyter.notebook.panels import (  # noqa: E402
+    DIFF_COLORS,
+    GraphScope,
+    apply_overlay,
+    diff_union,
+    finding_records,
+    findings_table_html,
+)
+from mlflow2prov_jupyter.query import Finding, diff, lineage, passport, validate  # noqa: E402
+
+from test_display import JSLINK, SCRIPT  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def qx(sample_doc) -> Explorer:
+    """An explorer on the sample extraction, for the lineage questions (the documents are not modified)."""
+    return Explorer(sample_doc, namespace={})
+
+
+def node_ids(ex: Explorer) -> set[str]:
+    return {n["id"] for n in ex.graph.nodes}
+
+
+def edge_keys(ex: Explorer) -> set[tuple[str, str, str]]:
+    return {(e["from"], e["to"], e["kind"]) for e in ex.graph.edges}
+
+
+def doc_edge_keys(doc: ProvDoc) -> set[tuple[str, str, str]]:
+    return {(r.source, r.target, r.kind) for r in doc.relations if r.source != r.target}
+
+
+def reset(ex: Explorer) -> None:
+    select(ex, ex.entries[0].name)
+    ex.show_document()
+    for box in ex.collapse_boxes.values():
+        box.value = False
+    ex.search.value = ""
+
+
+def registry_refs(manifest) -> list[str]:
+    refs = []
+    for rm in manifest.registered_models:
+        refs += [f"models:/{rm.name}/{v.version}" for v in rm.versions]
+        refs += [f"models:/{rm.name}@{a}" for a in rm.aliases]
+    return refs
+
+
+def test_focus_draws_exactly_query_lineage(qx, sample_doc, sample_manifest):
+    reset(qx)
+    run_id = f"mlflow:run/{sample_manifest.run('rf-20-trees').run_id}"
+    qx.graph.selected = run_id
+    for direction, short in (("upstream", "up"), ("downstream", "down"), ("both", "both")):
+        for depth in (1, 3):
+            qx.direction.value = direction
+            qx.depth.value = depth
+            qx.focus_button.click()
+            ok(qx)
+            sub = lineage(sample_doc, run_id, direction=short, depth=depth)
+            assert node_ids(qx) == set(sub.elements), (direction, depth)
+            assert edge_keys(qx) == doc_edge_keys(sub)
+    # a collapsed metric series: the union of its members' lineages
+    qx.clear_focus_button.click()
+    qx.collapse_boxes["metrics"].value = True
+    group = next(n["id"] for n in qx.graph.nodes if n["id"].startswith(f"group:metric-series/{run_id}/"))
+    members = qx.payload.view.members_of(group)
+    qx.direction.value = "upstream"
+    qx.depth.value = 1
+    qx.focus(group)
+    ok(qx)
+    expected = set().union(*(lineage(sample_doc, m, "up", 1).elements for m in members))
+    drawn = {qx.payload.view.rep.get(i, i) for i in expected}
+    assert node_ids(qx) == drawn and group in drawn
+    qx.focus("no:such/node")
+    failed(qx, "no record with id 'no:such/node'")
+    reset(qx)
+
+
+@pytest.mark.parametrize("which", ["versions and aliases", "runs"])
+def test_passport_panel_card_and_exact_subgraph(qx, sample_doc, sample_manifest, which):
+    reset(qx)
+    panel = qx.passport_panel
+    refs = registry_refs(sample_manifest) if which != "runs" else [f"runs:/{r.run_id}" for r in sample_manifest.runs[:3]]
+    assert len(refs) >= 3
+    qx.collapse_boxes["metrics"].value = True  # the subgraph is drawn exactly, whatever the controls say
+    qx.type_filter.value = ("m2p:Run",)
+    for ref in refs:
+        panel.ref.value = ref
+        panel.button.click()
+        text = ok(qx)
+        expected = passport(sample_doc, ref)
+        assert f"passport of {ref}: {len(expected.subgraph.elements)} records" in text
+        assert panel.passport.to_dict() == expected.to_dict()
+        assert panel.card.value == expected._repr_html_() and 'class="m2p-passport"' in panel.card.value
+        assert not panel.subgraph_button.disabled
+        panel.subgraph_button.click()
+        ok(qx)
+        assert node_ids(qx) == set(expected.subgraph.elements)
+        assert edge_keys(qx) == doc_edge_keys(expected.subgraph)
+        assert qx.graph_info.value.startswith(f"passport subgraph of {ref}: ")
+        subject = expected.subject
+        qx.graph.selected = subject  # details come from the drawn subgraph
+        assert qx.graph.details["id"] == subject
+    qx.show_document_button.click()
+    ok(qx)
+    assert qx.scope is None and qx.graph_info.value.startswith(f"{len(qx.graph.nodes)} nodes")
+    reset(qx)
+
+
+def test_passport_panel_failures_are_one_line(qx):
+    reset(qx)
+    panel = qx.passport_panel
+    panel.ref.value = ""
+    panel.button.click()
+    failed(qx, "type a reference: models:/")
+    panel.ref.value = "models:/no-such-model@champion"
+    panel.button.click()
+    failed(qx, "passport failed")
+    assert panel.card.value == "" and panel.subgraph_button.disabled
+    empty = Explorer()
+    empty.passport_panel.ref.value = "runs:/x"
+    empty.passport_panel.button.click()
+    failed(empty, "select a document")
+    empty.passport_panel.show_subgraph()
+    failed(empty, "look up a passport first")
+
+
+def broken(sample_doc: ProvDoc, manifest) -> tuple[ProvDoc, str]:
+    """The sample extraction with one run creation ending an hour before it starts."""
+    doc = sample_doc.copy()
+    rc = f"mlflow:run/{manifest.run('rf-10-trees').run_id}/creation"
+    el = doc.elements[rc]
+    el.attrs["prov:endTime"] = el.attrs["prov:startTime"] - timedelta(hours=1)
+    doc.name = "broken"
+    return doc, rc
+
+
+def test_validation_panel_on_the_sample_project_finds_nothing(qx):
+    reset(qx)
+    qx.validation_panel.button.click()
+    assert "0 errors, 0 warnings" in ok(qx)
+    assert qx.validation_panel.findings == [] and qx.validation_panel.choice.options == ()
+    assert "No findings" in qx.validation_panel.table.value
+    qx.validation_panel.highlight_button.click()
+    failed(qx, "validate, then choose a finding")
+
+
+def test_validation_panel_findings_highlight_their_records(sample_doc, sample_manifest):
+    doc, rc = broken(sample_doc, sample_manifest)
+    ex = Explorer(doc)
+    panel = ex.validation_panel
+    panel.button.click()
+    ok(ex)
+    expected = validate(doc)
+    assert panel.findings == expected and expected
+    assert any(f.code == "start-after-end" and rc in f.records for f in expected)
+    assert len(panel.choice.options) == len(expected)
+    for f in expected:
+        assert f'data-code="{f.code}"' in panel.table.value
+    i = next(i for i, f in enumerate(expected) if f.code == "start-after-end")
+    panel.choice.value = i  # choosing a finding highlights its records
+    assert "highlighted 1 node of finding" in ok(ex)
+    assert ex.graph.highlight == [rc]
+    # the highlight survives redraws (collapse), follows collapsed nodes, and the Highlight button
+    ex.collapse_boxes["members"].value = True
+    assert rc in ex.graph.highlight
+    panel.clear_button.click()
+    assert ex.graph.highlight == []
+    panel.highlight_button.click()
+    assert ex.graph.highlight == [rc]
+    # a finding whose records are outside the focus: the whole document is drawn again
+    other = next(n["id"] for n in ex.graph.nodes if n["kind"] == "agent")
+    ex.depth.value = 1
+    ex.focus(other)
+    assert rc not in node_ids(ex)
+    panel.highlight(i)
+    ok(ex)
+    assert ex.focus_id is None and rc in node_ids(ex) and ex.graph.highlight == [rc]
+    # warnings can be left out
+    panel.warnings.value = False
+    panel.button.click()
+    assert all(f.severity == "error" for f in panel.findings)
+    # highlight and search emphasis combine
+    ex.search.value = "rf-10-trees"
+    assert rc in ex.graph.highlight and len(ex.graph.highlight) > 1
+
+
+def test_finding_records_include_relation_endpoints():
+    doc = small_doc(runs=1, steps=1)
+    doc.add_relation("wasGeneratedBy", "mlflow:run/r0", "mlflow:run/r0/creation", role="AddedRun")
+    doc.add_relation("used", "mlflow:run/r0/creation", "no:such/entity")
+    findings = validate(doc)
+    with_relations = [f for f in findings if f.relations]
+    assert with_relations
+    for f in with_relations:
+        ids = finding_records(doc, f)
+        for i in f.relations:
+            assert doc.relations[i].source in ids and doc.relations[i].target in ids
+        assert ids[: len(f.records)] == list(f.records) and len(set(ids)) == len(ids)
+
+
+def changed_copy(sample_doc: ProvDoc, manifest) -> tuple[ProvDoc, dict[str, str]]:
+    """The sample extraction with one element added, one removed (with its relations), one changed."""
+    doc = sample_doc.copy()
+    doc.name = "after"
+    run = f"mlflow:run/{manifest.run('rf-40-trees').run_id}"
+    param = next(i for i in doc.elements if i.startswith(run + "/param/"))
+    del doc.elements[param]
+    doc.relations[:] = [r for r in doc.relations if param not in (r.source, r.target)]
+    doc.elements[run].attrs["m2p:status"] = "FAILED"
+    new = run + "/tag/reviewed"
+    doc.entity(new, {"prov:type": QName("m2p:RunTag"), "prov:label": "reviewed", "m2p:key": "reviewed", "m2p:value": "yes"})
+    doc.add_relation("hadMember", run, new)
+    return doc, {new: "added", param: "removed", run: "changed"}
+
+
+def test_diff_panel_table_and_overlay(sample_doc, sample_manifest):
+    after, expected = changed_copy(sample_doc, sample_manifest)
+    ex = Explorer([sample_doc, after])
+    panel = ex.diff_panel
+    assert [o for o, _ in panel.a.options] == [e.name for e in ex.entries]
+    assert panel.a.value == id(ex.entries[0]) and panel.b.value == id(ex.entries[1])
+    panel.button.click()
+    text = ok(ex)
+    d = diff(sample_doc, after)
+    assert "1 elements added, 1 elements removed, 1 elements changed" in text
+    assert panel.diff.to_rows() == d.to_rows()
+    for row in d.to_rows():
+        assert f'data-change="{row["change"]}"' in panel.table.value
+    assert "m2p:status" in panel.table.value and "FAILED" in panel.table.value
+    union = diff_union(sample_doc, after, d)
+    assert node_ids(ex) == set(union.elements) == set(sample_doc.elements) | set(after.elements)
+    by_id = {n["id"]: n for n in ex.graph.nodes}
+    for eid, status in expected.items():
+        assert by_id[eid]["m2p_diff"] == status
+        assert by_id[eid]["color"]["background"] == DIFF_COLORS[status][0]
+    assert sum("m2p_diff" in n for n in ex.graph.nodes) == 3
+    diffed = {(e["from"], e["to"], e["kind"]): e.get("m2p_diff") for e in ex.graph.edges}
+    for r in d.relations_added:
+        assert diffed[(r.source, r.target, r.kind)] == "added"
+    for r in d.relations_removed:
+        assert diffed[(r.source, r.target, r.kind)] == "removed"
+    assert sum(v is not None for v in diffed.values()) == len({(r.source, r.target, r.kind) for r in d.relations_added + d.relations_removed})
+    assert ex.graph_info.value.startswith("diff demo → after: ")
+    # details of a changed node say what changed
+    run = next(k for k, v in expected.items() if v == "changed")
+    ex.graph.selected = run
+    assert ex.graph.details["Diff"]["status"] == "changed"
+    assert "FAILED" in ex.graph.details["Diff"]["m2p:status"]
+    removed = next(k for k, v in expected.items() if v == "removed")
+    ex.graph.selected = removed  # a removed element still has its attributes
+    assert ex.graph.details["kind"] == "entity" and ex.graph.details["Diff"] == {"status": "removed"}
+    # collapsed: the run node carries its members' changes
+    ex.collapse_boxes["members"].value = True
+    assert {n["id"]: n.get("m2p_diff") for n in ex.graph.nodes}[run] == "changed"
+    # a document with itself: nothing coloured
+    panel.choose(ex.entries[1].name, ex.entries[1].name)
+    panel.button.click()
+    assert "no differences" in ok(ex)
+    assert "No differences" in panel.table.value and not any("m2p_diff" in n for n in ex.graph.nodes)
+    # choosing another document in the list leaves the diff view
+    select(ex, ex.entries[0].name)
+    assert ex.scope is None and not ex.graph_info.value.startswith("diff")
+
+
+def test_diff_of_a_new_run_shows_exactly_its_records(sample_doc, sample_manifest):
+    last = sample_manifest.runs[-1].run_id
+    before = sample_doc.copy()
+    run = f"mlflow:run/{last}"
+    owned = {run, run + "/creation"} | {i for i in before.elements if i.startswith(run + "/")}
+    for i in owned:
+        del before.elements[i]
+    before.relations[:] = [r for r in before.relations if not ({r.source, r.target} & owned)]
+    ex = Explorer([before, sample_doc])
+    ex.diff_panel.button.click()
+    ok(ex)
+    d = ex.diff_panel.diff
+    assert set(d.added) == owned and not d.removed and not d.changed
+    coloured = {n["id"] for n in ex.graph.nodes if n.get("m2p_diff") == "added"}
+    assert coloured == owned
+
+
+def test_apply_overlay_merges_member_statuses():
+    nodes = [{"id": "g", "title": "g"}, {"id": "x"}]
+    edges = [{"from": "g", "to": "x", "kind": "used", "width": 1, "title": "t"}]
+    scope = GraphScope(ProvDoc(), "t", nodes={"m1": "added", "m2": "removed"}, edges={("used", "m1", "x"): "added", ("used", "m2", "x"): "removed"})
+    counts = apply_overlay(nodes, edges, {"m1": "g", "m2": "g"}, {"g": ["m1", "m2"]}, scope)
+    assert nodes[0]["m2p_diff"] == "changed" and "m2p_diff" not in nodes[1]
+    assert counts == {"added": 0, "removed": 0, "changed": 1}
+    assert edges[0]["m2p_diff"] == "changed" and edges[0]["color"]["color"] == DIFF_COLORS["changed"][1]
+    assert nodes[0]["title"].startswith("changed\n")
+
+
+def test_panels_escape_hostile_text():
+    doc = hostile_doc()
+    doc.elements["mlflow:run/r0"].attrs["m2p:run_id"] = "r0"
+    ex = Explorer([small_doc(runs=1, steps=1), doc])
+    ex.passport_panel.ref.value = "mlflow:run/r0"
+    ex.passport_panel.button.click()
+    ok(ex)
+    card = ex.passport_panel.card.value
+    assert "<img" not in card and "&lt;img src=x onerror=alert(1)&gt;" in card
+    ex.diff_panel.button.click()
+    ok(ex)
+    table = ex.diff_panel.table.value
+    assert "<img" not in table and "<script" not in table and "&lt;/script&gt;" in table
+    assert 'href="javascript' not in table and "javascript:alert(1)" in table
+    hostile = Finding("error", "start-after-end", IMG + SCRIPT + JSLINK, (IMG, SCRIPT))
+    html_text = findings_table_html(validate(doc) + [hostile], title=JSLINK)
+    assert "<img" not in html_text and "<script" not in html_text and 'href="javascript' not in html_text
+    assert "&lt;img src=x onerror=alert(1)&gt;&lt;/script&gt;" in html_text

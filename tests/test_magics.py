@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from IPython.core.error import UsageError
-from IPython.testing.globalipapp import get_ipython
 
 from mlflow2prov_jupyter.core.provdoc import ProvDoc, QName
 from mlflow2prov_jupyter.notebook.explorer import Explorer
@@ -23,9 +22,17 @@ from test_display import small_doc
 KEY = "k3y-for-tests"
 
 
+def ipython_shell():
+    """IPython's test shell; ``globalipapp.get_ipython`` returns None once another module started it."""
+    from IPython.testing import globalipapp
+
+    globalipapp.start_ipython()
+    return globalipapp.get_ipython()
+
+
 @pytest.fixture(scope="module")
 def ip():
-    shell = get_ipython()
+    shell = ipython_shell()
     shell.run_line_magic("load_ext", "mlflow2prov_jupyter")
     return shell
 

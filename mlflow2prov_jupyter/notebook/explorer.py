@@ -3,14 +3,18 @@
 Source fields and an Extract button (with a progress bar), the session's documents (extracted, loaded,
 merged, transformed) with Load, Merge, Transform, Save, Statistics, Remove and "to variable" buttons, a
 status line that reports every success or the one-line error, and the graph view with a prov:type filter,
-a search box, collapse toggles, a focus on the clicked node (upstream / downstream / both, depth) and a
-details panel. It calls the same operations as the CLI and the magics; it holds no PROV logic.
+a search box, collapse toggles, a focus on the clicked node (upstream / downstream / both, depth: the
+sub-document :func:`~mlflow2prov_jupyter.query.lineage` returns) and a details panel; and the lineage
+questions (:mod:`.panels`): a model or run passport with its subgraph, validation findings that highlight
+their records, and a diff of two documents as a table and a coloured overlay. It calls the same
+operations as the CLI and the magics; it holds no PROV logic.
 
 Stable CSS classes for automation: ``m2p-explorer``, ``m2p-source``, ``m2p-extract``, ``m2p-progress``,
 ``m2p-docs``, ``m2p-load``, ``m2p-merge``, ``m2p-transform``, ``m2p-save``, ``m2p-stats``, ``m2p-remove``,
 ``m2p-export``, ``m2p-status`` (plus ``m2p-ok`` / ``m2p-error`` / ``m2p-busy``), ``m2p-stats-table``,
 ``m2p-graph-controls``, ``m2p-typefilter``, ``m2p-search``, ``m2p-collapse``, ``m2p-focus``,
-``m2p-clear-focus``, ``m2p-graph`` and ``m2p-details``.
+``m2p-clear-focus``, ``m2p-show-document``, ``m2p-graph`` and ``m2p-details`` (and those of
+:mod:`.panels`).
 """
 
 from __future__ import annotations
@@ -26,10 +30,14 @@ import ipywidgets as W
 
 from ..core.errors import Mlflow2ProvError
 from ..core.provdoc import ProvDoc
+from ..query.lineage import lineage, reachable, subdocument
 from .graph import COLLAPSE_KINDS, GraphOptions, Payload, auto_collapse, for_widget, make_payload, search_nodes, type_counts
+from .panels import DiffPanel, GraphScope, PassportPanel, UserInputError, ValidationPanel, apply_overlay
 from .widget import GraphWidget
 
 SAVE_FORMATS = ("json", "xml", "rdf", "provn", "jsonld", "dot", "svg")
+# The focus control's directions → those of query.lineage (the one definition of lineage).
+LINEAGE_DIRECTIONS = {"upstream": "up", "downstream": "down", "both": "both"}
 DETAILS_VALUE_MAX = 2000
 DETAILS_MEMBERS_MAX = 300
 
@@ -84,6 +92,9 @@ class Explorer(W.VBox):
         self.entries: list[DocEntry] = []
         self.stats_rows: list[tuple[str, str, int]] = []
         self.focus_id: str | None = None
+        self.focus_starts: list[str] = []
+        self.scope: GraphScope | None = None
+        self.pinned: list[str] = []
         self.payload: Payload | None = None
         self._collapse_request = collapse
         self._suspend = False
@@ -153,6 +164,7 @@ class Explorer(W.VBox):
         self.depth = _classed(W.IntSlider(value=2, min=1, max=10, description="Depth", continuous_update=False, style={"description_width": "initial"}, layout=W.Layout(width="220px")), "m2p-depth")
         self.focus_button = _button("Focus on selected", "m2p-focus", "Show only the neighbourhood of the clicked node")
         self.clear_focus_button = _button("Clear focus", "m2p-clear-focus", "Show the whole graph again")
+        self.show_document_button = _button("Show document", "m2p-show-document", "Draw the selected document again (leave a passport subgraph or a diff)")
         self.graph_info = _classed(W.Label(""), "m2p-graph-info")
         self.graph = _classed(GraphWidget(layout=W.Layout(width="100%", height=graph_height)), "m2p-graph")
         self.details = _classed(W.HTML(_details_empty(), layout=W.Layout(width="100%", max_height="320px", overflow="auto")), "m2p-details")
@@ -160,12 +172,20 @@ class Explorer(W.VBox):
             W.VBox(
                 [
                     W.HBox([self.type_filter, W.VBox([self.all_types_button, W.HBox([self.search, self.search_info]), W.HBox([W.Label("Collapse:"), *self.collapse_boxes.values()])])]),
-                    W.HBox([self.direction, self.depth, self.focus_button, self.clear_focus_button, self.graph_info]),
+                    W.HBox([self.direction, self.depth, self.focus_button, self.clear_focus_button, self.show_document_button, self.graph_info]),
                 ]
             ),
             "m2p-graph-controls",
         )
         graph_row = W.VBox([self.graph, self.details], layout=W.Layout(width="100%"))
+
+        # -- lineage questions
+        self.passport_panel = PassportPanel(self)
+        self.validation_panel = ValidationPanel(self)
+        self.diff_panel = DiffPanel(self)
+        self.questions = _classed(W.Tab(children=[self.passport_panel, self.validation_panel, self.diff_panel]), "m2p-questions")
+        for i, title in enumerate(("Passport", "Validation", "Diff")):
+            self.questions.set_title(i, title)
 
         super().__init__(
             [
@@ -176,6 +196,7 @@ class Explorer(W.VBox):
                 save_box,
                 self.status,
                 stats_box,
+                self.questions,
                 controls,
                 graph_row,
             ]
@@ -193,6 +214,7 @@ class Explorer(W.VBox):
         self.export_button.on_click(lambda _: self.export())
         self.focus_button.on_click(lambda _: self.focus())
         self.clear_focus_button.on_click(lambda _: self.clear_focus())
+        self.show_document_button.on_click(lambda _: self.show_document())
         self.all_types_button.on_click(lambda _: self._select_all_types())
         self.doc_list.observe(self._on_doc_selection, names="value")
         self.type_filter.observe(lambda _: self._refresh_if_active(), names="value")
@@ -241,6 +263,7 @@ class Explorer(W.VBox):
         try:
             self.doc_list.options = [(e.label(), i) for i, e in enumerate(self.entries)]
             self.doc_list.value = tuple(i for i in keep if i < len(self.entries))
+            self.diff_panel.sync()
         finally:
             self._suspend = False
         self._on_doc_selection(None)
@@ -438,6 +461,9 @@ class Explorer(W.VBox):
             return
         doc = self.current
         self.focus_id = None
+        self.focus_starts = []
+        self.scope = None
+        self.pinned = []
         self._suspend = True
         try:
             if doc is None:
@@ -460,39 +486,120 @@ class Explorer(W.VBox):
             self._suspend = False
         self._run("draw", self.refresh)
 
+    @property
+    def shown_doc(self) -> ProvDoc | None:
+        """The document the graph draws (before a focus): a passport subgraph or diff, else the selected one."""
+        return self.scope.doc if self.scope is not None else self.current
+
     def graph_options(self) -> GraphOptions:
-        """The graph options the controls describe."""
-        doc = self.current
+        """The graph options the controls describe (the focus is applied before, with ``lineage``)."""
+        exact = self.scope is not None and self.scope.exact
         selected_types = set(self.type_filter.value)
         all_types = {v for _, v in self.type_filter.options}
-        types = None if selected_types == all_types else selected_types
+        types = None if exact or selected_types == all_types else selected_types
         return GraphOptions.make(
-            doc,
+            self.shown_doc,
             types=types,
-            collapse=[k for k, b in self.collapse_boxes.items() if b.value],
-            focus=self.focus_id,
+            collapse=[] if exact else [k for k, b in self.collapse_boxes.items() if b.value],
             direction=self.direction.value,
             depth=self.depth.value,
             search=self.search.value,
         )
 
+    def focused_doc(self, base: ProvDoc) -> ProvDoc:
+        """The lineage of the focus in ``base`` (direction and depth from the controls).
+
+        One node: exactly ``lineage(base, node, direction, depth)``; a collapsed group (a metric series):
+        the union of its members' lineages.
+        """
+        direction = LINEAGE_DIRECTIONS[self.direction.value]
+        depth = self.depth.value
+        starts = self.focus_starts or [self.focus_id]
+        if len(starts) == 1:
+            return lineage(base, starts[0], direction=direction, depth=depth)
+        ids: set[str] = set()
+        for s in starts:
+            ids |= reachable(base, s, direction, depth)
+        return subdocument(base, ids, name=f"lineage of {self.focus_id}")
+
     def refresh(self) -> str:
-        """Recompute the graph of the current document from the controls and send it to the view."""
-        doc = self.current
-        if doc is None:
+        """Recompute the graph of the shown document from the controls and send it to the view."""
+        base = self.shown_doc
+        if base is None:
             self.payload = None
             self.graph.set_graph({"nodes": [], "edges": [], "options": {}, "highlight": []})
             self.graph_info.value = "no document"
             self._show_details(None)
             return "nothing to draw"
+        doc = self.focused_doc(base) if self.focus_id else base
         self.payload = make_payload(doc, self.graph_options())
-        data = for_widget(self.payload.as_dict())
+        data = self.payload.as_dict()
+        if self.scope is not None and self.scope.overlay:
+            view = self.payload.view
+            apply_overlay(data["nodes"], data["edges"], view.rep, {k: n.members for k, n in view.nodes.items() if n.members}, self.scope)
+        data = for_widget(data)
+        data["highlight"] = self._highlight_ids(self.payload.view.matches)
         self.graph.set_graph(data)
         info = data["info"]
+        scope = f"{self.scope.title}: " if self.scope is not None else ""
         focus = f" · focus {self.focus_id} ({self.direction.value}, depth {self.depth.value})" if self.focus_id else ""
-        self.graph_info.value = f"{info['nodes']} nodes, {info['edges']} edges{focus}"
+        self.graph_info.value = f"{scope}{info['nodes']} nodes, {info['edges']} edges{focus}"
         self.search_info.value = f"{len(self.payload.view.matches)} matches" if self.search.value.strip() else ""
-        return f"drew {info['nodes']} nodes, {info['edges']} edges"
+        return f"drew {scope}{info['nodes']} nodes, {info['edges']} edges"
+
+    def _drawn(self, ids: list[str]) -> tuple[list[str], list[str]]:
+        """(node ids drawing ``ids``, in order and once; the ids that are not drawn)."""
+        if self.payload is None:
+            return [], list(ids)
+        rep, nodes = self.payload.view.rep, self.payload.view.nodes
+        drawn, missing = [], []
+        for i in ids:
+            n = rep.get(i, i)
+            (drawn if n in nodes else missing).append(n if n in nodes else i)
+        return list(dict.fromkeys(drawn)), missing
+
+    def _highlight_ids(self, matches: list[str]) -> list[str]:
+        return list(dict.fromkeys(self._drawn(self.pinned)[0] + list(matches)))
+
+    def show_scope(self, scope: GraphScope) -> str:
+        """Draw ``scope`` (a passport subgraph, a diff) instead of the selected document."""
+        self.scope = scope
+        self.focus_id = None
+        self.focus_starts = []
+        self.pinned = []
+        return self.refresh()
+
+    def show_document(self) -> bool:
+        """Draw the selected document again (no scope, no focus)."""
+
+        def go() -> str:
+            self.scope = None
+            self.focus_id = None
+            self.focus_starts = []
+            return self.refresh()
+
+        return self._run("show document", go, self.show_document_button)
+
+    def pin(self, ids: list[str], what: str = "records", doc: ProvDoc | None = None) -> str:
+        """Emphasise the nodes drawing element ``ids`` (kept across redraws until cleared).
+
+        When ``doc`` (the document the ids come from) is not the one drawn whole, it is drawn again first.
+        """
+        if ids and doc is not None and (self.focus_id or self.scope is not None) and doc is self.current:
+            _, missing = self._drawn(ids)
+            if missing:
+                self.scope = None
+                self.focus_id = None
+                self.focus_starts = []
+                self.refresh()
+        self.pinned = list(ids)
+        matches = self.payload.view.matches if self.payload is not None else []
+        drawn, missing = self._drawn(self.pinned)
+        self.graph.highlight = self._highlight_ids(matches)
+        if not ids:
+            return what
+        hidden = f" ({len(missing)} not drawn: see the type filter and the focus)" if missing else ""
+        return f"highlighted {len(drawn)} node{'s' if len(drawn) != 1 else ''} of {what}{hidden}"
 
     def _refresh_if_active(self) -> None:
         if not self._suspend:
@@ -508,12 +615,12 @@ class Explorer(W.VBox):
     def _apply_search(self) -> None:
         if self._suspend:
             return
-        doc = self.current
+        doc = self.shown_doc
         if doc is None or self.payload is None:
             return
         matches = search_nodes(doc, self.payload.view.nodes, self.search.value) if self.search.value.strip() else []
         self.payload.view.matches = matches
-        self.graph.highlight = matches
+        self.graph.highlight = self._highlight_ids(matches)
         self.search_info.value = f"{len(matches)} matches" if self.search.value.strip() else ""
         if self.search.value.strip():
             self._set_status(f"✓ search {self.search.value.strip()!r}: {len(matches)} matching nodes", "ok")
@@ -525,11 +632,14 @@ class Explorer(W.VBox):
             nid = node_id or self.graph.selected
             if not nid:
                 raise _UserError("click a node in the graph first, then focus on it")
-            self.focus_id = nid
+            base = self.shown_doc
+            members = self.payload.view.members_of(nid) if self.payload is not None else []
+            starts = [nid] if base is None or nid in base.elements or not members else members
+            self.focus_id, self.focus_starts = nid, starts
             try:
                 return self.refresh()
-            except ValueError:
-                self.focus_id = None
+            except Exception:
+                self.focus_id, self.focus_starts = None, []
                 raise
 
         return self._run("focus", go, self.focus_button)
@@ -539,6 +649,7 @@ class Explorer(W.VBox):
 
         def go() -> str:
             self.focus_id = None
+            self.focus_starts = []
             return self.refresh()
 
         return self._run("clear focus", go, self.clear_focus_button)
@@ -551,22 +662,22 @@ class Explorer(W.VBox):
         self.graph.selected = node_id
 
     def _show_details(self, node_id: str | None) -> None:
-        doc = self.current
+        doc = self.shown_doc
         if not node_id or doc is None:
             self.details.value = _details_empty()
             self.graph.details = {}
             return
         members = self.payload.view.members_of(node_id) if self.payload else []
         data = node_details(doc, node_id, members)
+        if self.scope is not None and self.scope.overlay:
+            section = self.scope.node_diff(node_id)
+            if section:
+                data["Diff"] = section
         self.graph.details = data
         self.details.value = details_html(data)
 
 
-class _UserError(Exception):
-    """A missing input in the explorer (reported in the status line without a type name)."""
-
-    def __str__(self) -> str:  # pragma: no cover - trivial
-        return self.args[0] if self.args else ""
+_UserError = UserInputError  # a missing input in the explorer (reported without a type name)
 
 
 # ------------------------------------------------------------------------------------- html helpers

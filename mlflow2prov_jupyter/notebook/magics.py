@@ -34,11 +34,17 @@ Commands chain like the mlflow2prov command line; documents flow from one to the
   %mlflow2prov stats doc --resolution fine
   %mlflow2prov show doc                  (the Provenance Explorer on doc)
   %mlflow2prov explore                   (an empty Provenance Explorer)
+  %mlflow2prov passport models:/clf@champion    (the model's passport card)
+  %mlflow2prov lineage doc mlflow:run/<id> --direction both --depth 2
+  %mlflow2prov validate doc
 
 Document names: merge, transform, save, stats/statistics, show and explore take any number of names of
 notebook variables (holding a ProvDoc or a list of them) or of files; load takes a file or a variable.
+passport, lineage and validate take them before their own argument; without any they ask the last
+document a %mlflow2prov line returned (else the only ProvDoc variable of the notebook).
 
 Keeping the result: the line returns the resulting document (a list when there are several); a line
+ending in passport returns the passport card (shown as HTML; --format json prints it instead); a line
 ending in save, stats, show or explore returns nothing. --as NAME stores the result in the notebook
 variable NAME; -o NAME / --out NAME mean the same on every command that has no -o of its own (all but
 save, where -o is the output path: use --as there).
@@ -51,10 +57,18 @@ The %%mlflow2prov cell magic runs a YAML pipeline written in the cell (the forma
   - statistics: {resolution: fine}
 """
 
-DOC_ARG_VERBS = ("merge", "transform", "save", "statistics")
+DOC_ARG_VERBS = ("merge", "transform", "save", "statistics", "passport", "lineage", "validate")
+QUERY_VERBS = ("passport", "lineage", "validate")  # without documents they ask the session's last one
 QUIET_LAST = ("save", "statistics", "stats", "show", "explore")
 STORE = "m2p_store"
 DOCS = "m2p_docs"
+
+
+@dataclass
+class MagicSession:
+    """What the magics remember between lines: the documents the last line returned."""
+
+    last: list[ProvDoc] = field(default_factory=list)
 
 
 @dataclass
@@ -284,23 +298,66 @@ def _collapse_arg(values: list[str] | tuple[str, ...]) -> Any:
     return list(values)
 
 
-def execute(parsed: Parsed, namespace: dict[str, Any], display: Callable[[Any], None] | None = None) -> Any:
+def implicit_docs(verb: str, namespace: dict[str, Any], session: MagicSession | None) -> list[ProvDoc]:
+    """The documents a query verb asks when the line names none: the session's last, else the only
+    ProvDoc variable of the namespace; else ``UsageError``."""
+    if session is not None and session.last:
+        return list(session.last)
+    found = list({id(v): v for k, v in namespace.items() if not k.startswith("_") and isinstance(v, ProvDoc)}.values())
+    if len(found) == 1:
+        return found
+    example = {"passport": "models:/clf@champion", "lineage": "mlflow:run/<id>", "validate": ""}[verb]
+    which = "no ProvDoc variable" if not found else f"{len(found)} ProvDoc variables"
+    raise UsageError(
+        f"%mlflow2prov {verb}: which document? The notebook has {which}; name one: "
+        f"%mlflow2prov {verb} doc {example}".rstrip()
+    )
+
+
+def _passports(stream: list[ProvDoc], kw: dict[str, Any], last: bool, display: Callable[[Any], None] | None) -> list[Any]:
+    """The passport of ``kw["ref"]`` in each document: shown as the HTML card (printed as JSON with
+    ``--format json``; a line ending in passport returns the cards instead of displaying them)."""
+    import json
+
+    from ..query.passport import passport
+
+    cards = [passport(d, kw["ref"]) for d in stream]
+    for card in cards:
+        if kw.get("format") == "json":
+            print(json.dumps(card.to_dict(), indent=2, default=str))
+        elif not last and display is not None:
+            display(card)
+    return cards
+
+
+def execute(
+    parsed: Parsed,
+    namespace: dict[str, Any],
+    display: Callable[[Any], None] | None = None,
+    session: MagicSession | None = None,
+) -> Any:
     """Run parsed steps; returns the value of the magic (see :data:`MAGIC_HELP`)."""
     resolve = make_resolver(namespace)
     ctx = RunContext(echo=lambda text: print(text), progress=parsed.progress, resolve=resolve)
     stream: list[ProvDoc] = []
     shown: Any = None
+    cards: list[Any] = []
     try:
-        for name, kw in parsed.steps:
+        for pos, (name, kw) in enumerate(parsed.steps):
             kw = dict(kw)
             names = list(kw.pop(DOCS, None) or ())
             if names:
                 _check_doc_names(names, resolve)
                 stream = run_steps(load_steps(names), ctx, stream)
+            if name in QUERY_VERBS and not stream:
+                stream = implicit_docs(name, namespace, session)
             if name in ("show", "explore"):
                 shown = _open_explorer(name, stream, kw, namespace)
                 if display is not None:
                     display(shown)
+                continue
+            if name == "passport":
+                cards = _passports(stream, kw, pos == len(parsed.steps) - 1, display)
                 continue
             stream = run_steps([(name, kw)], ctx, stream)
     except UsageError:
@@ -321,9 +378,13 @@ def execute(parsed: Parsed, namespace: dict[str, Any], display: Callable[[Any], 
         return None
     last = parsed.steps[-1][0] if parsed.steps else None
     value: Any = stream[0] if len(stream) == 1 else (list(stream) if stream else None)
+    if session is not None and stream:
+        session.last = list(stream)
+    if last == "passport":
+        value = cards[0] if len(cards) == 1 else (cards or None)
     if parsed.store:
         namespace[parsed.store] = shown if last in ("show", "explore") else value
-    if last in QUIET_LAST:
+    if last in QUIET_LAST or (last == "passport" and parsed.steps[-1][1].get("format") == "json"):
         return None
     return value
 
@@ -344,6 +405,10 @@ def _open_explorer(name: str, stream: list[ProvDoc], kw: dict[str, Any], namespa
 class Mlflow2ProvMagics(Magics):
     """``%mlflow2prov`` (a chain of commands) and ``%%mlflow2prov`` (a YAML pipeline in the cell)."""
 
+    def __init__(self, shell: Any = None, **kwargs: Any) -> None:
+        super().__init__(shell, **kwargs)
+        self.session = MagicSession()
+
     @line_cell_magic
     def mlflow2prov(self, line: str, cell: str | None = None) -> Any:
         ns = self.shell.user_ns if self.shell is not None else {}
@@ -353,7 +418,7 @@ class Mlflow2ProvMagics(Magics):
                 return None
         else:
             parsed = parse_cell(line, cell)
-        return execute(parsed, ns, display=_ipython_display)
+        return execute(parsed, ns, display=_ipython_display, session=self.session)
 
 
 def _ipython_display(obj: Any) -> None:

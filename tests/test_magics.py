@@ -312,3 +312,82 @@ def test_variables_holding_lists_and_qname_types_survive(ip, ns):
 
 def test_nothing_left_in_the_working_directory():
     assert not Path("mlruns").exists() and not Path("mlflow.db").exists()
+
+
+# ------------------------------------------------------------------------------- lineage questions
+from mlflow2prov_jupyter.notebook.magics import MagicSession, execute, parse_line  # noqa: E402
+from mlflow2prov_jupyter.query import Passport, lineage, passport  # noqa: E402
+
+CHAMPION = "models:/wine-classifier@champion"
+
+
+def session_of(ip) -> MagicSession:
+    return ip.magics_manager.registry["Mlflow2ProvMagics"].session
+
+
+def test_passport_shows_the_html_card_of_the_last_document(ip, extracted, sample_doc, capsys):
+    run(ip, "load extracted_doc")  # the last document a line returned
+    assert session_of(ip).last[0] is extracted
+    res = ip.run_cell(f"%mlflow2prov passport {CHAMPION}")
+    assert res.success
+    card = res.result
+    expected = passport(sample_doc, CHAMPION)
+    assert isinstance(card, Passport) and card.to_dict() == expected.to_dict()
+    from IPython.core.formatters import DisplayFormatter
+
+    shown, _ = DisplayFormatter().format(card)  # what a notebook front-end receives (the test shell is a terminal)
+    assert shown["text/html"] == expected._repr_html_() and 'class="m2p-passport"' in shown["text/html"]
+    assert "Passport of" in shown["text/html"] and "wine-classifier" in shown["text/html"]
+    assert "## Passport of" not in capsys.readouterr().out  # the card, not a Markdown print-out
+
+
+def test_passport_names_documents_stores_and_prints_json(ip, ns, extracted, sample_doc, sample_manifest, capsys):
+    run_id = sample_manifest.run("rf-40-trees").run_id
+    value = run(ip, f"passport extracted_doc runs:/{run_id} --as card")
+    assert isinstance(value, Passport) and ns["card"] is value
+    assert value.to_dict() == passport(sample_doc, f"runs:/{run_id}").to_dict()
+    assert run(ip, "passport extracted_doc models:/wine-classifier/1 --format json") is None
+    import json
+
+    assert json.loads(capsys.readouterr().out) == json.loads(json.dumps(passport(sample_doc, "models:/wine-classifier/1").to_dict(), default=str))
+    # not the last command: the card is displayed and the documents flow on
+    shown: list = []
+    out = execute(parse_line(f"passport extracted_doc {CHAMPION} stats"), ns, display=shown.append)
+    assert out is None and [type(x) for x in shown] == [Passport]
+    assert statistics(sample_doc) in capsys.readouterr().out
+
+
+def test_passport_errors_are_one_line(ip, ns, extracted, capsys):
+    assert run(ip, "passport extracted_doc models:/no-such-model@champion") is None
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("Error: ") and "\n" not in err and "no-such-model" in err
+    one_line_usage(ip, "passport")  # the reference is required
+
+
+def test_query_verbs_without_documents(ns):
+    fresh: dict = {}
+    session = MagicSession()
+    with pytest.raises(UsageError) as info:
+        execute(parse_line(f"passport {CHAMPION}"), fresh, session=session)
+    assert "which document? The notebook has no ProvDoc variable" in str(info.value) and "\n" not in str(info.value)
+    with pytest.raises(UsageError) as info:
+        execute(parse_line("validate"), {"a": ns["a"], "b": ns["b"]}, session=session)
+    assert "2 ProvDoc variables" in str(info.value)
+    # the only ProvDoc variable, then the session's last document
+    lone = {"only": ns["a"]}
+    sub = execute(parse_line("lineage mlflow:run/r0 --direction up --depth 1"), lone, session=session)
+    assert sub == lineage(ns["a"], "mlflow:run/r0", "up", 1)
+    assert session.last == [sub]
+    again = execute(parse_line("lineage mlflow:run/r0 --direction down"), lone, session=session)
+    assert again == lineage(sub, "mlflow:run/r0", "down")
+
+
+def test_lineage_and_validate_take_variables(ip, ns, extracted, sample_doc, sample_manifest, capsys):
+    node = f"mlflow:run/{sample_manifest.run('rf-20-trees').run_id}"
+    sub = run(ip, f"lineage extracted_doc {node} --direction both --depth 2 -o lin")
+    assert sub == lineage(sample_doc, node, "both", 2) and ns["lin"] is sub
+    assert run(ip, "validate extracted_doc") == extracted
+    assert capsys.readouterr().out.strip().endswith(": 0 errors, 0 warnings")
+    run(ip, "validate extracted_doc lineage mlflow:nope")
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("Error: ") and "mlflow:nope" in err and "\n" not in err

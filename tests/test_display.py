@@ -395,6 +395,14 @@ def _browser():
 @pytest.mark.browser
 def test_hostile_graph_in_a_real_browser_runs_no_script_and_fetches_nothing(tmp_path, big):
     sync_api = _browser()
+    # Its own thread: the browser tests' session-wide Playwright keeps an event loop in the main thread.
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(_hostile_graph_in_a_real_browser, sync_api, tmp_path, big).result()
+
+
+def _hostile_graph_in_a_real_browser(sync_api, tmp_path, big):
     doc_page = tmp_path / "doc.html"
     doc_page.write_text("<!DOCTYPE html><html><body>" + display.to_html(hostile_doc()) + "</body></html>", encoding="utf-8")
     big_page = tmp_path / "big.html"

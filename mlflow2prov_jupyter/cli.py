@@ -44,7 +44,47 @@ def _command(verb: Verb) -> click.Command:
                 kw[o.name] = list(kw[o.name])
         return (verb.name, kw)
 
-    return click.Command(verb.name, callback=callback, params=[_click_param(o) for o in verb.options], help=verb.help)
+    return _VerbCommand(verb.name, callback=callback, params=[_click_param(o) for o in verb.options], help=verb.help)
+
+
+class _VerbCommand(click.Command):
+    """A chained command whose options may follow its arguments (``diff A B --format json``).
+
+    click parses chained commands without interspersed options so that the rest of the line reaches the
+    next command; here the command's own words end at the next verb name instead (a verb name fills a
+    *required* argument that is still empty, e.g. a file called ``merge`` after ``load``).
+    """
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any) -> click.Context:
+        head, tail = self._own_words(list(args))
+        extra["allow_interspersed_args"] = True
+        ctx = super().make_context(info_name, head, parent=parent, **extra)
+        ctx.args = list(ctx.args) + tail
+        return ctx
+
+    def _own_words(self, args: list[str]) -> tuple[list[str], list[str]]:
+        takes_value = {
+            decl
+            for p in self.params
+            if isinstance(p, click.Option) and not p.is_flag
+            for decl in p.opts + p.secondary_opts
+        }
+        required = sum(1 for p in self.params if isinstance(p, click.Argument) and p.required)
+        filled = 0
+        i = 0
+        while i < len(args):
+            tok = args[i]
+            if tok == "--":
+                return args, []
+            if tok.startswith("-") and tok != "-":
+                if tok in takes_value:
+                    i += 1
+            elif tok in VERBS and filled >= required:
+                return args[:i], args[i:]
+            else:
+                filled += 1
+            i += 1
+        return args, []
 
 
 class _Group(click.Group):
@@ -95,6 +135,11 @@ def _run(ctx: click.Context, steps: list[tuple[str, dict[str, Any]]], config: st
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         ctx.exit(130)
+    except BrokenPipeError:  # `mlflow2prov ... | head`: the reader left, nothing to report
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        ctx.exit(run_ctx.exit_code)
     except Exception as err:  # noqa: BLE001 - a library failure is still one line for the user
         if debug:
             traceback.print_exc()

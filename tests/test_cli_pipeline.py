@@ -128,3 +128,22 @@ def test_cli_bad_input_is_one_line_without_traceback():
     assert result.exit_code == 2
     assert "Traceback" not in result.output
     assert result.output.strip().count("\n") == 0
+
+
+def test_options_may_follow_arguments_and_a_verb_name_ends_a_command(tmp_path, monkeypatch):
+    from mlflow2prov_jupyter.core.provdoc import ProvDoc
+
+    doc = ProvDoc()
+    doc.entity("m2p:e", {"m2p:n": 1})
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.json").write_text(doc.to_json())
+    (tmp_path / "merge").write_text(doc.to_json())  # a file named like a verb, where a path is required
+    runner = CliRunner()
+    result = runner.invoke(cli, ["diff", "a.json", "merge", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(cli, ["load", "merge", "--format", "json", "statistics", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert "elements,Entity,1" in result.output
+    result = runner.invoke(cli, ["load", "a.json", "load", "merge", "diff", "statistics", "--resolution", "fine"])
+    assert result.exit_code == 0, result.output
+    assert "no differences" in result.output and "Entity" in result.output

@@ -139,7 +139,8 @@ def test_options_may_follow_arguments_and_a_verb_name_ends_a_command(tmp_path, m
     (tmp_path / "a.json").write_text(doc.to_json())
     (tmp_path / "merge").write_text(doc.to_json())  # a file named like a verb, where a path is required
     runner = CliRunner()
-    result = runner.invoke(cli, ["diff", "a.json", "merge", "--format", "json"])
+    (tmp_path / "b.json").write_text(doc.to_json())
+    result = runner.invoke(cli, ["diff", "a.json", "b.json", "--format", "json"])
     assert result.exit_code == 0, result.output
     result = runner.invoke(cli, ["load", "merge", "--format", "json", "statistics", "--format", "csv"])
     assert result.exit_code == 0, result.output

@@ -175,8 +175,9 @@ def test_every_readme_chain_runs(tmp_path, sample_manifest, chain):
     cwd = os.getcwd()
     os.chdir(work)
     try:
-        for name in ("a", "b"):  # documents the README's load examples read
-            save([extract(".", "sqlite:///mlflow.db", metric_history="latest")], name)
+        doc = extract(".", "sqlite:///mlflow.db", metric_history="latest")
+        for name in ("a", "b", "provenance"):  # documents the README's load examples read
+            save([doc], name)
         result = CliRunner().invoke(cli, shlex.split(chain)[1:])
     finally:
         os.chdir(cwd)

@@ -17,7 +17,8 @@ from .report import evaluate, plot, render_table, write_json
 from .suites import Context
 
 SUITES = ("extract", "ops", "git", "view")
-QUICK = {"scale": [0.05], "stores": ["file", "sqlite"], "git_size": [200, 50], "ops_scale": 0.05, "repeat": 1}
+QUICK = {"scale": [0.05], "stores": ["file", "sqlite"], "git_size": [200, 50], "ops_scale": 0.05, "view_scale": 0.05,
+         "repeat": 1}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -41,6 +42,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="repository of the git suite (default: 10000 2000)")
     p.add_argument("--ops-scale", type=float, default=5.3,
                    help="store scale whose extraction the ops and view suites use (default 5.3: ~25,000 elements)")
+    p.add_argument("--view-scale", type=float, default=4.3,
+                   help="store scale whose extraction the view suite draws (default 4.3: ~20,000 elements)")
     p.add_argument("--profile", action="store_true", help="also profile each extraction once (cProfile) and report hotspots")
     p.add_argument("--no-paint", action="store_true", help="skip the headless Chromium first-paint measurement")
     p.add_argument("--cache", type=Path, default=CACHE_DIR, help=f"cache of generated inputs (default: {CACHE_DIR})")
@@ -53,11 +56,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         a.stores = QUICK["stores"]
         a.git_size = QUICK["git_size"]
         a.ops_scale = QUICK["ops_scale"]
+        a.view_scale = QUICK["view_scale"]
         a.repeat = QUICK["repeat"]
         a.workers = 1
     if a.repeat < 1:
         p.error("--repeat must be 1 or more")
-    if any(s <= 0 for s in a.scale) or a.ops_scale <= 0:
+    if any(s <= 0 for s in a.scale) or a.ops_scale <= 0 or a.view_scale <= 0:
         p.error("scales must be positive")
     return a
 
@@ -88,6 +92,8 @@ def _meta(a: argparse.Namespace) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     a = parse_args(argv)
+    a.out = a.out.resolve()  # children run in their own temporary folders
+    a.cache = a.cache.resolve()
     a.out.mkdir(parents=True, exist_ok=True)
 
     def log(msg: str) -> None:
@@ -105,21 +111,20 @@ def main(argv: list[str] | None = None) -> int:
         from .suites import git
 
         results["git"] = git.run(ctx, *a.git_size)
-    doc_a = None
     if "ops" in a.suite or "view" in a.suite:
         from .suites import extract as ex
         from .suites import ops
 
-        reuse = ex.output_of(results.get("extract", {}), a.ops_scale, "file", "latest")
         if "ops" in a.suite:
+            reuse = ex.output_of(results.get("extract", {}), a.ops_scale, "file", "latest")
             results["ops"] = ops.run(ctx, a.ops_scale, reuse)
-            doc_a = Path(results["ops"]["documents"][0])
-        else:
-            doc_a = ops.document_a(ctx, a.ops_scale, reuse)
-    if "view" in a.suite:
-        from .suites import view
+        if "view" in a.suite:
+            from .suites import view
 
-        results["view"] = view.run(ctx, doc_a, paint=not a.no_paint)
+            reuse = ex.output_of(results.get("extract", {}), a.view_scale, "file", "latest")
+            if reuse is None and "ops" in results and a.view_scale == a.ops_scale:
+                reuse = Path(results["ops"]["documents"][0])
+            results["view"] = view.run(ctx, ops.document_a(ctx, a.view_scale, reuse), paint=not a.no_paint)
     results["meta"]["seconds"] = round(time.perf_counter() - t0, 1)
     results["meta"]["load_end"] = round(load_average(), 2)
     results["targets"] = evaluate(results)

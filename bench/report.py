@@ -46,15 +46,16 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
         measured["git_10000x2000_vs_git_log"] = (g["ratio"], "median of per-round ratios")
     ops = results.get("ops")
     if ops and ops.get("same", {}).get("sizes", {}).get("elements", 0) >= 24000:
+        n = ops["same"]["sizes"]["elements"]
         merge = max(ops[v]["ops"]["merge"]["median"] for v in ("same", "disjoint"))
-        measured["merge_25k"] = (merge, "median")
-        measured["load_25k"] = (ops["disjoint"]["ops"]["load"]["median"], "median")
-        measured["save_25k"] = (ops["disjoint"]["ops"]["save_json"]["median"], "median")
+        measured["merge_25k"] = (merge, f"median, {n} + {n} elements")
+        measured["load_25k"] = (ops["disjoint"]["ops"]["load"]["median"], f"median, {n} elements")
+        measured["save_25k"] = (ops["disjoint"]["ops"]["save_json"]["median"], f"median, {n} elements")
     v = results.get("view")
     if v and v.get("elements", 0) >= 19000:
         if "first_paint_seconds" in v:
-            measured["view_first_paint"] = (v["first_paint_seconds"], "median, since navigation start")
-        measured["view_payload"] = (v["payload_mb"], "JSON of graph_payload()")
+            measured["view_first_paint"] = (v["first_paint_seconds"], f"median since navigation start, {v['elements']} elements")
+        measured["view_payload"] = (v["payload_mb"], f"JSON of graph_payload(), {v['elements']} elements → {v['nodes']} nodes")
     out = []
     for tid, desc, limit in TARGETS:
         value, how = measured.get(tid, (None, "not measured at the target size in this run"))

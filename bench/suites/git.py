@@ -12,10 +12,14 @@ from ..profiling import top_functions
 from . import Context
 
 
+MIN_ROUNDS = 5  # rounds are cheap (seconds) and single rounds noisy on a shared machine
+
+
 def run(ctx: Context, commits: int, files: int) -> dict[str, Any]:
     repo = ensure_repo(commits, files, ctx.cache, log=ctx.log)
-    ctx.log(f"git: {repo.commits} commits × {repo.files} files × {ctx.repeat}")
-    args = ["--repo", repo.path, "--repeat", str(ctx.repeat)]
+    rounds_wanted = max(ctx.repeat, MIN_ROUNDS)
+    ctx.log(f"git: {repo.commits} commits × {repo.files} files × {rounds_wanted}")
+    args = ["--repo", repo.path, "--repeat", str(rounds_wanted)]
     prof = None
     if ctx.profile:
         prof = ctx.out / "profiles" / f"git-{commits}x{files}.prof"
@@ -24,18 +28,16 @@ def run(ctx: Context, commits: int, files: int) -> dict[str, Any]:
     before = load_average()
     m = run_child("git", args)
     rounds = m.report["rounds"]
-    # the profiled last round is slower: leave it out of the timings when profiling
-    timed = rounds[:-1] if ctx.profile and len(rounds) > 1 else rounds
-    ratio = [(r["git_read"] + r["git_build"]) / r["floor"] for r in timed if r["floor"] > 0]
+    ratio = [(r["git_read"] + r["git_build"]) / r["floor"] for r in rounds if r["floor"] > 0]
     out: dict[str, Any] = {
         "commits": repo.commits,
         "files": repo.files,
         "merges": repo.merges,
         "renames": repo.renames,
         "elements": m.report.get("elements"),
-        "floor_seconds": statistics.median(r["floor"] for r in timed),
-        "git_read_seconds": statistics.median(r["git_read"] for r in timed),
-        "git_build_seconds": statistics.median(r["git_build"] for r in timed),
+        "floor_seconds": statistics.median(r["floor"] for r in rounds),
+        "git_read_seconds": statistics.median(r["git_read"] for r in rounds),
+        "git_build_seconds": statistics.median(r["git_build"] for r in rounds),
         "ratio": statistics.median(ratio) if ratio else None,
         "ratio_min": min(ratio) if ratio else None,
         "rounds": rounds,

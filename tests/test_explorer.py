@@ -7,7 +7,7 @@ import os
 import pytest
 
 from mlflow2prov_jupyter.core.provdoc import ProvDoc
-from mlflow2prov_jupyter.notebook.explorer import Explorer, details_html, node_details, stats_table_html
+from mlflow2prov_jupyter.notebook.explorer import DETAILS_HINT, Explorer, details_html, node_details, stats_table_html
 from mlflow2prov_jupyter.notebook.graph import UNTYPED, type_counts
 from mlflow2prov_jupyter.notebook.widget import GraphWidget
 from mlflow2prov_jupyter.ops.load import load
@@ -239,7 +239,7 @@ def test_click_fills_details_and_focus(explorer, sample_doc, sample_manifest):
     ok(explorer)
     assert len(explorer.graph.nodes) == full and explorer.focus_id is None
     explorer.graph.selected = ""
-    assert "Click a node" in explorer.details.value and explorer.graph.details == {}
+    assert "Click a node" in explorer.details.value and explorer.graph.details == DETAILS_HINT
     explorer.focus_button.click()
     failed(explorer, "click a node in the graph first")
 
@@ -413,6 +413,8 @@ def test_passport_panel_card_and_exact_subgraph(qx, sample_doc, sample_manifest,
     assert len(refs) >= 3
     qx.collapse_boxes["metrics"].value = True  # the subgraph is drawn exactly, whatever the controls say
     qx.type_filter.value = ("m2p:Run",)
+    stale = f"mlflow:run/{sample_manifest.run('smoke-test').run_id}"
+    qx.graph.selected = stale
     for ref in refs:
         panel.ref.value = ref
         panel.button.click()
@@ -427,6 +429,8 @@ def test_passport_panel_card_and_exact_subgraph(qx, sample_doc, sample_manifest,
         assert node_ids(qx) == set(expected.subgraph.elements)
         assert edge_keys(qx) == doc_edge_keys(expected.subgraph)
         assert qx.graph_info.value.startswith(f"passport subgraph of {ref}: ")
+        if stale not in expected.subgraph.elements:  # a selection that is not drawn any more is cleared
+            assert qx.graph.selected == "" and qx.graph.details == DETAILS_HINT
         subject = expected.subject
         qx.graph.selected = subject  # details come from the drawn subgraph
         assert qx.graph.details["id"] == subject

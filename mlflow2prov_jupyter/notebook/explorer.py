@@ -39,6 +39,9 @@ SAVE_FORMATS = ("json", "xml", "rdf", "provn", "jsonld", "dot", "svg")
 # The focus control's directions → those of query.lineage (the one definition of lineage).
 LINEAGE_DIRECTIONS = {"upstream": "up", "downstream": "down", "both": "both"}
 DETAILS_VALUE_MAX = 2000
+# What the graph view's own details panel shows when no node is selected (an empty dict would keep the
+# last node's details there: the front-end ignores empty details).
+DETAILS_HINT = {"title": "Click a node to see its attributes."}
 DETAILS_MEMBERS_MAX = 300
 
 
@@ -540,6 +543,11 @@ class Explorer(W.VBox):
         data = for_widget(data)
         data["highlight"] = self._highlight_ids(self.payload.view.matches)
         self.graph.set_graph(data)
+        selected = self.graph.selected
+        if selected and selected not in self.payload.view.nodes:
+            self.graph.selected = ""  # (clears both details panels)
+        elif selected:
+            self._show_details(selected)  # the drawn document may have changed (a diff, a subgraph)
         info = data["info"]
         scope = f"{self.scope.title}: " if self.scope is not None else ""
         focus = f" · focus {self.focus_id} ({self.direction.value}, depth {self.depth.value})" if self.focus_id else ""
@@ -665,7 +673,7 @@ class Explorer(W.VBox):
         doc = self.shown_doc
         if not node_id or doc is None:
             self.details.value = _details_empty()
-            self.graph.details = {}
+            self.graph.details = dict(DETAILS_HINT)
             return
         members = self.payload.view.members_of(node_id) if self.payload else []
         data = node_details(doc, node_id, members)

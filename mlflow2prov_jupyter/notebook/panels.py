@@ -13,7 +13,7 @@ the explorer's session (documents, status line) and tells the explorer what to d
 
 What the graph shows instead of the selected document is a :class:`GraphScope`. Every text from a
 document is escaped before it reaches HTML. Stable CSS classes: ``m2p-questions``, ``m2p-passport-ref``,
-``m2p-passport``, ``m2p-passport-subgraph``, ``m2p-passport-card``, ``m2p-validate``,
+``m2p-passport-lookup``, ``m2p-passport-subgraph``, ``m2p-passport-card``, ``m2p-validate``,
 ``m2p-validate-warnings``, ``m2p-findings-table``, ``m2p-findings``, ``m2p-highlight-finding``,
 ``m2p-clear-highlight``, ``m2p-diff-a``, ``m2p-diff-b``, ``m2p-diff``, ``m2p-diff-table``.
 """
@@ -196,7 +196,8 @@ def diff_table_html(d: Diff, a_name: str, b_name: str, limit: int = DIFF_ROWS_MA
     for row in rows[:limit]:
         colour = DIFF_COLORS.get(row["change"], ("", "inherit"))[1]
         cells = "".join(
-            f'<td style="padding:1px 8px 1px 0;vertical-align:top;overflow-wrap:anywhere">{_esc(row[c])}</td>'
+            f'<td style="padding:1px 8px 1px 0;vertical-align:top;'
+            f'{"white-space:nowrap" if c in ("change", "record") else "overflow-wrap:anywhere"}">{_esc(row[c])}</td>'
             for c in Diff.COLUMNS
         )
         body.append(f'<tr data-change="{_esc(row["change"])}" style="color:{colour}">{cells}</tr>')
@@ -273,7 +274,7 @@ class PassportPanel(W.VBox):
         self.ref = _classed(W.Text(value="", placeholder="models:/name@alias, models:/name/1, runs:/<run id>",
                                    description="Model or run", style={"description_width": "initial"},
                                    layout=W.Layout(width="440px")), "m2p-passport-ref")
-        self.button = _button("Passport", "m2p-passport", f"Where did it come from? ({REFERENCE_FORMS})", "info")
+        self.button = _button("Passport", "m2p-passport-lookup", f"Where did it come from? ({REFERENCE_FORMS})", "info")
         self.subgraph_button = _button("Show subgraph", "m2p-passport-subgraph",
                                        "Draw exactly the records of this passport", disabled=True)
         self.card = _classed(W.HTML("", layout=W.Layout(width="100%", max_height="520px", overflow="auto")),

@@ -1,22 +1,33 @@
-"""The Provenance Explorer on the sample project: every button pressed, its outcome asserted."""
+"""The Provenance Explorer on the sample project: every button pressed, its outcome asserted — including
+the lineage questions (focus = query.lineage, Passport, Validation and Diff panels)."""
 
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 
 import pytest
 
-from mlflow2prov_jupyter.core.provdoc import ProvDoc
+from mlflow2prov_jupyter.core.provdoc import ProvDoc, QName
 from mlflow2prov_jupyter.notebook.explorer import DETAILS_HINT, Explorer, details_html, node_details, stats_table_html
 from mlflow2prov_jupyter.notebook.graph import UNTYPED, type_counts
+from mlflow2prov_jupyter.notebook.panels import (
+    DIFF_COLORS,
+    GraphScope,
+    apply_overlay,
+    diff_union,
+    finding_records,
+    findings_table_html,
+)
 from mlflow2prov_jupyter.notebook.widget import GraphWidget
 from mlflow2prov_jupyter.ops.load import load
 from mlflow2prov_jupyter.ops.merge import merge
 from mlflow2prov_jupyter.ops.save import save
 from mlflow2prov_jupyter.ops.statistics import statistics
 from mlflow2prov_jupyter.ops.transform import transform
+from mlflow2prov_jupyter.query import Finding, diff, lineage, passport, validate
 
-from test_display import IMG, hostile_doc, small_doc
+from test_display import IMG, JSLINK, SCRIPT, hostile_doc, small_doc
 
 KEY = "explorer-key"
 
@@ -325,22 +336,6 @@ def test_given_documents_and_collapse_request():
 
 
 # ------------------------------------------------------------------------------- lineage questions
-from datetime import timedelta  # noqa: E402
-
-from mlflow2prov_jupyter.core.provdoc import Element, QName  # noqa: E402
-from mlflow2prov_jupyter.notebook.panels import (  # noqa: E402
-    DIFF_COLORS,
-    GraphScope,
-    apply_overlay,
-    diff_union,
-    finding_records,
-    findings_table_html,
-)
-from mlflow2prov_jupyter.query import Finding, diff, lineage, passport, validate  # noqa: E402
-
-from test_display import JSLINK, SCRIPT  # noqa: E402
-
-
 @pytest.fixture(scope="module")
 def qx(sample_doc) -> Explorer:
     """An explorer on the sample extraction, for the lineage questions (the documents are not modified)."""

@@ -11,11 +11,13 @@ from IPython.core.error import UsageError
 
 from mlflow2prov_jupyter.core.provdoc import ProvDoc, QName
 from mlflow2prov_jupyter.notebook.explorer import Explorer
+from mlflow2prov_jupyter.notebook.magics import MagicSession, execute, parse_line
 from mlflow2prov_jupyter.ops.load import load
 from mlflow2prov_jupyter.ops.merge import merge
 from mlflow2prov_jupyter.ops.save import save
 from mlflow2prov_jupyter.ops.statistics import statistics
 from mlflow2prov_jupyter.ops.transform import transform
+from mlflow2prov_jupyter.query import Passport, lineage, passport
 
 from test_display import small_doc
 
@@ -315,9 +317,6 @@ def test_nothing_left_in_the_working_directory():
 
 
 # ------------------------------------------------------------------------------- lineage questions
-from mlflow2prov_jupyter.notebook.magics import MagicSession, execute, parse_line  # noqa: E402
-from mlflow2prov_jupyter.query import Passport, lineage, passport  # noqa: E402
-
 CHAMPION = "models:/wine-classifier@champion"
 
 

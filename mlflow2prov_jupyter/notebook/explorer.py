@@ -30,7 +30,7 @@ import ipywidgets as W
 
 from ..core.errors import Mlflow2ProvError
 from ..core.provdoc import ProvDoc
-from ..query.lineage import _walk, lineage, neighbours, resolve_node, subdocument
+from ..query.lineage import lineage
 from .graph import COLLAPSE_KINDS, GraphOptions, Payload, auto_collapse, for_widget, make_payload, search_nodes, type_counts
 from .panels import DiffPanel, GraphScope, PassportPanel, UserInputError, ValidationPanel, apply_overlay
 from .widget import GraphWidget
@@ -518,17 +518,10 @@ class Explorer(W.VBox):
         direction = LINEAGE_DIRECTIONS[self.direction.value]
         depth = self.depth.value
         starts = self.focus_starts or [self.focus_id]
-        if len(starts) == 1:
-            return lineage(base, starts[0], direction=direction, depth=depth)
-        up, down = neighbours(base)  # once for all members (reachable() would rebuild it per member)
-        ids: set[str] = set()
-        for s in starts:
-            start = resolve_node(base, s)
-            if direction in ("up", "both"):
-                ids |= _walk(base, start, up, depth)
-            if direction in ("down", "both"):
-                ids |= _walk(base, start, down, depth)
-        return subdocument(base, ids, name=f"lineage of {self.focus_id}")
+        doc = lineage(base, starts, direction=direction, depth=depth)
+        if len(starts) > 1:
+            doc.name = f"lineage of {self.focus_id}"
+        return doc
 
     def refresh(self) -> str:
         """Recompute the graph of the shown document from the controls and send it to the view."""

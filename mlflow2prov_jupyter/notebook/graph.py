@@ -429,7 +429,7 @@ def build_view(doc: ProvDoc, options: GraphOptions | None = None, **kw: Any) -> 
         focus = rep.get(opts.focus, opts.focus)
         if focus not in nodes:
             raise ValueError(f"focus node {opts.focus!r} is not in the graph (check the type filter)")
-        keep = _focus_set(nodes, edges, focus, opts.direction, opts.depth)
+        keep = _focus_set(doc, nodes, rep, focus, opts.direction, opts.depth)
         nodes = {k: v for k, v in nodes.items() if k in keep}
         edges = [e for e in edges if e["from"] in keep and e["to"] in keep]
     # 5. search
@@ -440,18 +440,14 @@ def build_view(doc: ProvDoc, options: GraphOptions | None = None, **kw: Any) -> 
     return GraphView(nodes, edges, rep, matches, opts, len(elements), truncated)
 
 
-def _focus_set(nodes: dict[str, Node], edges: list[dict[str, Any]], focus: str, direction: str, depth: int) -> set[str]:
-    import networkx as nx
+def _focus_set(doc: ProvDoc, nodes: dict[str, Node], rep: dict[str, str], focus: str, direction: str, depth: int) -> set[str]:
+    """Drawn nodes in the lineage (:func:`~mlflow2prov_jupyter.query.lineage.reachable`) of the focused
+    node's elements: one definition of upstream and downstream for every view."""
+    from ..query.lineage import reachable
 
-    g = nx.DiGraph()
-    g.add_nodes_from(nodes)
-    g.add_edges_from((e["from"], e["to"]) for e in edges)
-    keep = {focus}
-    if direction in ("both", "upstream"):  # PROV edges point to causes: upstream follows them
-        keep |= set(nx.single_source_shortest_path_length(g, focus, cutoff=depth))
-    if direction in ("both", "downstream"):
-        keep |= set(nx.single_source_shortest_path_length(g.reverse(copy=False), focus, cutoff=depth))
-    return keep
+    starts = nodes[focus].members or [focus]
+    ids = reachable(doc, starts, {"upstream": "up", "downstream": "down"}.get(direction, "both"), depth)
+    return {focus} | {rep.get(i, i) for i in ids if rep.get(i, i) in nodes}
 
 
 def search_nodes(doc: ProvDoc, nodes: dict[str, Node], query: str) -> list[str]:

@@ -138,12 +138,12 @@ def _walk(doc: ProvDoc, start: str, adj: dict[str, list[int]], depth: int | None
 
 def reachable(
     doc: ProvDoc,
-    node: str,
+    node: str | Iterable[str],
     direction: str = "up",
     depth: int | None = None,
     relations: Iterable[str] | str | None = None,
 ) -> set[str]:
-    """Ids reachable from ``node`` (itself included); see :func:`lineage` for the arguments."""
+    """Ids reachable from ``node`` (or from any of several nodes), themselves included; see :func:`lineage`."""
     if direction not in DIRECTIONS:
         raise OptionError(f"direction must be one of {', '.join(DIRECTIONS)}, not {direction!r}")
     if depth is not None:
@@ -154,19 +154,21 @@ def reachable(
         if depth < 0:
             raise OptionError("depth must be 0 or more (or None for no limit)")
     kinds = relation_kinds(relations)
-    start = resolve_node(doc, node)
+    starts = [node] if isinstance(node, str) else list(node)
     up, down = neighbours(doc, kinds)
     ids: set[str] = set()
-    if direction in ("up", "both"):
-        ids |= _walk(doc, start, up, depth)
-    if direction in ("down", "both"):
-        ids |= _walk(doc, start, down, depth)
+    for s in starts:
+        start = resolve_node(doc, s)
+        if direction in ("up", "both"):
+            ids |= _walk(doc, start, up, depth)
+        if direction in ("down", "both"):
+            ids |= _walk(doc, start, down, depth)
     return ids
 
 
 def lineage(
     doc: ProvDoc,
-    node: str,
+    node: str | Iterable[str],
     direction: str = "up",
     depth: int | None = None,
     relations: Iterable[str] | str | None = None,
@@ -175,7 +177,8 @@ def lineage(
 
     Args:
         doc: the document to query.
-        node: an element id (``mlflow:run/<id>``), a relation endpoint id, or a full URI of one.
+        node: an element id (``mlflow:run/<id>``), a relation endpoint id, or a full URI of one; or several
+            (e.g. the members of a collapsed metric series): the union of their lineages.
         direction: ``"up"`` (what it came from), ``"down"`` (what came from it) or ``"both"`` (the union
             of the two, not the whole connected component). Directions per kind: :data:`UPSTREAM`.
         depth: the largest number of relation steps from ``node`` (None: no limit; 0: the node alone).
@@ -186,10 +189,11 @@ def lineage(
     node and :class:`~mlflow2prov_jupyter.core.errors.OptionError` for bad arguments.
     """
     kinds = relation_kinds(relations)
-    start = resolve_node(doc, node)
-    ids = reachable(doc, start, direction, depth, kinds)
+    starts = [node] if isinstance(node, str) else list(node)
+    ids = reachable(doc, starts, direction, depth, kinds)
     label = {"up": "upstream", "down": "downstream", "both": "lineage"}[direction]
-    return subdocument(doc, ids, kinds, name=f"{label} of {start}")
+    what = resolve_node(doc, starts[0]) if len(starts) == 1 else f"{len(starts)} nodes"
+    return subdocument(doc, ids, kinds, name=f"{label} of {what}")
 
 
 def subdocument(

@@ -38,6 +38,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="store kinds for the extract suite (default: file)")
     p.add_argument("--metric-history", nargs="+", choices=("latest", "all"), default=["latest", "all"],
                    help="metric history modes for the extract suite (default: both)")
+    p.add_argument("--all-history-scales", type=float, nargs="+", default=None, metavar="S",
+                   help="measure metric_history=all only at these scales (default: at every --scale)")
     p.add_argument("--git-size", type=int, nargs=2, metavar=("COMMITS", "FILES"), default=[10000, 2000],
                    help="repository of the git suite (default: 10000 2000)")
     p.add_argument("--ops-scale", type=float, default=5.3,
@@ -106,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     if "extract" in a.suite:
         from .suites import extract
 
-        results["extract"] = extract.run(ctx, sorted(set(a.scale)), a.stores, a.metric_history)
+        results["extract"] = extract.run(ctx, sorted(set(a.scale)), a.stores, a.metric_history, a.all_history_scales)
     if "git" in a.suite:
         from .suites import git
 

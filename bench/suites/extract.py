@@ -8,6 +8,7 @@ taken per round (extraction round k / floor round k) and their median is reporte
 from __future__ import annotations
 
 import statistics
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -48,22 +49,24 @@ def _med(values: list[float | None]) -> float | None:
     return statistics.median(vals) if vals else None
 
 
-def measure_one(ctx: Context, scale: float, store: str, uri: str, repo: str, mode: str, runs: int) -> dict[str, Any]:
-    """Extraction and floor of one (scale, store, mode), repeated and summarised."""
-    out_stem = ctx.docs_dir() / f"extract-s{scale_key(scale)}-{store}-{mode}"
-    ext_args = ["--repo", repo, "--uri", uri, "--metric-history", mode, "--out", str(out_stem)]
-    floor_args = ["--repo", repo, "--uri", uri, "--metric-history", mode]
-    ext: list[Measured] = []
-    flo: list[Measured] = []
-    load = [load_average()]
-    for k in range(ctx.repeat):
-        order = (("e", "f") if k % 2 == 0 else ("f", "e"))
-        for which in order:
-            if which == "e":
-                ext.append(run_child("extract", ext_args))
-            else:
-                flo.append(run_child("floor", floor_args))
-        load.append(load_average())
+@dataclass(frozen=True)
+class Config:
+    scale: float
+    store: str
+    mode: str
+    uri: str
+    repo: str
+    runs: int
+
+
+def _args(ctx: Context, c: Config) -> tuple[list[str], list[str]]:
+    out_stem = ctx.docs_dir() / f"extract-s{scale_key(c.scale)}-{c.store}-{c.mode}"
+    ext = ["--repo", c.repo, "--uri", c.uri, "--metric-history", c.mode, "--out", str(out_stem)]
+    flo = ["--repo", c.repo, "--uri", c.uri, "--metric-history", c.mode]
+    return ext, flo
+
+
+def _summarise(ctx: Context, c: Config, ext: list[Measured], flo: list[Measured], load: list[float]) -> dict[str, Any]:
     ep = [_phases(m) for m in ext]
     fp = [_phases(m) for m in flo]
     ratios: dict[str, float | None] = {
@@ -74,10 +77,10 @@ def measure_one(ctx: Context, scale: float, store: str, uri: str, repo: str, mod
         ratios[phase] = _med([_ratio(e[phase], f[floor_phase]) for e, f in zip(ep, fp)])
     first = ext[0].report
     row: dict[str, Any] = {
-        "scale": scale,
-        "store": store,
-        "metric_history": mode,
-        "runs": runs,
+        "scale": c.scale,
+        "store": c.store,
+        "metric_history": c.mode,
+        "runs": c.runs,
         "elements": first.get("elements"),
         "relations": first.get("relations"),
         "json_mb": round(first.get("json_bytes", 0) / 1e6, 3),
@@ -87,6 +90,8 @@ def measure_one(ctx: Context, scale: float, store: str, uri: str, repo: str, mod
             "cpu": summary([m.cpu for m in ext]),
             "rss_mb": max(m.rss_mb for m in ext),
             "phases": {k: statistics.median([p[k] for p in ep]) for k in ep[0]},
+            "rounds_wall": [m.wall for m in ext],
+            "rounds_cpu": [m.cpu for m in ext],
         },
         "floor": {
             "wall": summary([m.wall for m in flo]),
@@ -94,34 +99,57 @@ def measure_one(ctx: Context, scale: float, store: str, uri: str, repo: str, mod
             "rss_mb": max(m.rss_mb for m in flo),
             "phases": {k: statistics.median([p[k] for p in fp]) for k in fp[0]},
             "counts": flo[0].report.get("counts", {}),
+            "rounds_wall": [m.wall for m in flo],
         },
         "ratios": ratios,
         "load_average": load,
     }
     if ctx.profile:
-        prof = ctx.out / "profiles" / f"extract-s{scale_key(scale)}-{store}-{mode}.prof"
+        prof = ctx.out / "profiles" / f"extract-s{scale_key(c.scale)}-{c.store}-{c.mode}.prof"
         prof.parent.mkdir(parents=True, exist_ok=True)
-        run_child("extract", ext_args + ["--profile", str(prof)])
+        ctx.log(f"extract: profiling S={c.scale:g} {c.store} {c.mode}")
+        run_child("extract", _args(ctx, c)[0] + ["--profile", str(prof)])
         row["profile"] = top_functions(prof, text_out=prof.with_suffix(".txt"))
     return row
 
 
-def run(ctx: Context, scales: list[float], stores: list[str], modes: list[str]) -> dict[str, Any]:
-    """The extraction suite over every scale × store × mode."""
-    rows = []
+def run(
+    ctx: Context, scales: list[float], stores: list[str], modes: list[str], all_history_scales: list[float] | None = None
+) -> dict[str, Any]:
+    """The extraction suite over every scale × store × mode (full history only at ``all_history_scales``).
+
+    Round-robin: round k runs every configuration once (extraction and floor back to back, order
+    alternating), so every configuration sees the same mix of contention and the ratios between
+    configurations (growth with scale) can be taken per round too.
+    """
+    configs: list[Config] = []
     for scale in scales:
         info = ensure_store(scale, tuple(stores), ctx.cache, workers=ctx.workers, sqlite_mode=ctx.sqlite_mode, log=ctx.log)
         for store in stores:
             for mode in modes:
-                ctx.log(f"extract: S={scale:g} {store} store, metric_history={mode} × {ctx.repeat}")
-                row = measure_one(ctx, scale, store, info.uri(store), info.repo, mode, info.counts["runs"])
-                row["generation_seconds"] = info.gen_seconds
-                rows.append(row)
+                if mode == "all" and all_history_scales is not None and scale not in all_history_scales:
+                    continue
+                configs.append(Config(scale, store, mode, info.uri(store), info.repo, info.counts["runs"]))
+    ext: dict[Config, list[Measured]] = {c: [] for c in configs}
+    flo: dict[Config, list[Measured]] = {c: [] for c in configs}
+    load: dict[Config, list[float]] = {c: [] for c in configs}
+    for k in range(ctx.repeat):
+        for i, c in enumerate(configs[k % len(configs):] + configs[: k % len(configs)]):
+            ctx.log(f"extract: round {k + 1}/{ctx.repeat}: S={c.scale:g} {c.store} store, metric_history={c.mode}")
+            e_args, f_args = _args(ctx, c)
+            load[c].append(load_average())
+            for which in (("e", "f") if (k + i) % 2 == 0 else ("f", "e")):
+                if which == "e":
+                    ext[c].append(run_child("extract", e_args))
+                else:
+                    flo[c].append(run_child("floor", f_args))
+    rows = [_summarise(ctx, c, ext[c], flo[c], load[c]) for c in configs]
     return {"rows": rows, "linearity": linearity(rows)}
 
 
 def linearity(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Wall and CPU time of each scale relative to the smallest one, per store and mode."""
+    """Wall and CPU time of each scale relative to the smallest one, per store and mode: the median of
+    the per-round ratios (rounds are interleaved, so both scales of a round saw similar contention)."""
     out = []
     groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for r in rows:
@@ -136,11 +164,16 @@ def linearity(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "from_scale": base["scale"],
                 "to_scale": r["scale"],
                 "scale_factor": r["scale"] / base["scale"],
-                "wall_factor": r["extract"]["wall"]["median"] / base["extract"]["wall"]["median"],
-                "cpu_factor": r["extract"]["cpu"]["median"] / base["extract"]["cpu"]["median"],
-                "floor_wall_factor": r["floor"]["wall"]["median"] / base["floor"]["wall"]["median"],
+                "wall_factor": _per_round(r["extract"]["rounds_wall"], base["extract"]["rounds_wall"]),
+                "cpu_factor": _per_round(r["extract"]["rounds_cpu"], base["extract"]["rounds_cpu"]),
+                "floor_wall_factor": _per_round(r["floor"]["rounds_wall"], base["floor"]["rounds_wall"]),
+                "wall_factor_of_medians": r["extract"]["wall"]["median"] / base["extract"]["wall"]["median"],
             })
     return out
+
+
+def _per_round(a: list[float], b: list[float]) -> float | None:
+    return _med([_ratio(x, y) for x, y in zip(a, b)])
 
 
 def output_of(result: dict[str, Any], scale: float, store: str, mode: str) -> Path | None:

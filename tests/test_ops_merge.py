@@ -8,6 +8,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from test_ops_load_save import synthetic  # one generator of big synthetic documents
+
 from mlflow2prov_jupyter.core.errors import MergeConflictError, Mlflow2ProvError, OptionError
 from mlflow2prov_jupyter.core.namespaces import M2P, MLFLOW, mlflow_namespace
 from mlflow2prov_jupyter.core.provdoc import ProvDoc, QName
@@ -245,27 +247,6 @@ def test_merged_windows_equal_prov_and_full_document() -> None:
     m = merge([first, second])
     assert m == full
     assert m == expected_by_prov([first, second])
-
-
-def synthetic(n_runs: int, metrics: int = 8) -> ProvDoc:
-    d = ProvDoc()
-    d.agent("user:mlflow/alice", {"prov:type": (QName("m2p:MlflowUser"), QName("prov:Person")), "m2p:username": "alice"})
-    for i in range(n_runs):
-        rid = f"mlflow:run/{i:032x}"
-        rc = rid + "/creation"
-        t = T0 + timedelta(seconds=i)
-        d.entity(rid, {"prov:type": (QName("m2p:Run"), QName("prov:Collection")), "prov:label": f"run {i}", "m2p:status": "FINISHED"})
-        d.activity(rc, t, t + timedelta(seconds=5), {"prov:type": QName("m2p:RunCreation")})
-        d.add_relation("wasGeneratedBy", rid, rc, time=t, role="AddedRun")
-        d.add_relation("wasAssociatedWith", rc, "user:mlflow/alice", role="RunAuthor")
-        d.add_relation("wasAttributedTo", rid, "user:mlflow/alice")
-        for s in range(metrics):
-            mid = f"{rid}/metric/loss/{s}"
-            ts = t + timedelta(milliseconds=s)
-            d.entity(mid, {"prov:type": QName("m2p:Metric"), "m2p:value": 1.0 / (s + 1), "m2p:step": s, "m2p:timestamp": ts})
-            d.add_relation("hadMember", rid, mid)
-            d.add_relation("wasGeneratedBy", mid, rc, time=ts, role="AddedMetric")
-    return d
 
 
 def window(doc: ProvDoc, lo: int, hi: int) -> ProvDoc:

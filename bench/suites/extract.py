@@ -36,6 +36,8 @@ def _phases(m: Measured) -> dict[str, float]:
         out["git_build"] = p.get("git_build", 0.0)
         out["mlflow_read"] = p.get("mlflow_read", 0.0)
         out["build"] = p.get("mlflow_build", 0.0) + p.get("link", 0.0) + p.get("extract_other", 0.0)
+        out["mlflow_build"] = p.get("mlflow_build", 0.0)
+        out["link"] = p.get("link", 0.0)
         out["save"] = p.get("save", 0.0)
     return out
 

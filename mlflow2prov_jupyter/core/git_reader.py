@@ -134,6 +134,7 @@ class GitHistory:
         self._git_cmd = git_cmd
         self._trees: OrderedDict[str, tuple[dict[str, str], dict[str, list[str]]]] = OrderedDict()
         self._last_change: dict[tuple[str, str], str | None] = {}
+        self._entry_points: dict[tuple[str, str], str | None] = {}
 
     def __repr__(self) -> str:
         return f"<GitHistory {self.workdir or self.git_dir}: {len(self.commits)} commits, {len(self.refs)} refs>"
@@ -155,6 +156,13 @@ class GitHistory:
         sha = self.resolve_commit(commit_sha)
         if sha is None:
             return None
+        # Many runs name the same commit and script: resolve each pair once (the tree cache is small).
+        key = (sha, source_name)
+        if key not in self._entry_points:
+            self._entry_points[key] = self._entry_point_revision(sha, source_name)
+        return self._entry_points[key]
+
+    def _entry_point_revision(self, sha: str, source_name: str) -> str | None:
         path = self.entry_point_path(sha, source_name)
         if path is None:
             return None

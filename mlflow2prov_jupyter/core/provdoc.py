@@ -396,8 +396,7 @@ class ProvDoc:
     def sorted_records(self) -> tuple[list[Element], list[Relation]]:
         """Elements by (kind, id) and relations by (kind, source, target, role, …): the write order (P3)."""
         els = sorted(self.elements.values(), key=lambda e: (e.kind, e.id))
-        rels = sorted(self.relations, key=_relation_sort_key)
-        return els, rels
+        return els, _sorted_relations(self.relations)
 
     def to_json_dict(self) -> dict[str, Any]:
         """The PROV-JSON structure of this document, records in the deterministic order of P3."""
@@ -443,6 +442,35 @@ class ProvDoc:
         from .provconvert import from_prov
 
         return from_prov(document, name)
+
+
+def _primary_key(r: Relation) -> tuple:
+    s, t = ENDPOINTS[r.kind]
+    args = r.args
+    src = args[s] if len(args) > s else None
+    dst = args[t] if len(args) > t else None
+    role = r.attrs.get("prov:role") if r.attrs else None
+    roles = () if role is None else tuple(map(str, role)) if isinstance(role, tuple) else (str(role),)
+    return (r.kind, src or "", dst or "", roles)
+
+
+def _sorted_relations(relations: list[Relation]) -> list[Relation]:
+    """Relations in the order of :func:`_relation_sort_key`, computing its costly tail only for ties of
+    (kind, source, target, roles), which are rare."""
+    keyed = sorted(((_primary_key(r), i) for i, r in enumerate(relations)), key=lambda p: p[0])
+    out: list[Relation] = []
+    n = len(keyed)
+    i = 0
+    while i < n:
+        j = i + 1
+        while j < n and keyed[j][0] == keyed[i][0]:
+            j += 1
+        if j - i == 1:
+            out.append(relations[keyed[i][1]])
+        else:
+            out.extend(sorted((relations[k] for _, k in keyed[i:j]), key=_relation_sort_key))
+        i = j
+    return out
 
 
 def _relation_sort_key(r: Relation) -> tuple:

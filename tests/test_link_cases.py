@@ -255,3 +255,43 @@ def test_no_history_no_links(proj):
     doc.activity(RC, START)
     link(doc, None, [RunSource(RC, START, c2, "src/a.py")], [], [], ExtractOptions())
     assert doc.relations == []
+
+
+def test_entry_points_resolved_in_the_walk_match_git(tmp_path):
+    """Entry points named to read_git() are resolved from the walk's state; every answer equals the one
+    read from git itself (ls-tree + `git log -1`), across branches, merges, renames, reverts and deletions."""
+    repo = GitRepo(tmp_path / "proj")
+    repo.write("train.py", "t1\n").write("src/train.py", "s1\n").write("src/util/eval.py", "e1\n")
+    repo.write("README.md", "r\n")
+    repo.commit("c0")
+    repo.branch("feature").checkout("feature")
+    repo.write("src/train.py", "s2\n")
+    repo.commit("f1")
+    repo.rename("src/util/eval.py", "src/eval.py")
+    repo.commit("f2 rename")
+    repo.write("src/train.py", "s1\n")
+    repo.commit("f3 revert")
+    repo.checkout("main")
+    repo.write("train.py", "t2\n")
+    repo.commit("m1")
+    repo.delete("train.py")
+    repo.commit("m2 delete")
+    repo.merge("feature")
+    repo.write("lib/train.py", "l1\n")
+    repo.commit("m3")
+    shas = repo.git("rev-list", "--all").split()
+    root = repo.path
+    names = ["train.py", "src/train.py", "/x/src/train.py", f"{root}/src/train.py", f"{root}/train.py",
+             "eval.py", "util/eval.py", "./src/eval.py", "file://" + f"{root}/lib/train.py", "missing.py",
+             "README.md", "src\\train.py", ""]
+    wanted = {sha.upper() if i % 2 else sha: set(names) for i, sha in enumerate(shas)}
+    walked = read_git(repo.path, ExtractOptions(), progress=False, entry_points=wanted)
+    asked = read_git(repo.path, ExtractOptions(), progress=False)
+    answered = 0
+    for sha in shas:
+        for name in names:
+            got = walked.entry_point_revision(sha, name)
+            assert got == asked.entry_point_revision(sha, name), (sha, name)
+            answered += got is not None
+    assert answered > len(shas)  # most commits resolve several names
+    assert not walked._trees  # no `git ls-tree` was needed for the pairs named up front

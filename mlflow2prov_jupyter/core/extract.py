@@ -42,18 +42,24 @@ def extract_with(repo: Any, tracking_uri: Any, opts: ExtractOptions) -> ProvDoc:
         raise OptionError("nothing to extract: give a Git repository (--repo), an MLflow tracking URI (--tracking-uri), or both")
     from .build_git import build_git
     from .build_mlflow import build_mlflow
-    from .git_reader import read_git
-    from .link import link
+    from .git_reader import check_repo, read_git
+    from .link import entry_points_of, link
 
     doc = ProvDoc()
-    history = None
-    if repo not in (None, ""):
-        history = read_git(os.fspath(repo), opts, progress=opts.progress)
-        build_git(doc, history, opts)
-    if tracking_uri not in (None, ""):
+    history = snap = None
+    has_repo, has_store = repo not in (None, ""), tracking_uri not in (None, "")
+    if has_repo:
+        check_repo(os.fspath(repo))  # a bad path fails before the (longer) MLflow read
+    if has_store:
         from .mlflow_reader import read_mlflow
 
         snap = read_mlflow(os.fspath(tracking_uri), opts, progress=opts.progress)
+    if has_repo:
+        # Read after MLflow so that the walk resolves the runs' entry points as it passes their commits.
+        wanted = entry_points_of(snap) if snap is not None else None
+        history = read_git(os.fspath(repo), opts, progress=opts.progress, entry_points=wanted)
+        build_git(doc, history, opts)
+    if snap is not None:
         inputs = build_mlflow(doc, snap, opts)
         link(doc, history, inputs.runs, inputs.models, inputs.users, opts)
     doc.name = _name_of(repo, tracking_uri)

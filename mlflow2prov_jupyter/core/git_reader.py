@@ -20,7 +20,7 @@ import threading
 from collections import Counter, OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import IO, Iterator
+from typing import IO, Callable, Iterable, Iterator, Mapping
 
 from .errors import SourceError
 from .ids import enc, encp
@@ -123,6 +123,7 @@ class GitHistory:
         has_revisions: bool,
         producers: dict[tuple[str, str], object],
         git_cmd: str = "git",
+        entry_points: dict[tuple[str, str], str | None] | None = None,
     ):
         self.git_dir = git_dir
         self.workdir = workdir
@@ -134,7 +135,8 @@ class GitHistory:
         self._git_cmd = git_cmd
         self._trees: OrderedDict[str, tuple[dict[str, str], dict[str, list[str]]]] = OrderedDict()
         self._last_change: dict[tuple[str, str], str | None] = {}
-        self._entry_points: dict[tuple[str, str], str | None] = {}
+        # (sha, source name) -> FileRevision id or None; pairs named to read_git() are resolved during its walk
+        self._entry_points: dict[tuple[str, str], str | None] = dict(entry_points or {})
 
     def __repr__(self) -> str:
         return f"<GitHistory {self.workdir or self.git_dir}: {len(self.commits)} commits, {len(self.refs)} refs>"
@@ -158,7 +160,7 @@ class GitHistory:
             return None
         # Many runs name the same commit and script: resolve each pair once (the tree cache is small).
         key = (sha, source_name)
-        if key not in self._entry_points:
+        if key not in self._entry_points:  # not named to read_git(): ask git for the commit's tree
             self._entry_points[key] = self._entry_point_revision(sha, source_name)
         return self._entry_points[key]
 
@@ -172,50 +174,8 @@ class GitHistory:
 
     def entry_point_path(self, commit_sha: str, source_name: str) -> str | None:
         """Resolve ``mlflow.source.name`` to a file path in the tree of ``commit_sha`` (None if not unique)."""
-        text = str(source_name).strip()
-        if text[:7].lower() == "file://":
-            text = text[7:]
-        text = text.replace("\\", "/")
-        if not text:
-            return None
-        norm = posixpath.normpath(text)
         files, by_name = self._tree(commit_sha)
-        if norm.startswith("/"):
-            for root in self._work_roots():
-                if norm.startswith(root + "/"):
-                    rel = norm[len(root) + 1 :]
-                    return rel if rel in files else None
-        parts = [p for p in norm.split("/") if p not in ("", ".")]
-        if not parts:
-            return None
-        candidates = by_name.get(parts[-1])
-        if not candidates:
-            return None
-        best, winners, exact = 0, [], None
-        n = len(parts)
-        for cand in candidates:
-            cparts = cand.split("/")
-            k = 1
-            while k < len(cparts) and k < n and cparts[-k - 1] == parts[-k - 1]:
-                k += 1
-            if k > best:
-                best, winners, exact = k, [cand], None
-            elif k == best:
-                winners.append(cand)
-            if k == best and k == len(cparts):
-                exact = cand
-        if len(winners) == 1:
-            return winners[0]
-        return exact
-
-    def _work_roots(self) -> list[str]:
-        roots = []
-        if self.workdir:
-            roots.append(self.workdir.replace("\\", "/").rstrip("/"))
-            real = os.path.realpath(self.workdir).replace("\\", "/").rstrip("/")
-            if real not in roots:
-                roots.append(real)
-        return [r for r in roots if r]
+        return _match_entry_point(source_name, _work_roots(self.workdir), files.__contains__, by_name.get)
 
     def _tree(self, sha: str) -> tuple[dict[str, str], dict[str, list[str]]]:
         """Files of commit ``sha`` (path -> blob) and a basename index; one ``git ls-tree`` per commit, cached."""
@@ -258,6 +218,85 @@ class GitHistory:
             found = out.decode("ascii", "replace").strip()
             self._last_change[key] = found if found in cands else None
         return self._last_change[key]
+
+
+def _work_roots(workdir: str | None) -> list[str]:
+    """The work tree's path as given and as resolved (absolute entry points are matched against both)."""
+    roots = []
+    if workdir:
+        roots.append(workdir.replace("\\", "/").rstrip("/"))
+        real = os.path.realpath(workdir).replace("\\", "/").rstrip("/")
+        if real not in roots:
+            roots.append(real)
+    return [r for r in roots if r]
+
+
+def _match_entry_point(
+    source_name: str,
+    roots: list[str],
+    has_file: Callable[[str], bool],
+    named: Callable[[str], list[str] | None],
+) -> str | None:
+    """The file ``source_name`` names in one tree (spec §4 #46), or None when it names none or several.
+
+    ``has_file(path)`` tells whether the tree holds ``path``; ``named(basename)`` lists the tree's paths with
+    that file name. An absolute name under the work tree must match exactly; any other name picks the path
+    sharing the longest tail of folders with it (an exact full match breaks a tie).
+    """
+    text = str(source_name).strip()
+    if text[:7].lower() == "file://":
+        text = text[7:]
+    text = text.replace("\\", "/")
+    if not text:
+        return None
+    norm = posixpath.normpath(text)
+    if norm.startswith("/"):
+        for root in roots:
+            if norm.startswith(root + "/"):
+                rel = norm[len(root) + 1 :]
+                return rel if has_file(rel) else None
+    parts = [p for p in norm.split("/") if p not in ("", ".")]
+    if not parts:
+        return None
+    candidates = named(parts[-1])
+    if not candidates:
+        return None
+    best, winners, exact = 0, [], None
+    n = len(parts)
+    for cand in candidates:
+        cparts = cand.split("/")
+        k = 1
+        while k < len(cparts) and k < n and cparts[-k - 1] == parts[-k - 1]:
+            k += 1
+        if k > best:
+            best, winners, exact = k, [cand], None
+        elif k == best:
+            winners.append(cand)
+        if k == best and k == len(cparts):
+            exact = cand
+    if len(winners) == 1:
+        return winners[0]
+    return exact
+
+
+def _entry_points_in_state(
+    sha: str, names: Iterable[str], state: dict, roots: list[str], out: dict[tuple[str, str], str | None]
+) -> None:
+    """Resolve entry points against the walk's state of commit ``sha`` (its tree: path -> (mode, blob, producer,
+    File)); the producer is the commit ``git log -1 sha -- path`` names, so no git call is needed."""
+    found: dict[str, list[str]] = {}
+
+    def named(base: str) -> list[str]:
+        hit = found.get(base)
+        if hit is None:
+            tail = "/" + base
+            hit = found[base] = [p for p in state if p == base or p.endswith(tail)]
+        return hit
+
+    for name in names:
+        path = _match_entry_point(name, roots, state.__contains__, named)
+        producer = state[path][2] if path is not None else None
+        out[(sha, name)] = None if producer is None else revision_id(producer, path)
 
 
 def revision_id(sha: str, path: str) -> str:
@@ -314,10 +353,17 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def read_git(repo_path: str | os.PathLike, options: ExtractOptions, progress: bool | None = None) -> GitHistory:
+def read_git(
+    repo_path: str | os.PathLike,
+    options: ExtractOptions,
+    progress: bool | None = None,
+    entry_points: Mapping[str, Iterable[str]] | None = None,
+) -> GitHistory:
     """Read the commits reachable from ``options.git_refs`` (and, with ``git_history``, their file revisions).
 
     ``progress``: show a tqdm bar over commits (None: ``options.progress``, else only when stderr is a TTY).
+    ``entry_points``: commit sha -> the runs' ``mlflow.source.name`` values at it; these are resolved during the
+    walk (no git call per commit) and answered by :meth:`GitHistory.entry_point_revision`.
     Raises :class:`SourceError` (one line) when ``repo_path`` is not a readable Git repository.
     """
     git_dir, workdir, git_cmd = _open_repo(repo_path)
@@ -331,6 +377,7 @@ def read_git(repo_path: str | os.PathLike, options: ExtractOptions, progress: bo
     tips, ref_rows = _resolve_refs(git_cmd, git_dir, options.git_refs)
     commits: dict[str, GitCommit] = {}
     producers: dict[tuple[str, str], object] = {}
+    resolved: dict[tuple[str, str], str | None] = {}
     if tips:
         merges = _CombinedDiffs(git_cmd, git_dir) if options.git_history else None
         with gc_paused():
@@ -341,11 +388,30 @@ def read_git(repo_path: str | os.PathLike, options: ExtractOptions, progress: bo
                     merges.kill()
                 raise
             combined = _parse_combined(merges.result() if merges is not None else b"")
-            _walk(records, combined, commits, producers, options.git_history)
+            targets = _entry_point_targets(entry_points) if options.git_history else None
+            _walk(records, combined, commits, producers, options.git_history, targets, resolved, _work_roots(workdir))
     refs = _read_refs(git_cmd, git_dir, ref_rows, commits, users)
     return GitHistory(
-        git_dir, workdir, commits, users.by_id, refs, options.git_history, producers, git_cmd=git_cmd
+        git_dir, workdir, commits, users.by_id, refs, options.git_history, producers, git_cmd=git_cmd,
+        entry_points=resolved,
     )
+
+
+def _entry_point_targets(entry_points: Mapping[str, Iterable[str]] | None) -> dict[str, set[str]] | None:
+    """Normalise {commit text: source names} to {lower-case sha: names}, dropping what cannot name a commit."""
+    if not entry_points:
+        return None
+    out: dict[str, set[str]] = {}
+    for text, names in entry_points.items():
+        sha = str(text).strip().lower() if text else ""
+        if _HEX.fullmatch(sha):
+            out.setdefault(sha, set()).update(n for n in names if n)
+    return out
+
+
+def check_repo(repo_path: str | os.PathLike) -> None:
+    """Raise :class:`SourceError` (one line) unless ``repo_path`` is a Git repository git can read."""
+    _open_repo(repo_path)
 
 
 def _open_repo(repo_path: str | os.PathLike) -> tuple[str, str | None, str]:
@@ -690,11 +756,15 @@ def _walk(
     commits: dict[str, GitCommit],
     producers: dict[tuple[str, str], object],
     history: bool,
+    targets: dict[str, set[str]] | None = None,
+    resolved: dict[tuple[str, str], str | None] | None = None,
+    roots: list[str] | None = None,
 ) -> None:
     """Compute revisions, previous revisions and File lineage in topological order (parents first).
 
     Per live commit a state ``path -> (mode, blob, sha of the revision that produced it, File key)``;
     a commit takes over its first parent's state when it is that parent's last child, else copies it.
+    The entry points ``targets`` names for a commit are resolved against its state into ``resolved``.
     """
     remaining: Counter[str] = Counter()
     for rec in records:
@@ -720,6 +790,8 @@ def _walk(
             parent_states = [st] + [states.get(p, empty) for p in parents[1:]]
             _apply_merge(rec, st, parent_states, combined.get(rec.sha, ()), revs)
         commit.revisions = revs
+        if targets is not None and rec.sha in targets:
+            _entry_points_in_state(rec.sha, targets[rec.sha], st, roots or [], resolved)
         for rev in revs:
             if rev.blob is not None:
                 key = (rev.path, rev.blob)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Iterable
 
 if TYPE_CHECKING:  # imported lazily: the record types stay importable on their own
     from .git_reader import GitHistory
+    from .mlflow_model import MlflowSnapshot
     from .options import ExtractOptions
     from .provdoc import ProvDoc
 
@@ -40,6 +41,17 @@ class MlflowUserAgent:
 
     agent_id: str  # "user:mlflow/<enc username>"
     username: str
+
+
+def entry_points_of(snap: "MlflowSnapshot") -> dict[str, set[str]]:
+    """The (commit → entry point names) pairs the runs of ``snap`` name, for :func:`~.git_reader.read_git` to
+    resolve while it walks (tags ``mlflow.source.git.commit`` and ``mlflow.source.name``, as :func:`link` reads)."""
+    out: dict[str, set[str]] = {}
+    for r in snap.runs:
+        sha, name = r.tags.get("mlflow.source.git.commit"), r.tags.get("mlflow.source.name")
+        if sha and name:
+            out.setdefault(sha, set()).add(name)
+    return out
 
 
 def link(

@@ -12,11 +12,11 @@ from .git_reader import (
     GitUser,
     clean_text,
     commit_id,
-    gc_paused,
     path_segment,
     file_id,
     ref_id,
 )
+from .gcpause import gc_paused
 from .options import ExtractOptions
 from .provdoc import ProvDoc, QName, Relation
 from .values import from_seconds, label, truncate

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any, Iterable
 
 from . import namespaces
+from .gcpause import gc_paused
 from .ids import enc, encp
 from .link import MlflowUserAgent, ModelSource, RunSource
 from .mlflow_model import (
@@ -66,7 +67,8 @@ class LinkInputs:
 def build_mlflow(doc: ProvDoc, snap: MlflowSnapshot, options: ExtractOptions) -> LinkInputs:
     """Add the MLflow elements and relations #13–#44 of ``snap`` to ``doc``; return the link inputs."""
     doc.prefixes["mlflow"] = namespaces.mlflow_namespace(options.store_key)
-    return _Builder(doc, snap, options).build()
+    with gc_paused():  # many small acyclic records: see gcpause
+        return _Builder(doc, snap, options).build()
 
 
 def _t(name: str) -> QName:

@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 from typing import Any, Iterable, Iterator
 
 from .errors import DocumentFormatError
+from .gcpause import gc_paused
 from .namespaces import PREFIXES, PROV, XSD
 
 ELEMENT_KINDS = ("entity", "activity", "agent")
@@ -400,11 +401,13 @@ class ProvDoc:
 
     def to_json_dict(self) -> dict[str, Any]:
         """The PROV-JSON structure of this document, records in the deterministic order of P3."""
-        return _encode(self)
+        with gc_paused():
+            return _encode(self)
 
     def to_json(self, indent: int | None = None) -> str:
         """PROV-JSON text, byte-identical for equal content (spec P3)."""
-        return json.dumps(self.to_json_dict(), ensure_ascii=False, indent=indent, allow_nan=False)
+        with gc_paused():  # ~200k short-lived acyclic dicts: the collector's scans would cost a third
+            return json.dumps(_encode(self, share=True), ensure_ascii=False, indent=indent, allow_nan=False)
 
     def write_json(self, stream: io.TextIOBase, indent: int | None = None) -> None:
         stream.write(self.to_json(indent=indent))
@@ -412,14 +415,15 @@ class ProvDoc:
     @classmethod
     def from_json(cls, text: str | bytes | dict, name: str | None = None) -> "ProvDoc":
         """Read PROV-JSON text (or its parsed dict); raises :class:`DocumentFormatError` on a bad shape."""
-        if isinstance(text, (str, bytes, bytearray)):
-            try:
-                data = json.loads(text)
-            except (ValueError, UnicodeDecodeError) as exc:
-                raise DocumentFormatError(f"not valid JSON ({exc})") from None
-        else:
-            data = text
-        return _decode(data, name)
+        with gc_paused():  # parsing and decoding make ~10 small acyclic objects per record
+            if isinstance(text, (str, bytes, bytearray)):
+                try:
+                    data = json.loads(text)
+                except (ValueError, UnicodeDecodeError) as exc:
+                    raise DocumentFormatError(f"not valid JSON ({exc})") from None
+            else:
+                data = text
+            return _decode(data, name)
 
     # -- display ---------------------------------------------------------------------------------------
     def _repr_mimebundle_(self, include=None, exclude=None):
@@ -536,38 +540,51 @@ def encode_value(v: Any) -> Any:
     raise TypeError(f"unsupported attribute value {v!r}")
 
 
-def _encode_attrs(attrs: dict[str, Any], out: dict[str, Any]) -> None:
+def _encode_attrs(attrs: dict[str, Any], out: dict[str, Any], qnames: dict[str, Any] | None = None) -> None:
     for k, v in attrs.items():
-        if k in _TIME_FORMALS:
+        t = type(v)
+        if t is str:  # most values: plain strings, written as they are
+            out[k] = v
+        elif qnames is not None and t is QName:
+            enc_q = qnames.get(v)
+            if enc_q is None:
+                enc_q = qnames[v] = {"$": str(v), "type": "xsd:QName"}
+            out[k] = enc_q
+        elif k in _TIME_FORMALS:
             out[k] = _time_text(v)
-        elif type(v) is tuple:
+        elif t is tuple:
             out[k] = [encode_value(x) for x in v]
         else:
             out[k] = encode_value(v)
 
 
-def _encode(doc: ProvDoc) -> dict[str, Any]:
+def _encode(doc: ProvDoc, share: bool = False) -> dict[str, Any]:
+    """The PROV-JSON structure. ``share``: equal QName values are one dict (for json.dumps only: callers that
+    may change the structure get a fresh dict per value)."""
     els, rels = doc.sorted_records()
+    qnames: dict[str, Any] | None = {} if share else None
     body: dict[str, dict[str, Any]] = {}
     for kind in _KIND_ORDER:
         body[kind] = {}
     for e in els:
         rec: dict[str, Any] = {}
-        _encode_attrs(e.attrs, rec)
+        _encode_attrs(e.attrs, rec, qnames)
         body[e.kind][e.id] = rec
     n = 0
+    formals = RELATION_FORMALS
     for r in rels:
-        names = RELATION_FORMALS[r.kind]
         rec = {}
-        for name, a in zip(names, r.args):
+        for name, a in zip(formals[r.kind], r.args):
             if a is None:
                 continue
-            if isinstance(a, datetime):
+            if type(a) is str:
+                rec[name] = a
+            elif isinstance(a, datetime):
                 rec[name] = _time_text(a)
             else:
                 rec[name] = a
         if r.attrs:
-            _encode_attrs(r.attrs, rec)
+            _encode_attrs(r.attrs, rec, qnames)
         if r.id:
             rid = r.id
         else:

@@ -1,0 +1,129 @@
+"""Reading a file store's runs on several cores (core/forked.py): same snapshot, same bytes, same errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from mlflow2prov_jupyter.core import forked
+from mlflow2prov_jupyter.core.errors import SourceError
+
+from mlflowstore import T0, StoreWriter
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX fork only")
+
+
+def _square(x: int) -> int:
+    return x * x
+
+
+def _fail_on_three(x: int) -> int:
+    if x == 3:
+        raise SourceError("cannot read experiment 3; check the store")
+    return x
+
+
+def _die_in_child(parent: int):
+    def fn(x: int) -> tuple[int, int]:
+        if os.getpid() != parent:
+            os.kill(os.getpid(), 9)  # the child vanishes without a result
+        return x, os.getpid()
+
+    return fn
+
+
+def test_map_forked_keeps_task_order_and_uses_children():
+    assert forked.map_forked(_square, list(range(6))) == [0, 1, 4, 9, 16, 25]
+    pids = forked.map_forked(lambda _: os.getpid(), [0, 1, 2])
+    assert pids[0] == os.getpid() and len(set(pids)) == 3  # the first task here, the others in children
+
+
+def test_map_forked_raises_a_childs_error_here():
+    with pytest.raises(SourceError, match="cannot read experiment 3"):
+        forked.map_forked(_fail_on_three, [1, 2, 3, 4])
+
+
+def test_map_forked_redoes_the_task_of_a_killed_child():
+    parent = os.getpid()
+    out = forked.map_forked(_die_in_child(parent), [10, 11])
+    assert out == [(10, parent), (11, parent)]
+
+
+def test_can_fork_refuses_with_threads():
+    import threading
+
+    stop = threading.Event()
+    t = threading.Thread(target=stop.wait)
+    t.start()
+    try:
+        assert not forked.can_fork()
+    finally:
+        stop.set()
+        t.join()
+
+
+@pytest.fixture(scope="module")
+def file_store(tmp_path_factory):
+    """Four experiments of unequal size (one empty), params, metrics, tags, artifacts, a deleted run."""
+    store = StoreWriter.file(tmp_path_factory.mktemp("forked"))
+    for e, n in (("small", 2), ("big", 9), ("mid", 5), ("empty", 0)):
+        exp = store.experiment(e)
+        for i in range(n):
+            rid = store.run(
+                exp,
+                user=("alice", "bob")[i % 2],
+                name=f"{e}-{i}",
+                start=T0 + i * 1000,
+                end=T0 + i * 1000 + 500,
+                params={"lr": str(0.1 * (i + 1)), "exp": e},
+                tags={"mlflow.source.git.commit": "0" * 40, "note": f"<b>{e}</b>"},
+                metrics=[("loss", 1.0 / (s + 1 + i), s, T0 + i * 1000 + s) for s in range(4)],
+            )
+            if i % 3 == 0:
+                store.files(rid, {"model/weights.txt": f"{e}{i}", "report.txt": "ok"})
+            if i == 1:
+                store.client.delete_run(rid)
+    return store
+
+
+def _extract_json(uri: str, **opts) -> str:
+    from mlflow2prov_jupyter import extract
+
+    return extract(None, uri, progress=False, **opts).to_json()
+
+
+@pytest.mark.parametrize("deleted", [False, True])
+def test_forked_and_serial_reads_write_the_same_bytes(file_store, tmp_path, deleted):
+    """A fresh single-threaded process (as the CLI runs) reads on several cores; this one reads serially."""
+    forked.ENABLED, saved = False, forked.ENABLED
+    try:
+        serial = _extract_json(file_store.uri, include_deleted=deleted)
+    finally:
+        forked.ENABLED = saved
+    script = textwrap.dedent(
+        f"""
+        import json, sys
+        from mlflow2prov_jupyter.core import forked
+        calls = []
+        real = forked.map_forked
+        def spy(fn, tasks):
+            calls.append(len(tasks))
+            return real(fn, tasks)
+        forked.map_forked = spy
+        from mlflow2prov_jupyter import extract
+        text = extract(None, {file_store.uri!r}, progress=False, include_deleted={deleted!r}).to_json()
+        sys.stdout.write(json.dumps({{"calls": calls, "doc": text}}))
+        """
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = json.loads(proc.stdout)
+    if forked.usable_cores() > 1:
+        assert out["calls"] == [3], "three experiments with runs: read by three processes"
+    assert out["doc"] == serial
+    assert json.loads(serial)["entity"]  # a real document, not an empty one

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import textwrap
+import warnings
 
 import pytest
 
@@ -88,13 +90,23 @@ def file_store(tmp_path_factory):
                 store.files(rid, {"model/weights.txt": f"{e}{i}", "report.txt": "ok"})
             if i == 1:
                 store.client.delete_run(rid)
+    # an artifact root nobody answers at: listing fails in whichever process reads it, with a warning
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        dead = sock.getsockname()[1]
+    remote = store.client.create_experiment("remote", artifact_location=f"http://127.0.0.1:{dead}/art")
+    for i in range(3):
+        store.run(remote, name=f"remote-{i}", start=T0 + i, end=T0 + i + 1, params={"p": str(i)})
     return store
 
 
-def _extract_json(uri: str, **opts) -> str:
+def _extract_json(uri: str, **opts) -> tuple[str, list[str]]:
     from mlflow2prov_jupyter import extract
 
-    return extract(None, uri, progress=False, **opts).to_json()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        text = extract(None, uri, progress=False, **opts).to_json()
+    return text, sorted(str(w.message) for w in caught if issubclass(w.category, UserWarning))
 
 
 @pytest.mark.parametrize("deleted", [False, True])
@@ -102,28 +114,34 @@ def test_forked_and_serial_reads_write_the_same_bytes(file_store, tmp_path, dele
     """A fresh single-threaded process (as the CLI runs) reads on several cores; this one reads serially."""
     forked.ENABLED, saved = False, forked.ENABLED
     try:
-        serial = _extract_json(file_store.uri, include_deleted=deleted)
+        serial, serial_warnings = _extract_json(file_store.uri, include_deleted=deleted)
     finally:
         forked.ENABLED = saved
     script = textwrap.dedent(
         f"""
-        import json, sys
+        import json, sys, warnings
         from mlflow2prov_jupyter.core import forked
         calls = []
         real = forked.map_forked
-        def spy(fn, tasks):
+        def spy(fn, tasks, **kw):
             calls.append(len(tasks))
-            return real(fn, tasks)
+            return real(fn, tasks, **kw)
         forked.map_forked = spy
         from mlflow2prov_jupyter import extract
-        text = extract(None, {file_store.uri!r}, progress=False, include_deleted={deleted!r}).to_json()
-        sys.stdout.write(json.dumps({{"calls": calls, "doc": text}}))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            text = extract(None, {file_store.uri!r}, progress=False, include_deleted={deleted!r}).to_json()
+        found = sorted(str(w.message) for w in caught if issubclass(w.category, UserWarning))
+        sys.stdout.write(json.dumps({{"calls": calls, "doc": text, "warnings": found}}))
         """
     )
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     out = json.loads(proc.stdout)
     if forked.usable_cores() > 1:
-        assert out["calls"] == [3], "three experiments with runs: read by three processes"
+        assert out["calls"] == [4], "four experiments with runs: read by four processes"
     assert out["doc"] == serial
+    # the warnings a child raised reach the caller, once each
+    assert out["warnings"] == serial_warnings
+    assert sum("artifacts_listed = false" in w for w in serial_warnings) == 1
     assert json.loads(serial)["entity"]  # a real document, not an empty one

@@ -44,14 +44,20 @@ def can_fork() -> bool:
     )
 
 
-def map_forked(fn: Callable[[T], R], tasks: Sequence[T]) -> list[R]:
+def map_forked(fn: Callable[[T], R], tasks: Sequence[T], on_done: Callable[[], Any] | None = None) -> list[R]:
     """``[fn(t) for t in tasks]`` with ``tasks[1:]`` in forked children; the first task runs here.
 
+    ``on_done()`` is called as each task's result arrives (for a progress bar).
     An exception raised by ``fn`` in a child is raised here (the first in task order); the task of a child
     that died without a result (killed, out of memory) is redone here. Callers check :func:`can_fork` first.
     """
+    done = on_done or (lambda: None)
     if len(tasks) <= 1:
-        return [fn(t) for t in tasks]
+        out = []
+        for t in tasks:
+            out.append(fn(t))
+            done()
+        return out
     children: list[tuple[int, int, T]] = []  # (pid, read end, task), not yet collected
     try:
         for task in tasks[1:]:
@@ -63,10 +69,12 @@ def map_forked(fn: Callable[[T], R], tasks: Sequence[T]) -> list[R]:
             os.close(w)
             children.append((pid, r, task))
         results: list[Any] = [fn(tasks[0])]
+        done()
         while children:
             pid, r, task = children.pop(0)
             res = _collect(pid, r)
             results.append(fn(task) if res is _NOTHING else res)
+            done()
     finally:
         for pid, r, _ in children:  # this process failed: stop the children still running
             try:

@@ -24,7 +24,7 @@ import sqlite3
 import sys
 import warnings
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 from urllib.parse import unquote, urlsplit, urlunsplit
 from urllib.request import url2pathname
@@ -238,6 +238,19 @@ def _one_line(exc: BaseException, limit: int = 240) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+@dataclass
+class _RunsPart:
+    """The runs one process read: records in run order, datasets first used (with that run's order), warnings."""
+
+    records: list[RunRecord] = field(default_factory=list)
+    datasets: dict[tuple[str, str], tuple[tuple, DatasetRecord]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _run_order(rec: RunRecord) -> tuple:
+    return (_id_sort_key(rec.experiment_id), rec.run_id)
+
+
 # ------------------------------------------------------------------------------------------- read
 def read_mlflow(
     tracking_uri: str | os.PathLike, options: ExtractOptions, progress: bool | None = None
@@ -267,6 +280,7 @@ class _Reader:
         self.client = self._call("open", MlflowClient, tracking_uri=target.uri, registry_uri=target.uri)
         self.snap = MlflowSnapshot(metric_history=options.metric_history)
         self._dead_artifact_roots: dict[str, int] = {}
+        self._quiet = False
 
     # -- helpers --------------------------------------------------------------------------------------
     def _call(self, what: str, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
@@ -282,7 +296,8 @@ class _Reader:
 
     def _warn(self, msg: str) -> None:
         self.snap.warnings.append(msg)
-        warnings.warn(msg, UserWarning, stacklevel=4)
+        if not self._quiet:  # a forked reader's warnings are raised by the parent
+            warnings.warn(msg, UserWarning, stacklevel=4)
 
     def _pages(self, what: str, fn: Callable[..., Any], **kw: Any) -> Iterator[Any]:
         token = None
@@ -301,9 +316,9 @@ class _Reader:
         experiments = self._read_experiments()
         _after_probe()
         exp_ids = [e.experiment_id for e in experiments]
-        runs = self._search_runs(exp_ids, view) if exp_ids else []
         self.snap.logged_models = self._read_logged_models(exp_ids) if exp_ids else []
-        self._read_runs(runs)
+        if exp_ids:
+            self._read_runs(exp_ids, view)
         self._read_registry()
         self.snap.experiments = experiments
         return self.snap
@@ -341,21 +356,6 @@ class _Reader:
             )
         out.sort(key=lambda x: _id_sort_key(x.experiment_id))
         return out
-
-    def _search_runs(self, exp_ids: list[str], view: Any) -> list[Any]:
-        def search(ids: list[str]) -> list[Any]:
-            return list(
-                self._pages("search_runs", self.client.search_runs, experiment_ids=ids, run_view_type=view,
-                            max_results=RUNS_PAGE)
-            )
-
-        groups = self._parallel_groups(exp_ids)
-        if groups:
-            runs = [r for part in forked.map_forked(search, groups) for r in part]
-        else:
-            runs = search(exp_ids)
-        runs.sort(key=lambda r: (_id_sort_key(str(r.info.experiment_id)), r.info.run_id))
-        return runs
 
     def _parallel_groups(self, exp_ids: list[str]) -> list[list[str]] | None:
         """Experiments split into groups of about equal size for reading on several cores, or None.
@@ -423,80 +423,130 @@ class _Reader:
         return out
 
     # -- runs -----------------------------------------------------------------------------------------
-    def _read_runs(self, runs: list[Any]) -> None:
-        latest = self.opts.metric_history == "latest"
-        need_get_run = self.t.kind != FILE and bool(self.snap.logged_models)
-        datasets: dict[tuple[str, str], DatasetRecord] = {}
-        records = []
+    def _read_runs(self, exp_ids: list[str], view: Any) -> None:
+        """Every run of the experiments, with metrics, inputs, outputs and artifacts; on a local file store
+        in a single-threaded process the experiments are shared out among forked processes."""
+        groups = self._parallel_groups(exp_ids)
+        if groups:
+            bar = None
+            if self.progress:
+                from tqdm import tqdm  # not tqdm.auto: the core never imports IPython
+
+                bar = tqdm(total=len(groups), desc=f"MLflow runs ({len(groups)} processes)", unit=" experiment groups",
+                           leave=False, file=sys.stderr)
+            self._quiet = True
+            try:
+                parts = forked.map_forked(lambda ids: self._runs_of(ids, view, False), groups,
+                                          on_done=bar.update if bar is not None else None)
+            finally:
+                self._quiet = False
+                if bar is not None:
+                    bar.close()
+            for part in parts:
+                for msg in part.warnings:
+                    self._warn(msg)
+        else:
+            parts = [self._runs_of(exp_ids, view, self.progress)]
+            self.snap.warnings.extend(parts[0].warnings)
+        records: list[RunRecord] = []
+        datasets: dict[tuple[str, str], tuple[tuple, DatasetRecord]] = {}
+        for part in parts:
+            records.extend(part.records)
+            for key, (order, d) in part.datasets.items():
+                if key not in datasets or order < datasets[key][0]:
+                    datasets[key] = (order, d)  # described by the first run (in run order) that used it
+        records.sort(key=_run_order)
+        self.snap.runs = records
+        self.snap.datasets = sorted((d for _, d in datasets.values()), key=lambda d: (d.name, d.digest))
+
+    def _runs_of(self, exp_ids: list[str], view: Any, progress: bool) -> "_RunsPart":
+        """Search the runs of ``exp_ids`` and read each into a :class:`RunRecord` (in run order)."""
+        runs = list(
+            self._pages("search_runs", self.client.search_runs, experiment_ids=exp_ids, run_view_type=view,
+                        max_results=RUNS_PAGE)
+        )
+        runs.sort(key=lambda r: (_id_sort_key(str(r.info.experiment_id)), r.info.run_id))
+        warned = len(self.snap.warnings)
+        part = _RunsPart()
         iterable: Any = runs
-        if self.progress and runs:
+        if progress and runs:
             from tqdm import tqdm  # not tqdm.auto: the core never imports IPython
 
             iterable = tqdm(runs, desc="MLflow runs", unit=" runs", leave=False, file=sys.stderr)
+        latest = self.opts.metric_history == "latest"
+        need_get_run = self.t.kind != FILE and bool(self.snap.logged_models)
         for run in iterable:
-            info = run.info
-            rid = info.run_id
-            rec = RunRecord(
-                run_id=rid,
-                experiment_id=str(info.experiment_id),
-                name=blank_to_none(info.run_name),
-                status=blank_to_none(info.status),
-                lifecycle_stage=blank_to_none(info.lifecycle_stage),
-                artifact_uri=blank_to_none(info.artifact_uri),
-                user_id=blank_to_none(info.user_id),
-                start_time=_ms(info.start_time),
-                end_time=_ms(info.end_time),
-                params=dict(run.data.params),
-                tags=dict(run.data.tags),
-            )
-            if latest:
-                rec.metrics = [
-                    MetricPoint(m.key, _metric(m.value), int(m.step), _ms(m.timestamp), run_id=rid)
-                    for m in run.data.to_proto().metrics
-                ]
-            else:
-                for key in sorted(run.data.metrics):
-                    hist = self._call("get_metric_history", self.client.get_metric_history, rid, key)
-                    rec.metrics.extend(
-                        MetricPoint(key, _metric(m.value), int(m.step or 0), _ms(m.timestamp), run_id=rid) for m in hist
-                    )
-            inputs = run.inputs
-            if inputs is not None:
-                for di in inputs.dataset_inputs or []:
-                    ds = di.dataset
-                    ctx = None
-                    for tag in di.tags or []:
-                        if tag.key == DATA_CONTEXT_TAG:
-                            ctx = blank_to_none(tag.value)
-                    rec.dataset_inputs.append(DatasetUse(ds.name, ds.digest, ctx))
-                    key = (ds.name, ds.digest)
-                    if key not in datasets:
-                        datasets[key] = DatasetRecord(
+            rec = self._run_record(run, latest, need_get_run, part.datasets)
+            part.records.append(rec)
+        part.warnings = self.snap.warnings[warned:]  # handed back with the part (a forked child's are lost else)
+        del self.snap.warnings[warned:]
+        return part
+
+    def _run_record(self, run: Any, latest: bool, need_get_run: bool, datasets: dict) -> RunRecord:
+        info = run.info
+        rid = info.run_id
+        rec = RunRecord(
+            run_id=rid,
+            experiment_id=str(info.experiment_id),
+            name=blank_to_none(info.run_name),
+            status=blank_to_none(info.status),
+            lifecycle_stage=blank_to_none(info.lifecycle_stage),
+            artifact_uri=blank_to_none(info.artifact_uri),
+            user_id=blank_to_none(info.user_id),
+            start_time=_ms(info.start_time),
+            end_time=_ms(info.end_time),
+            params=dict(run.data.params),
+            tags=dict(run.data.tags),
+        )
+        if latest:
+            rec.metrics = [
+                MetricPoint(m.key, _metric(m.value), int(m.step), _ms(m.timestamp), run_id=rid)
+                for m in run.data.to_proto().metrics
+            ]
+        else:
+            for key in sorted(run.data.metrics):
+                hist = self._call("get_metric_history", self.client.get_metric_history, rid, key)
+                rec.metrics.extend(
+                    MetricPoint(key, _metric(m.value), int(m.step or 0), _ms(m.timestamp), run_id=rid) for m in hist
+                )
+        inputs = run.inputs
+        if inputs is not None:
+            for di in inputs.dataset_inputs or []:
+                ds = di.dataset
+                ctx = None
+                for tag in di.tags or []:
+                    if tag.key == DATA_CONTEXT_TAG:
+                        ctx = blank_to_none(tag.value)
+                rec.dataset_inputs.append(DatasetUse(ds.name, ds.digest, ctx))
+                key = (ds.name, ds.digest)
+                if key not in datasets:
+                    datasets[key] = (
+                        _run_order(rec),
+                        DatasetRecord(
                             name=ds.name,
                             digest=ds.digest,
                             source_type=blank_to_none(ds.source_type),
                             source=blank_to_none(ds.source),
                             schema=blank_to_none(ds.schema),
                             profile=blank_to_none(ds.profile),
-                        )
-                model_inputs = [mi.model_id for mi in (inputs.model_inputs or [])]
-            else:
-                model_inputs = []
-            if need_get_run:
-                full = self._call("get_run", self.client.get_run, rid)
-                model_inputs = [mi.model_id for mi in ((full.inputs.model_inputs if full.inputs else None) or [])]
-            rec.model_inputs = list(dict.fromkeys(m for m in model_inputs if m))
-            outputs = getattr(run, "outputs", None)
-            if outputs is not None:
-                rec.model_outputs = [
-                    ModelOutput(mo.model_id, None if mo.step is None else int(mo.step))
-                    for mo in (outputs.model_outputs or [])
-                ]
-            if self.opts.include_artifacts:
-                rec.artifacts, rec.artifacts_listed = self._list_artifacts(rec)
-            records.append(rec)
-        self.snap.runs = records
-        self.snap.datasets = sorted(datasets.values(), key=lambda d: (d.name, d.digest))
+                        ),
+                    )
+            model_inputs = [mi.model_id for mi in (inputs.model_inputs or [])]
+        else:
+            model_inputs = []
+        if need_get_run:
+            full = self._call("get_run", self.client.get_run, rid)
+            model_inputs = [mi.model_id for mi in ((full.inputs.model_inputs if full.inputs else None) or [])]
+        rec.model_inputs = list(dict.fromkeys(m for m in model_inputs if m))
+        outputs = getattr(run, "outputs", None)
+        if outputs is not None:
+            rec.model_outputs = [
+                ModelOutput(mo.model_id, None if mo.step is None else int(mo.step))
+                for mo in (outputs.model_outputs or [])
+            ]
+        if self.opts.include_artifacts:
+            rec.artifacts, rec.artifacts_listed = self._list_artifacts(rec)
+        return rec
 
     # -- artifacts --------------------------------------------------------------------------------------
     def _list_artifacts(self, run: RunRecord) -> tuple[list[ArtifactEntry] | None, bool]:

@@ -160,3 +160,30 @@ def test_reads_named_relations_bundles_and_legacy_types():
     assert [r.id for r in doc.relations_of("wasGeneratedBy")] == ["ex:g1"]
     assert len(list(doc.relations_of("hadMember"))) == 2
     assert "ex:in-bundle" in doc
+
+
+def test_orjson_bytes_equal_the_standard_library_writer():
+    """save writes orjson's bytes; they are json.dumps' compact text, and to_json_dict() gives the same data."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    base = rich_doc()
+    text_st = st.text(st.characters(blacklist_categories=("Cs",)), max_size=20)
+
+    @settings(max_examples=150, deadline=None)
+    @given(values=st.lists(st.tuples(text_st, st.one_of(text_st, st.integers(-(2**70), 2**70), st.booleans(),
+                                                         st.floats(allow_nan=True), st.datetimes(timezones=st.just(timezone.utc))
+                                                         | st.datetimes(timezones=st.timezones())),),
+                           max_size=8))
+    def check(values):
+        doc = base.copy()
+        attrs = {f"m2p:k{i}": v for i, (_, v) in enumerate(values)}
+        labels = {f"m2p:l{i}": k for i, (k, _) in enumerate(values)}
+        doc.entity("m2p:extra", {**attrs, **labels})
+        data = doc.to_json_dict()
+        expected = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+        assert doc.to_json_bytes() == expected
+        assert doc.to_json() == expected.decode("utf-8")
+        assert ProvDoc.from_json(doc.to_json_bytes()) == doc
+
+    check()

@@ -405,9 +405,26 @@ class ProvDoc:
             return _encode(self)
 
     def to_json(self, indent: int | None = None) -> str:
-        """PROV-JSON text, byte-identical for equal content (spec P3)."""
-        with gc_paused():  # ~200k short-lived acyclic dicts: the collector's scans would cost a third
+        """PROV-JSON text, byte-identical for equal content (spec P3); compact unless ``indent`` is given."""
+        if indent is None:
+            return self.to_json_bytes().decode("utf-8")
+        with gc_paused():
             return json.dumps(_encode(self, share=True), ensure_ascii=False, indent=indent, allow_nan=False)
+
+    def to_json_bytes(self) -> bytes:
+        """Compact PROV-JSON as UTF-8 bytes (what ``save`` writes), byte-identical for equal content (spec P3).
+
+        Serialised by orjson: 5–6× faster than ``json.dumps`` on big documents, and byte for byte what
+        ``json.dumps(…, separators=(",", ":"), ensure_ascii=False)`` writes (tests hold the two equal).
+        """
+        import orjson
+
+        with gc_paused():  # ~10 short-lived acyclic containers per record: the collector's scans would cost a third
+            data = _encode(self, share=True)
+            try:
+                return orjson.dumps(data)
+            except orjson.JSONEncodeError as exc:  # text that is not valid Unicode (lone surrogates)
+                raise DocumentFormatError(f"cannot write the document as JSON: {exc}") from None
 
     def write_json(self, stream: io.TextIOBase, indent: int | None = None) -> None:
         stream.write(self.to_json(indent=indent))
@@ -540,35 +557,80 @@ def encode_value(v: Any) -> Any:
     raise TypeError(f"unsupported attribute value {v!r}")
 
 
-def _encode_attrs(attrs: dict[str, Any], out: dict[str, Any], qnames: dict[str, Any] | None = None) -> None:
+def _encode_attrs(attrs: dict[str, Any], out: dict[str, Any]) -> None:
     for k, v in attrs.items():
-        t = type(v)
-        if t is str:  # most values: plain strings, written as they are
-            out[k] = v
-        elif qnames is not None and t is QName:
-            enc_q = qnames.get(v)
-            if enc_q is None:
-                enc_q = qnames[v] = {"$": str(v), "type": "xsd:QName"}
-            out[k] = enc_q
-        elif k in _TIME_FORMALS:
+        if k in _TIME_FORMALS:
             out[k] = _time_text(v)
-        elif t is tuple:
+        elif type(v) is tuple:
             out[k] = [encode_value(x) for x in v]
         else:
             out[k] = encode_value(v)
 
 
+class _MemoEncoder:
+    """:func:`encode_value` with memo tables for the values documents repeat (types, steps, timestamps).
+
+    Equal values share one encoded dict, so the result is only for serialising, never for handing out.
+    """
+
+    def __init__(self) -> None:
+        self.qnames: dict[str, dict] = {}
+        self.ints: dict[int, dict] = {}
+        self.utc: dict[datetime, str] = {}  # UTC instants: equal ⇒ same text (other offsets are not memoised)
+
+    def time(self, v: datetime) -> str:
+        if v.tzinfo is timezone.utc:
+            text = self.utc.get(v)
+            if text is None:
+                text = self.utc[v] = v.isoformat()
+            return text
+        return _time_text(v)
+
+    def value(self, v: Any) -> Any:
+        t = type(v)
+        if t is str:
+            return v
+        if t is QName:
+            enc_q = self.qnames.get(v)
+            if enc_q is None:
+                enc_q = self.qnames[v] = {"$": str(v), "type": "xsd:QName"}
+            return enc_q
+        if t is int:
+            enc_i = self.ints.get(v)
+            if enc_i is None:
+                enc_i = self.ints[v] = {"$": str(v), "type": _int_type(v)}
+            return enc_i
+        if t is datetime:
+            return {"$": self.time(v), "type": "xsd:dateTime"}
+        return encode_value(v)
+
+    def attrs(self, attrs: dict[str, Any], out: dict[str, Any]) -> None:
+        value = self.value
+        for k, v in attrs.items():
+            t = type(v)
+            if t is str:  # most values: plain strings, written as they are
+                out[k] = v
+            elif k in _TIME_FORMALS:
+                out[k] = self.time(v)
+            elif t is tuple:
+                out[k] = [value(x) for x in v]
+            else:
+                out[k] = value(v)
+
+
 def _encode(doc: ProvDoc, share: bool = False) -> dict[str, Any]:
-    """The PROV-JSON structure. ``share``: equal QName values are one dict (for json.dumps only: callers that
-    may change the structure get a fresh dict per value)."""
+    """The PROV-JSON structure. ``share``: memoised values, equal ones sharing a dict (for json.dumps only:
+    callers that may change the structure get a fresh dict per value)."""
     els, rels = doc.sorted_records()
-    qnames: dict[str, Any] | None = {} if share else None
+    memo = _MemoEncoder() if share else None
+    encode_attrs = memo.attrs if memo is not None else _encode_attrs
+    time_text = memo.time if memo is not None else _time_text
     body: dict[str, dict[str, Any]] = {}
     for kind in _KIND_ORDER:
         body[kind] = {}
     for e in els:
         rec: dict[str, Any] = {}
-        _encode_attrs(e.attrs, rec, qnames)
+        encode_attrs(e.attrs, rec)
         body[e.kind][e.id] = rec
     n = 0
     formals = RELATION_FORMALS
@@ -580,11 +642,11 @@ def _encode(doc: ProvDoc, share: bool = False) -> dict[str, Any]:
             if type(a) is str:
                 rec[name] = a
             elif isinstance(a, datetime):
-                rec[name] = _time_text(a)
+                rec[name] = time_text(a)
             else:
                 rec[name] = a
         if r.attrs:
-            _encode_attrs(r.attrs, rec, qnames)
+            encode_attrs(r.attrs, rec)
         if r.id:
             rid = r.id
         else:

@@ -50,11 +50,13 @@ def save(
     if str(output) == "-":
         rendered = [(render(d, f), f) for d in doc_list for f in fmts]
         for content, _ in rendered:
-            if isinstance(content, bytes):
+            if isinstance(content, bytes) and hasattr(sys.stdout, "buffer"):
                 sys.stdout.flush()
                 sys.stdout.buffer.write(content)
                 sys.stdout.buffer.flush()
             else:
+                if isinstance(content, bytes):  # a text-only stdout (a notebook's): json and svg are UTF-8
+                    content = content.decode("utf-8")
                 sys.stdout.write(content)
                 if not content.endswith("\n"):
                     sys.stdout.write("\n")
@@ -101,9 +103,9 @@ def output_paths(output: str | os.PathLike[str], n: int, fmts: Sequence[Format])
 
 
 def render(doc: ProvDoc, fmt: Format, prov_cache: dict[int, Any] | None = None) -> str | bytes:
-    """The serialization of ``doc`` in ``fmt`` (text; bytes for svg)."""
+    """The serialization of ``doc`` in ``fmt`` (text; bytes for json and svg)."""
     if fmt.name == "json":
-        return doc.to_json() + "\n"
+        return doc.to_json_bytes() + b"\n"
     label = f"document {doc.name}" if doc.name else "the document"
     try:
         pdoc = None if prov_cache is None else prov_cache.get(id(doc))

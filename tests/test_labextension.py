@@ -111,8 +111,10 @@ def _labextension_list(env: dict[str, str]) -> str:
 
 def test_jupyter_labextension_list_shows_it_enabled_after_install(wheel: Path, tmp_path: Path) -> None:
     prefix = tmp_path / "prefix"
-    r = _run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "--prefix", str(prefix), str(wheel)],
-             REPO, 300)
+    # --ignore-installed: else pip removes the package from the running environment (an editable
+    # install, say) before installing it under the prefix
+    r = _run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "--ignore-installed", "--prefix",
+              str(prefix), str(wheel)], REPO, 300)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     installed = prefix / SHARE
     assert (installed / "package.json").is_file() and (installed / "install.json").is_file()

@@ -38,6 +38,22 @@ describe('escaping', () => {
     expect(e.id).toBe('edge0');
   });
 
+  it('builds the tooltip of an edge sent as parts (the Python payload) as text', () => {
+    const e = normaliseEdge(
+      { from: HOSTILE_IMG, to: 'b', kind: 'used', roles: ['EntryPoint', HOSTILE_SCRIPT], time: '2025-01-01T00:00:00+00:00', count: 3,
+        m2p_diff: 'added' },
+      1
+    );
+    const t = e.title as HTMLElement;
+    expect(injected(t)).toBe(0);
+    expect(t.textContent).toBe(
+      `added\nused: ${HOSTILE_IMG} \u2192 b\nrole: EntryPoint, ${HOSTILE_SCRIPT}\ntime: 2025-01-01T00:00:00+00:00\n3 relations`
+    );
+    expect((normaliseEdge({ from: 'a', to: 'b', kind: 'hadMember' }, 2).title as HTMLElement).textContent).toBe(
+      'hadMember: a \u2192 b'
+    );
+  });
+
   it('styles nodes by kind and draws agents as houses', () => {
     const a = normaliseNode({ id: 'u', kind: 'agent', label: 'alice' });
     expect(a.shape).toBe('custom');

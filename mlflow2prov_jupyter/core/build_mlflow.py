@@ -121,6 +121,7 @@ class _Builder:
             for mo in r.model_outputs:
                 self.outputs_of.setdefault(mo.model_id, []).append((r.run_id, mo.step))
         self.lm_points = self._index_lm_metrics()
+        self.lm_point_runs = {k[0] for k in self.lm_points}  # runs with points a logged model also holds
         self.lm_by_run_name: dict[tuple[str, str], list[LoggedModelRecord]] = {}
         self.lm_by_location: dict[str, LoggedModelRecord] = {}
         for lm in snap.logged_models:
@@ -357,25 +358,26 @@ class _Builder:
 
     def run_metrics(self, r: RunRecord) -> list["_MetricEntity"]:
         groups: dict[tuple[str, int], list[tuple[MetricPoint, list[MetricPoint]]]] = {}
+        linked = r.run_id in self.lm_point_runs
+        none: list[MetricPoint] = []
         for p in r.metrics:
-            links = self.lm_points.get((r.run_id, p.key, p.timestamp, metric_value(p.value)), [])
+            links = self.lm_points.get((r.run_id, p.key, p.timestamp, metric_value(p.value)), none) if linked else none
             step = links[0].step if links else p.step
             groups.setdefault((p.key, step), []).append((p, links))
-        return [_MetricEntity.of(key, step, pts, self.snap.metric_history != "latest") for (key, step), pts in sorted(groups.items())]
+        count_all = self.snap.metric_history != "latest"
+        return [_MetricEntity.of(key, step, pts, count_all) for (key, step), pts in sorted(groups.items())]
 
     def metric_entity(self, mid: str, m: "_MetricEntity") -> None:
-        items = [
-            ("m2p:key", m.key),
-            ("m2p:value", metric_value(m.value)),
-            ("m2p:step", m.step),
-            ("m2p:timestamp", m.time),
-            ("m2p:model_id", _one_or_tuple(m.model_ids)),
-            ("m2p:dataset_name", _one_or_tuple(sorted({d[0] for d in m.datasets}))),
-            ("m2p:dataset_digest", _one_or_tuple(sorted({d[1] for d in m.datasets}))),
-        ]
+        value = metric_value(m.value)
+        items = [("m2p:key", m.key), ("m2p:value", value), ("m2p:step", m.step), ("m2p:timestamp", m.time)]
+        if m.model_ids:
+            items.append(("m2p:model_id", _one_or_tuple(m.model_ids)))
+        if m.datasets:
+            items.append(("m2p:dataset_name", _one_or_tuple(sorted({d[0] for d in m.datasets}))))
+            items.append(("m2p:dataset_digest", _one_or_tuple(sorted({d[1] for d in m.datasets}))))
         if m.count > 1:
             items.append(("m2p:value_count", m.count))
-        self.entity(mid, _t("Metric"), f"{m.key}[{m.step}]={metric_value(m.value)}", items)
+        self.entity(mid, _t("Metric"), f"{m.key}[{m.step}]={value}", items)
         for model_id in m.model_ids:
             lm = self.lms.get(model_id)
             if lm is not None:
@@ -633,6 +635,9 @@ class _MetricEntity:
 
     @classmethod
     def of(cls, key: str, step: int, pts: list[tuple[MetricPoint, list[MetricPoint]]], count_all: bool) -> "_MetricEntity":
+        if len(pts) == 1 and not pts[0][1]:  # the common point: one value at its step, no model or dataset
+            p = pts[0][0]
+            return cls(key, step, p.value, from_millis(p.timestamp), 1, [], set())
         chosen = max(pts, key=lambda x: _point_order(x[0]))[0]
         model_ids: set[str] = set()
         datasets: set[tuple[str, str]] = set()

@@ -57,10 +57,14 @@ ELEMENT_FORMALS: dict[str, tuple[str, ...]] = {
     "activity": ("prov:startTime", "prov:endTime"),
     "agent": (),
 }
+# Position of prov:time among a kind's formal arguments (None: the kind has none).
+_TIME_AT: dict[str, int | None] = {k: (v.index("prov:time") if "prov:time" in v else None) for k, v in RELATION_FORMALS.items()}
 # Positions of the two endpoints a relation is drawn between (its "from" and "to").
 ENDPOINTS: dict[str, tuple[int, int]] = {k: (0, 1) for k in RELATION_KINDS}
 ENDPOINTS["wasStartedBy"] = (0, 2)
 ENDPOINTS["wasEndedBy"] = (0, 2)
+# Kinds whose source and target are the first two arguments and whose time (if any) is the third.
+_SIMPLE_KINDS = frozenset(k for k in RELATION_KINDS if ENDPOINTS[k] == (0, 1) and _TIME_AT[k] in (2, None))
 # PROV-DM names of relation kinds, for statistics and views.
 PROV_DM_NAMES: dict[str, str] = {
     "wasGeneratedBy": "Generation",
@@ -314,6 +318,21 @@ class ProvDoc:
         ``time`` fills prov:time where the kind has one, ``role`` the prov:role attribute, ``formal`` any
         other formal attribute by name (e.g. ``{"prov:activity": ...}`` on a derivation).
         """
+        if formal is None and kind in _SIMPLE_KINDS:  # the common shapes, without the general loop
+            if time is not None:
+                if _TIME_AT[kind] is None:
+                    raise ValueError(f"{kind} has no prov:time")
+                args_t: tuple = (source, target, time)
+            elif target is not None:
+                args_t = (source, target)
+            else:
+                args_t = (source,)
+            extra = {"prov:role": role} if role is not None else None
+            if attrs:
+                extra = {**(extra or {}), **attrs}
+            rel = Relation(kind, args_t, extra)
+            self.relations.append(rel)
+            return rel
         names = RELATION_FORMALS[kind]
         args: list[Any] = [None] * len(names)
         s, t = ENDPOINTS[kind]

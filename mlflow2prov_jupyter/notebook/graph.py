@@ -595,25 +595,39 @@ def _node_dict(doc: ProvDoc, node: Node, xy: tuple[float, float], matched: bool,
 
 
 def _edge_dict(i: int, e: dict[str, Any]) -> dict[str, Any]:
-    kind = e["kind"]
-    label = kind if e["count"] == 1 else f"{kind} ×{e['count']}"
-    lines = [f"{kind}: {e['from']} → {e['to']}"]
-    if e["roles"]:
-        lines.append("role: " + ", ".join(e["roles"]))
-    if e["time"] is not None:
-        lines.append("time: " + e["time"].isoformat())
-    if e["count"] > 1:
-        lines.append(f"{e['count']} relations")
-    return {
+    """One vis edge. Its tooltip is not sent: the pages build it from ``kind``, ``from``, ``to`` and the
+    optional ``roles``, ``time`` and ``count`` (:func:`edge_tooltip`), which keeps the payload small.
+    Arrows come from the options; ``width`` is sent only for merged edges (vis' default is 1)."""
+    kind, count = e["kind"], e["count"]
+    d: dict[str, Any] = {
         "id": f"e{i}",
         "from": e["from"],
         "to": e["to"],
-        "label": label,
-        "title": html.escape("\n".join(lines), quote=True),
-        "arrows": "to",
+        "label": kind if count == 1 else f"{kind} ×{count}",
         "kind": kind,
-        "width": min(1 + math.log2(e["count"]), 6),
     }
+    if e["roles"]:
+        d["roles"] = list(e["roles"])
+    if e["time"] is not None:
+        d["time"] = e["time"].isoformat()
+    if count > 1:
+        d["count"] = count
+        d["width"] = min(1 + math.log2(count), 6)
+    return d
+
+
+def edge_tooltip(edge: dict[str, Any]) -> str:
+    """The plain-text tooltip the pages show for a payload edge (labextension ``edgeSummary`` and the
+    static page build the same text)."""
+    lines = [str(edge["m2p_diff"])] if edge.get("m2p_diff") else []
+    lines.append(f"{edge.get('kind') or edge.get('label') or ''}: {edge['from']} → {edge['to']}")
+    if edge.get("roles"):
+        lines.append("role: " + ", ".join(map(str, edge["roles"])))
+    if edge.get("time"):
+        lines.append(f"time: {edge['time']}")
+    if (edge.get("count") or 1) > 1:
+        lines.append(f"{edge['count']} relations")
+    return "\n".join(lines)
 
 
 def vis_options(n_nodes: int, physics: bool | None = None) -> dict[str, Any]:

@@ -68,7 +68,17 @@ _SCRIPT = r"""
     n.title = textTitle(n.title);
     if (n.m2p_shape === "house") { n.shape = "custom"; n.ctxRenderer = house; }
   });
-  data.edges.forEach(function (e) { e.title = textTitle(e.title); });
+  function edgeText(e) {  // as graph.edge_tooltip: the payload sends an edge's parts, not its tooltip
+    var lines = e.m2p_diff ? [String(e.m2p_diff)] : [];
+    lines.push(String(e.kind || e.label || "") + ": " + e.from + " \u2192 " + e.to);
+    if (e.roles && e.roles.length) { lines.push("role: " + e.roles.join(", ")); }
+    if (e.time) { lines.push("time: " + e.time); }
+    if (e.count > 1) { lines.push(e.count + " relations"); }
+    var el = document.createElement("div");
+    el.textContent = lines.join("\n");
+    return el;
+  }
+  data.edges.forEach(function (e) { e.title = typeof e.title === "string" ? textTitle(e.title) : edgeText(e); });
   var container = document.getElementById("m2p-graph");
   var network = new vis.Network(container, {
     nodes: new vis.DataSet(data.nodes), edges: new vis.DataSet(data.edges)

@@ -75,6 +75,37 @@ export interface GraphEdge {
   arrows: string;
 }
 
+/** The parts of an edge the Python payload sends instead of a tooltip text. */
+export interface EdgeParts {
+  from: string;
+  to: string;
+  kind?: unknown;
+  label?: unknown;
+  roles?: unknown;
+  time?: unknown;
+  count?: unknown;
+  m2p_diff?: unknown;
+}
+
+/**
+ * The tooltip text of an edge from its parts: `kind: from → to`, then its roles, time and the number of
+ * relations it stands for (the same text as `edge_tooltip` in mlflow2prov_jupyter/notebook/graph.py).
+ */
+export function edgeSummary(e: EdgeParts): string {
+  const lines: string[] = e.m2p_diff ? [String(e.m2p_diff)] : [];
+  lines.push(`${String(e.kind || e.label || '')}: ${e.from} \u2192 ${e.to}`);
+  if (Array.isArray(e.roles) && e.roles.length) {
+    lines.push('role: ' + e.roles.map(String).join(', '));
+  }
+  if (e.time) {
+    lines.push(`time: ${String(e.time)}`);
+  }
+  if (typeof e.count === 'number' && e.count > 1) {
+    lines.push(`${e.count} relations`);
+  }
+  return lines.join('\n');
+}
+
 export interface GraphStats {
   /** Records per PROV-JSON kind in the document (entity, activity, agent, wasGeneratedBy, …). */
   counts: Record<string, number>;

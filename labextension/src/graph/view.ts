@@ -9,7 +9,7 @@ import { DataSet, Network } from 'vis-network/standalone';
 import type { Details } from './details';
 import { h, renderDetails, renderLegend, tooltipElement } from './dom';
 import { layeredLayout } from './layout';
-import { SearchTextOf, matchNodes } from './model';
+import { SearchTextOf, edgeSummary, matchNodes } from './model';
 import { HIGHLIGHT_BORDER, KIND_STYLE, houseRenderer } from './style';
 
 /** Above this many nodes: no physics, straight edges, edges hidden while dragging/zooming. */
@@ -97,6 +97,8 @@ export function normaliseEdge(e: ViewEdge, i: number): ViewEdge {
     out.title = tooltipElement(e.tooltip);
   } else if (e.title !== undefined && !(e.title instanceof HTMLElement)) {
     out.title = tooltipElement(String(e.title));
+  } else if (e.title === undefined) {
+    out.title = tooltipElement(edgeSummary(e)); // the Python payload sends the parts, not the text
   }
   return out;
 }

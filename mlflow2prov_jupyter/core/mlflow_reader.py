@@ -428,19 +428,24 @@ class _Reader:
         in a single-threaded process the experiments are shared out among forked processes."""
         groups = self._parallel_groups(exp_ids)
         if groups:
-            bar = None
-            if self.progress:
-                from tqdm import tqdm  # not tqdm.auto: the core never imports IPython
+            bars: list[Any] = []
 
-                bar = tqdm(total=len(groups), desc=f"MLflow runs ({len(groups)} processes)", unit=" experiment groups",
-                           leave=False, file=sys.stderr)
+            def done() -> None:  # the bar starts after the forks: tqdm's monitor thread must not exist before
+                if not self.progress:
+                    return
+                if not bars:
+                    from tqdm import tqdm  # not tqdm.auto: the core never imports IPython
+
+                    bars.append(tqdm(total=len(groups), desc=f"MLflow runs ({len(groups)} processes)",
+                                     unit=" experiment groups", leave=False, file=sys.stderr))
+                bars[0].update()
+
             self._quiet = True
             try:
-                parts = forked.map_forked(lambda ids: self._runs_of(ids, view, False), groups,
-                                          on_done=bar.update if bar is not None else None)
+                parts = forked.map_forked(lambda ids: self._runs_of(ids, view, False), groups, on_done=done)
             finally:
                 self._quiet = False
-                if bar is not None:
+                for bar in bars:
                     bar.close()
             for part in parts:
                 for msg in part.warnings:

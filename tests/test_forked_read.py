@@ -56,6 +56,15 @@ def test_map_forked_redoes_the_task_of_a_killed_child():
     assert out == [(10, parent), (11, parent)]
 
 
+def test_read_processes_can_be_capped(monkeypatch):
+    monkeypatch.setenv(forked.PROCESSES_ENV, "1")
+    assert forked.max_processes() == 1 and not forked.can_fork()
+    monkeypatch.setenv(forked.PROCESSES_ENV, "3")
+    assert forked.max_processes() == 3
+    monkeypatch.setenv(forked.PROCESSES_ENV, "many")
+    assert forked.max_processes() == 2 * forked.usable_cores()
+
+
 def test_can_fork_refuses_with_threads():
     import threading
 

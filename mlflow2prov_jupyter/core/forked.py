@@ -23,6 +23,8 @@ R = TypeVar("R")
 
 #: Set to False to keep every read in the calling process (tests compare both paths).
 ENABLED = True
+#: Environment variable capping the reading processes (``1``: never fork).
+PROCESSES_ENV = "MLFLOW2PROV_READ_PROCESSES"
 
 
 def usable_cores() -> int:
@@ -33,10 +35,23 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
+def max_processes() -> int:
+    """How many processes a read may use: ``$MLFLOW2PROV_READ_PROCESSES``, else twice the usable cores (a few
+    more processes than cores evens out groups of unequal size)."""
+    text = os.environ.get(PROCESSES_ENV, "").strip()
+    if text:
+        try:
+            return max(1, int(text))
+        except ValueError:
+            pass  # not a number: the default
+    return 2 * usable_cores()
+
+
 def can_fork() -> bool:
     """Whether forking workers is possible and safe here (POSIX fork, one thread, more than one core)."""
     return (
         ENABLED
+        and max_processes() > 1
         and hasattr(os, "fork")
         and sys.platform != "darwin"  # macOS frameworks are not fork-safe even with one Python thread
         and threading.active_count() == 1

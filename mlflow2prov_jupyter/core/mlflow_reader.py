@@ -372,7 +372,7 @@ class _Reader:
             except OSError:
                 sizes[e] = 1
         busy = sum(1 for e in exp_ids if sizes[e] > 1)  # an empty experiment's folder holds only meta.yaml
-        n = min(busy, 2 * forked.usable_cores())  # a few more processes than cores evens out unequal groups
+        n = min(busy, forked.max_processes())
         if n < 2:
             return None
         groups: list[list[str]] = [[] for _ in range(n)]

@@ -14,6 +14,7 @@ import warnings
 from typing import Any, Iterable
 
 from ..core.errors import MergeConflictError
+from ..core.gcpause import without_gc
 from ..core.provdoc import (
     RELATION_FORMALS,
     Element,
@@ -200,6 +201,7 @@ class Unifier:
         return out
 
 
+@without_gc  # builds many small acyclic records: see core/gcpause
 def dedupe(doc: ProvDoc, *, on_conflict: str = "error") -> ProvDoc:
     """A copy of ``doc`` without duplicate records (spec §6 transform step 3).
 

@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..core.errors import DocumentFormatError, DocumentNotFoundError
+from ..core.gcpause import without_gc
 from ..core.provdoc import ProvDoc
 from .formats import DETECTION_ORDER, FORMATS, Format, check_available, format_for_path, get_format
 from .names import canonicalize
 
+@without_gc  # builds many small acyclic records: see core/gcpause
 def load(source: str | os.PathLike[str] | IO[Any], format: str | None = None) -> ProvDoc:
     """Read one PROV document.
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from ..core.errors import OptionError
+from ..core.gcpause import without_gc
 from ..core.provdoc import ProvDoc
 from .dedupe import Unifier
 from .names import BUILTIN, Reexpressor, map_attrs, map_relation
@@ -12,6 +13,7 @@ from .names import BUILTIN, Reexpressor, map_attrs, map_relation
 ON_CONFLICT = ("error", "first")
 
 
+@without_gc  # builds many small acyclic records: see core/gcpause
 def merge(docs: Iterable[ProvDoc], on_conflict: str = "error") -> ProvDoc:
     """Merge ``docs`` into a new document; the inputs are never modified.
 

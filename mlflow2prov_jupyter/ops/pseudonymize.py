@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..core.errors import OptionError, OutputError
+from ..core.gcpause import without_gc
 from ..core.provdoc import (
     Element,
     Literal,
@@ -49,6 +50,7 @@ def is_person(el: Element) -> bool:
     return el.kind == "agent" and any(str(t) == "prov:Person" for t in el.types)
 
 
+@without_gc  # builds many small acyclic records: see core/gcpause
 def pseudonymize(
     doc: ProvDoc,
     *,

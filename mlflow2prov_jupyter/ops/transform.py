@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from ..core.gcpause import without_gc
 from ..core.provdoc import ProvDoc
 from .aliases import merge_aliased_agents as _merge_aliased_agents
 from .dedupe import dedupe
@@ -12,6 +13,7 @@ from .pseudonymize import depseudonymize
 from .pseudonymize import pseudonymize as _pseudonymize
 
 
+@without_gc  # builds many small acyclic records: see core/gcpause
 def transform(
     doc: ProvDoc,
     *,

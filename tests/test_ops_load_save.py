@@ -426,3 +426,24 @@ def test_timing_json_25k_elements(tmp_path: Path) -> None:
 def test_errors_are_mlflow2prov_errors() -> None:
     for cls in (DocumentFormatError, DocumentNotFoundError, OutputError, OutputExistsError, FormatUnavailableError):
         assert issubclass(cls, Mlflow2ProvError)
+
+
+def test_dot_of_a_child_run_start_draws_the_starter_without_warnings(tmp_path: Path) -> None:
+    """#20 wasStartedBy names the parent's creation as starter and no trigger: no warning per relation, and
+    the DOT still connects the child's creation to its starter (through prov's blank node)."""
+    doc = ProvDoc()
+    doc.activity("mlflow:run/child/creation", None, None, {"prov:label": "child"})
+    doc.activity("mlflow:run/parent/creation", None, None, {"prov:label": "parent"})
+    doc.add_relation("wasStartedBy", "mlflow:run/child/creation", "mlflow:run/parent/creation")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        (path,) = save(doc, tmp_path / "runs", formats=("dot",))
+    text = path.read_text()
+    import re
+
+    ids = dict((label, node) for node, label in re.findall(r'^(n\d+) \[label="([^"]+)"', text, re.M))
+    child, parent = ids["mlflow:run/child/creation"], ids["mlflow:run/parent/creation"]
+    edges = re.findall(r"^(\w+) -> (\w+) \[([^\]]*)\]", text, re.M)
+    blank = [b for a, b, attrs in edges if a == child and "wasStartedBy" in attrs]
+    assert len(blank) == 1
+    assert any(a == blank[0] and b == parent and "starter" in attrs for a, b, attrs in edges)

@@ -812,3 +812,38 @@ def test_random_history_agrees_with_git(tmp_path, seed):
             expected = repo.git("log", "-1", "--format=%H", c.sha, "--", path).strip()
             assert history.entry_point_revision(c.sha, path) == REV(expected, path)
     assert merges >= 1
+
+
+def test_bad_repository_or_old_git_fails_before_the_mlflow_read(tmp_path):
+    """extract() reads MLflow first (for the entry points); a bad repository or a git too old for file history
+    must still fail at once, before any MLflow request (here: a server nobody answers)."""
+    import os
+    import socket
+    import sys
+    import textwrap
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}"
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    from mlflow2prov_jupyter import extract as api_extract
+
+    with pytest.raises(SourceError, match="is not a Git repository"):
+        api_extract(plain, dead)
+    repo = GitRepo(tmp_path / "r")
+    repo.write("a.py", "1\n")
+    repo.commit("c0")
+    old_git = tmp_path / "old-git"
+    old_git.write_text(textwrap.dedent(f"""\
+        #!/bin/sh
+        for a in "$@"; do [ "$a" = version ] && {{ echo "git version 2.20.1"; exit 0; }}; done
+        exec git "$@"
+        """))
+    old_git.chmod(0o755)
+    script = f"from mlflow2prov_jupyter import extract; extract({str(repo.path)!r}, {dead!r})"
+    env = {**os.environ, "GIT_PYTHON_GIT_EXECUTABLE": str(old_git)}
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode != 0
+    last = proc.stderr.strip().splitlines()[-1]
+    assert "git version 2.20.1 is too old" in last and "git_history=False" in last, proc.stderr[-1500:]

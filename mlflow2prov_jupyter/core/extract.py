@@ -53,7 +53,7 @@ def _extract(repo: Any, tracking_uri: Any, opts: ExtractOptions) -> ProvDoc:
     history = snap = None
     has_repo, has_store = repo not in (None, ""), tracking_uri not in (None, "")
     if has_repo:
-        check_repo(os.fspath(repo))  # a bad path fails before the (longer) MLflow read
+        check_repo(os.fspath(repo), opts)  # a bad path or an old git fails before the (longer) MLflow read
     if has_store:
         from .mlflow_reader import read_mlflow
 

@@ -396,9 +396,12 @@ def _entry_point_targets(entry_points: Mapping[str, Iterable[str]] | None) -> di
     return out
 
 
-def check_repo(repo_path: str | os.PathLike) -> None:
-    """Raise :class:`SourceError` (one line) unless ``repo_path`` is a Git repository git can read."""
-    _open_repo(repo_path)
+def check_repo(repo_path: str | os.PathLike, options: ExtractOptions | None = None) -> None:
+    """Raise :class:`SourceError` (one line) unless ``repo_path`` is a Git repository git can read (and,
+    with ``options.git_history``, the installed git is new enough to read file history)."""
+    git_dir, _, git_cmd = _open_repo(repo_path)
+    if options is not None and options.git_history:
+        _check_version(git_cmd, git_dir)
 
 
 def _open_repo(repo_path: str | os.PathLike) -> tuple[str, str | None, str]:

@@ -11,6 +11,9 @@ with paged bulk searches; per-run requests only where no bulk call exists:
 * artifacts are listed under the run's ``artifact_uri``: a direct ``os.scandir`` walk for local roots, an
   artifact repository otherwise (``mlflow-artifacts:`` resolved against the tracking URI).
 
+On a local file store, where all of this is Python parsing files, a single-threaded process shares the
+experiments out among forked processes (:mod:`.forked`; same records, same warnings, in the same order).
+
 While reading, the process tracking URI points at the store (MLflow's file registry looks logged models
 up through it; see :func:`reader_environment`) and a few environment variables are set for the reader's client: HTTP retries and timeouts
 (an unreachable server fails within seconds), credentials from a URI's userinfo, ``MLFLOW_ALLOW_FILE_STORE``

@@ -143,11 +143,7 @@ class GitHistory:
     # -- linking ------------------------------------------------------------------------------------------
     def resolve_commit(self, text: str | None) -> str | None:
         """The walked commit named by a full hex sha (any case, surrounding blanks ignored), else None."""
-        if not text:
-            return None
-        sha = str(text).strip().lower()
-        if not _HEX.fullmatch(sha):
-            return None
+        sha = _as_sha(text)
         return sha if sha in self.commits else None
 
     def entry_point_revision(self, commit_sha: str, source_name: str | None) -> str | None:
@@ -390,10 +386,18 @@ def _entry_point_targets(entry_points: Mapping[str, Iterable[str]] | None) -> di
         return None
     out: dict[str, set[str]] = {}
     for text, names in entry_points.items():
-        sha = str(text).strip().lower() if text else ""
-        if _HEX.fullmatch(sha):
+        sha = _as_sha(text)
+        if sha is not None:
             out.setdefault(sha, set()).update(n for n in names if n)
     return out
+
+
+def _as_sha(text: str | None) -> str | None:
+    """A full hex sha in lower case (any case, surrounding blanks ignored), or None if ``text`` is none."""
+    if not text:
+        return None
+    sha = str(text).strip().lower()
+    return sha if _HEX.fullmatch(sha) else None
 
 
 def check_repo(repo_path: str | os.PathLike, options: ExtractOptions | None = None) -> None:

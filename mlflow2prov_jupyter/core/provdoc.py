@@ -318,6 +318,9 @@ class ProvDoc:
         ``time`` fills prov:time where the kind has one, ``role`` the prov:role attribute, ``formal`` any
         other formal attribute by name (e.g. ``{"prov:activity": ...}`` on a derivation).
         """
+        extra: dict[str, Any] | None = {"prov:role": role} if role is not None else None
+        if attrs:
+            extra = {**(extra or {}), **attrs}
         if formal is None and kind in _SIMPLE_KINDS:  # the common shapes, without the general loop
             if time is not None:
                 if _TIME_AT[kind] is None:
@@ -327,30 +330,21 @@ class ProvDoc:
                 args_t = (source, target)
             else:
                 args_t = (source,)
-            extra = {"prov:role": role} if role is not None else None
-            if attrs:
-                extra = {**(extra or {}), **attrs}
-            rel = Relation(kind, args_t, extra)
-            self.relations.append(rel)
-            return rel
-        names = RELATION_FORMALS[kind]
-        args: list[Any] = [None] * len(names)
-        s, t = ENDPOINTS[kind]
-        args[s] = source
-        args[t] = target
-        if time is not None:
-            args[names.index("prov:time")] = time
-        if formal:
-            for k, v in formal.items():
-                args[names.index(k)] = v
-        while args and args[-1] is None:
-            args.pop()
-        extra: dict[str, Any] | None = None
-        if role is not None:
-            extra = {"prov:role": role}
-        if attrs:
-            extra = {**(extra or {}), **attrs}
-        rel = Relation(kind, tuple(args), extra)
+        else:
+            names = RELATION_FORMALS[kind]
+            args: list[Any] = [None] * len(names)
+            s, t = ENDPOINTS[kind]
+            args[s] = source
+            args[t] = target
+            if time is not None:
+                args[names.index("prov:time")] = time
+            if formal:
+                for k, v in formal.items():
+                    args[names.index(k)] = v
+            while args and args[-1] is None:
+                args.pop()
+            args_t = tuple(args)
+        rel = Relation(kind, args_t, extra)
         self.relations.append(rel)
         return rel
 

@@ -186,14 +186,17 @@ class MlflowSnapshot:
 
 
 USER_TAG = "mlflow.user"
+# What MLflow records when getpass cannot tell the user (mlflow.tracking.context.default_context): no user.
+PLACEHOLDER_USER = "unknown"
 
 
 def clean_user(name: str | None) -> str | None:
-    """A username as identity key: stripped; empty → None (no user, no relation, no error)."""
+    """A username as identity key: stripped; empty or MLflow's placeholder ``unknown`` → None (no user agent,
+    no relation, no error; the tag itself stays), docs/prov-model.md "Users"."""
     if name is None:
         return None
     name = str(name).strip()
-    return name or None
+    return None if not name or name == PLACEHOLDER_USER else name
 
 
 def tag_user(tags: dict[str, str]) -> str | None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from .core.provdoc import ProvDoc
+from .ops.formats import READ_FORMATS, WRITE_FORMATS
 
 
 @dataclass(frozen=True)
@@ -256,7 +257,7 @@ VERBS: dict[str, Verb] = {
             "Load a PROV document (PROV-JSON, PROV-XML, RDF, PROV-N, JSON-LD; '-' reads stdin); repeat to load more.",
             (
                 Option("path", "File to load ('-' reads stdin).", type="path", argument=True, required=True),
-                Option("format", "Format of the files (default: from the extension, else detected).", type="choice", choices=("json", "xml", "rdf", "provn", "jsonld")),
+                Option("format", "Format of the files (default: from the extension, else detected).", type="choice", choices=READ_FORMATS),
             ),
             _load,
         ),
@@ -265,7 +266,7 @@ VERBS: dict[str, Verb] = {
             "Save every document of the stream (several: <output>-1.<ext>, <output>-2.<ext>, ...).",
             (
                 Option("output", "Output path without extension ('-' writes stdout).", type="path", short="-o", default="provenance"),
-                Option("formats", "Format to write (repeat for several).", type="choice", choices=("json", "xml", "rdf", "provn", "jsonld", "dot", "svg"), multiple=True, short="-f", cli_name="format", default=("json",)),
+                Option("formats", "Format to write (repeat for several).", type="choice", choices=WRITE_FORMATS, multiple=True, short="-f", cli_name="format", default=("json",)),
                 Option("overwrite", "Replace existing files.", type="bool", default=False),
             ),
             _save,

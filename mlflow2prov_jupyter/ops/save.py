@@ -12,7 +12,7 @@ from typing import Any, Iterable, Sequence
 
 from ..core.errors import Mlflow2ProvError, OptionError, OutputError, OutputExistsError
 from ..core.provdoc import ProvDoc
-from .formats import Format, check_available, get_format
+from .formats import WRITE_FORMATS, Format, check_available, get_format
 
 
 def save(
@@ -38,7 +38,7 @@ def save(
             raise OptionError(f"cannot save a {type(d).__name__}: save takes ProvDoc documents")
     names = [formats] if isinstance(formats, str) else list(formats)
     if not names:
-        raise OptionError("no output format given; use one of json, xml, rdf, provn, jsonld, dot, svg")
+        raise OptionError(f"no output format given; use one of {', '.join(WRITE_FORMATS)}")
     fmts: list[Format] = []
     for n in names:
         f = get_format(n, purpose="write")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
+from .core.options import DEFAULT_GIT_REFS, ExtractOptions, MetricHistory
 from .core.provdoc import ProvDoc
 from .ops.formats import READ_FORMATS, WRITE_FORMATS
 
@@ -230,22 +231,25 @@ def _validate(stream: list[ProvDoc], kw: dict[str, Any], ctx: RunContext) -> lis
 
 
 # --------------------------------------------------------------------------------------------- options
+# Defaults and choices come from the ExtractOptions dataclass, the one home of the extraction options.
+_EXTRACT = ExtractOptions()
 EXTRACT_OPTIONS = (
     Option("repo", "Path of the project's Git repository.", type="path"),
     Option("tracking_uri", "MLflow tracking store: mlruns folder, file:, sqlite:/// or http(s):// URI."),
-    Option("metric_history", "Metric points: every logged point, or only the latest per key.", type="choice", choices=("all", "latest"), default="all"),
-    Option("include_deleted", "Include deleted experiments and runs with their deletions.", type="bool", default=True, flag_pair=True),
-    Option("git_history", "Include files and file revisions of every commit.", type="bool", default=True, flag_pair=True),
-    Option("include_refs", "Include branches, tags and remote branches.", type="bool", default=True, flag_pair=True),
-    Option("include_artifacts", "List run artifacts.", type="bool", default=True, flag_pair=True),
-    Option("artifact_max_depth", "Deepest artifact folder level listed (default: all).", type="int"),
-    Option("since", "Only objects created at or after this ISO time."),
-    Option("until", "Only objects created before this ISO time."),
-    Option("experiment_ids", "Only these MLflow experiments (repeat the option).", multiple=True, cli_name="experiment_id"),
-    Option("store_key", "Key of this store in identifiers' namespace, needed to merge different stores."),
-    Option("git_refs", "Git refs (globs) whose commits are walked (repeat; default: branches, tags, remotes, HEAD).", multiple=True, cli_name="git_ref"),
+    Option("metric_history", "Metric points: every logged point, or only the latest per key.", type="choice", choices=tuple(m.value for m in MetricHistory), default=_EXTRACT.metric_history.value),
+    Option("include_deleted", "Include deleted experiments and runs with their deletions.", type="bool", default=_EXTRACT.include_deleted, flag_pair=True),
+    Option("git_history", "Include files and file revisions of every commit.", type="bool", default=_EXTRACT.git_history, flag_pair=True),
+    Option("include_refs", "Include branches, tags and remote branches.", type="bool", default=_EXTRACT.include_refs, flag_pair=True),
+    Option("include_artifacts", "List run artifacts.", type="bool", default=_EXTRACT.include_artifacts, flag_pair=True),
+    Option("artifact_max_depth", "Deepest artifact folder level listed (default: all).", type="int", default=_EXTRACT.artifact_max_depth),
+    Option("since", "Only objects created at or after this ISO time.", default=_EXTRACT.since),
+    Option("until", "Only objects created before this ISO time.", default=_EXTRACT.until),
+    Option("experiment_ids", "Only these MLflow experiments (repeat the option).", multiple=True, cli_name="experiment_id", default=_EXTRACT.experiment_ids),
+    Option("store_key", "Key of this store in identifiers' namespace, needed to merge different stores.", default=_EXTRACT.store_key),
+    # Empty = the dataclass default (shown in the help), so that a YAML list or repeated flag replaces it.
+    Option("git_refs", f"Git refs (globs) whose commits are walked (repeat; default: {' '.join(DEFAULT_GIT_REFS)}).", multiple=True, cli_name="git_ref"),
     Option("user_map", "YAML file mapping MLflow users to Git users (name, email, aliases).", type="path"),
-    Option("max_text_length", "Cut longer texts to this many characters (0: off).", type="int", default=0),
+    Option("max_text_length", "Cut longer texts to this many characters (0: off).", type="int", default=_EXTRACT.max_text_length),
 )
 
 VERBS: dict[str, Verb] = {

@@ -364,7 +364,7 @@ class _Builder:
             links = self.lm_points.get((r.run_id, p.key, p.timestamp, metric_value(p.value)), none) if linked else none
             step = links[0].step if links else p.step
             groups.setdefault((p.key, step), []).append((p, links))
-        count_all = self.snap.metric_history != "latest"
+        count_all = not self.opts.latest_metrics_only
         return [_MetricEntity.of(key, step, pts, count_all) for (key, step), pts in sorted(groups.items())]
 
     def metric_entity(self, mid: str, m: "_MetricEntity") -> None:
@@ -441,7 +441,7 @@ class _Builder:
         if u:
             self.rel("wasAttributedTo", L, u)
         own = [p for p in m.metrics if not p.run_id]
-        if self.snap.metric_history == "latest":
+        if self.opts.latest_metrics_only:
             latest: dict[str, MetricPoint] = {}
             for p in own:
                 cur = latest.get(p.key)
@@ -452,7 +452,7 @@ class _Builder:
         for p in own:
             groups.setdefault((p.key, p.step), []).append((p, [p]))
         for (key, step), pts in sorted(groups.items()):
-            me = _MetricEntity.of(key, step, pts, self.snap.metric_history != "latest")
+            me = _MetricEntity.of(key, step, pts, not self.opts.latest_metrics_only)
             self.metric_entity(f"{L}/metric/{enc(key)}/{step}", me)
         commit = _nz(m.tags.get("mlflow.source.git.commit"))
         if not m.source_run_id and commit:

@@ -159,7 +159,6 @@ class MlflowSnapshot:
     logged_models: list[LoggedModelRecord] = field(default_factory=list)
     datasets: list[DatasetRecord] = field(default_factory=list)
     registered_models: list[RegisteredModelRecord] = field(default_factory=list)
-    metric_history: str = "all"  # how run metrics were read: "all" points or the "latest" per key
     warnings: list[str] = field(default_factory=list)
 
     @property

@@ -281,7 +281,7 @@ class _Reader:
         self.opts = options
         self.progress = progress
         self.client = self._call("open", MlflowClient, tracking_uri=target.uri, registry_uri=target.uri)
-        self.snap = MlflowSnapshot(metric_history=options.metric_history)
+        self.snap = MlflowSnapshot()
         self._dead_artifact_roots: dict[str, int] = {}
         self._quiet = False
 
@@ -481,7 +481,7 @@ class _Reader:
             from tqdm import tqdm  # not tqdm.auto: the core never imports IPython
 
             iterable = tqdm(runs, desc="MLflow runs", unit=" runs", leave=False, file=sys.stderr)
-        latest = self.opts.metric_history == "latest"
+        latest = self.opts.latest_metrics_only
         need_get_run = self.t.kind != FILE and bool(self.snap.logged_models)
         for run in iterable:
             rec = self._run_record(run, latest, need_get_run, part.datasets)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import Enum
 from typing import Any
 
 from .errors import OptionError
@@ -12,11 +13,27 @@ from .values import parse_iso
 DEFAULT_GIT_REFS: tuple[str, ...] = ("refs/heads/*", "refs/tags/*", "refs/remotes/*", "HEAD")
 
 
+class MetricHistory(str, Enum):
+    """Which metric points of a run are read and modelled (docs/prov-model.md "Extraction options")."""
+
+    ALL = "all"  # every logged point: one Metric per (key, step)
+    LATEST = "latest"  # only MLflow's latest point per key (a subset of ALL's document, same ids)
+
+    @classmethod
+    def parse(cls, value: Any) -> "MetricHistory":
+        """The member named ``value`` ("all"/"latest" or a member); anything else → one-line :class:`OptionError`."""
+        try:
+            return cls(value)
+        except ValueError:
+            choices = " or ".join(repr(m.value) for m in cls)
+            raise OptionError(f"metric_history must be {choices}, not {value!r}") from None
+
+
 @dataclass(frozen=True)
 class ExtractOptions:
     """Options of one extraction. Build with :meth:`from_kwargs` to get one-line errors on bad values."""
 
-    metric_history: str = "all"  # all | latest
+    metric_history: MetricHistory = MetricHistory.ALL
     include_deleted: bool = True
     git_history: bool = True
     include_refs: bool = True
@@ -31,6 +48,10 @@ class ExtractOptions:
     max_text_length: int = 0
     progress: bool | None = None  # None = only on a TTY
 
+    def __post_init__(self) -> None:
+        # The one check of metric_history, whichever way the options are built ("latest" or a member).
+        object.__setattr__(self, "metric_history", MetricHistory.parse(self.metric_history))
+
     def in_window(self, when: datetime | None) -> bool:
         """Whether an owner with time ``when`` lies in [since, until); unknown time is in every window."""
         if when is None:
@@ -40,6 +61,11 @@ class ExtractOptions:
         if self.until is not None and when >= self.until:
             return False
         return True
+
+    @property
+    def latest_metrics_only(self) -> bool:
+        """Whether only MLflow's latest point per metric key is read (``metric_history="latest"``)."""
+        return self.metric_history is MetricHistory.LATEST
 
     @property
     def windowed(self) -> bool:
@@ -55,9 +81,6 @@ class ExtractOptions:
                 f"unknown extraction option {unknown[0]!r}; known options: {', '.join(sorted(known))}"
             )
         kw = {k: v for k, v in kw.items() if v is not None}
-        mh = kw.get("metric_history", "all")
-        if mh not in ("all", "latest"):
-            raise OptionError(f"metric_history must be 'all' or 'latest', not {mh!r}")
         for name in ("since", "until"):
             if name in kw:
                 try:

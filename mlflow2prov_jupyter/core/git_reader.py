@@ -22,6 +22,7 @@ from typing import IO, Callable, Iterable, Iterator, Mapping
 
 from .errors import SourceError
 from .gcpause import gc_paused
+from .git_command import git_env, git_executable, popen_git, run_git
 from .ids import enc, encp
 from .options import ExtractOptions
 
@@ -31,12 +32,6 @@ _NULL_MODES = frozenset({"000000", "160000"})  # absent, or a submodule (skipped
 _EXCLUDED_PREFIXES = ("refs/notes/", "refs/original/")  # and refs/stash itself: never walked
 _REF_KINDS = (("refs/heads/", "GitBranch"), ("refs/tags/", "GitTag"), ("refs/remotes/", "GitRemoteBranch"))
 _HEX = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
-_GIT_CONFIG = (
-    "-c", "core.quotePath=false",
-    "-c", "log.showSignature=false",
-    "-c", "log.follow=false",
-    "-c", "i18n.logOutputEncoding=UTF-8",
-)  # fmt: skip
 _STATUS = {"A": "added", "M": "modified", "T": "modified", "R": "renamed", "D": "deleted", "C": "added"}
 _TREE_CACHE_SIZE = 64
 
@@ -409,36 +404,35 @@ def check_repo(repo_path: str | os.PathLike, options: ExtractOptions | None = No
 
 
 def _open_repo(repo_path: str | os.PathLike) -> tuple[str, str | None, str]:
-    import git  # GitPython
-
+    """(git dir, work tree or None, git executable) of the repository at ``repo_path`` itself (parents are
+    not searched), found by the hardened git (so git's ownership check and ``safe.directory`` apply)."""
     path = os.path.abspath(os.fspath(repo_path))
     hint = "pass --repo the folder of your project's clone"
     if not os.path.exists(path):
         raise SourceError(f"{str(repo_path)!r} does not exist; {hint}")
-    try:
-        repo = git.Repo(path)
-    except git.exc.NoSuchPathError:
-        raise SourceError(f"{str(repo_path)!r} does not exist; {hint}") from None
-    except git.exc.InvalidGitRepositoryError:
-        raise SourceError(f"{str(repo_path)!r} is not a Git repository (no .git found); {hint}") from None
-    except git.exc.GitCommandNotFound:
-        raise SourceError("the git executable was not found; install git and make sure it is on PATH") from None
-    try:
-        git_dir = os.path.abspath(repo.git_dir)
-        workdir = None if repo.bare else repo.working_tree_dir
-        git_cmd = repo.git.GIT_PYTHON_GIT_EXECUTABLE or "git"
-    finally:
-        repo.close()
-    if workdir is not None:
-        workdir = os.path.abspath(workdir)
+    if not os.path.isdir(path):
+        raise SourceError(f"{str(repo_path)!r} is not a Git repository (not a folder); {hint}")
+    git_cmd = git_executable()
+    env = git_env()
+    env["GIT_CEILING_DIRECTORIES"] = os.path.dirname(path)  # the folder itself, not a repository around it
+    proc = run_git(
+        ["rev-parse", "--absolute-git-dir", "--is-bare-repository", "--is-inside-work-tree"],
+        cwd=path, env=env, git=git_cmd,
+    )  # fmt: skip
+    if proc.returncode != 0:
+        text = proc.stderr.decode("utf-8", "replace")
+        if "dubious ownership" in text or "not a git repository" not in text.lower():
+            raise _git_error(["rev-parse"], proc.stderr)
+        raise SourceError(f"{str(repo_path)!r} is not a Git repository (no .git found); {hint}")
+    lines = proc.stdout.decode("utf-8", "surrogateescape").splitlines()
+    git_dir, bare, inside = lines[0], lines[1] == "true", lines[2] == "true"
+    if inside:
+        workdir: str | None = path
+    elif not bare and os.path.basename(git_dir) == ".git":  # the .git folder of a work tree was named
+        workdir = os.path.dirname(git_dir)
+    else:
+        workdir = None
     return git_dir, workdir, git_cmd
-
-
-def _git_argv(git_cmd: str, git_dir: str, args: list[str], literal_pathspecs: bool = False) -> list[str]:
-    argv = [git_cmd, "--git-dir", git_dir, *_GIT_CONFIG]
-    if literal_pathspecs:
-        argv.append("--literal-pathspecs")
-    return argv + args
 
 
 def _git_error(args: list[str], stderr: bytes | str) -> SourceError:
@@ -455,16 +449,7 @@ def _git_error(args: list[str], stderr: bytes | str) -> SourceError:
 def _run_git(
     git_cmd: str, git_dir: str, args: list[str], stdin: bytes | None = None, literal_pathspecs: bool = False
 ) -> bytes:
-    try:
-        proc = subprocess.run(
-            _git_argv(git_cmd, git_dir, args, literal_pathspecs),
-            input=stdin,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            check=False,
-        )
-    except FileNotFoundError:
-        raise SourceError("the git executable was not found; install git and make sure it is on PATH") from None
+    proc = run_git(args, git_dir, stdin=stdin, literal_pathspecs=literal_pathspecs, git=git_cmd)
     if proc.returncode != 0:
         raise _git_error(args, proc.stderr)
     return proc.stdout
@@ -497,7 +482,7 @@ class _CombinedDiffs:
             "--no-color", "--no-ext-diff", "--no-textconv"]  # fmt: skip
 
     def __init__(self, git_cmd: str, git_dir: str):
-        self._argv = _git_argv(git_cmd, git_dir, self.ARGS)
+        self._git = (git_cmd, git_dir)
         self._proc: subprocess.Popen | None = None
         self._out: list[bytes] = []
         self._err: list[bytes] = []
@@ -505,9 +490,7 @@ class _CombinedDiffs:
 
     def add(self, sha: str) -> None:
         if self._proc is None:
-            self._proc = subprocess.Popen(
-                self._argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-            )
+            self._proc = popen_git(self.ARGS, self._git[1], git=self._git[0])
             for stream, sink in ((self._proc.stdout, self._out), (self._proc.stderr, self._err)):
                 t = threading.Thread(target=lambda st=stream, sk=sink: sk.append(st.read()), daemon=True)
                 t.start()
@@ -609,11 +592,7 @@ def _read_log(
             "--format=%x01%H%x00%P%x00%an%x00%ae%x00%at%x00%cn%x00%ce%x00%ct%x00%B"]  # fmt: skip
     if history:
         args += ["--raw", "-M", "--root", "--diff-merges=first-parent", "--no-ext-diff", "--no-textconv"]
-    argv = _git_argv(git_cmd, git_dir, args)
-    try:
-        proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    except FileNotFoundError:
-        raise SourceError("the git executable was not found; install git and make sure it is on PATH") from None
+    proc = popen_git(args, git_dir, git=git_cmd)
     _widen_pipe(proc.stdout)
     err_chunks: list[bytes] = []
     drain = threading.Thread(target=lambda: err_chunks.append(proc.stderr.read()), daemon=True)

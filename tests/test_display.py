@@ -1,20 +1,21 @@
-"""Rich display of ProvDoc and the graph view: mime bundle, escaping of hostile text, no network, collapse,
-filter, search, focus, layout, and speed on a 20,000-element document."""
+"""Rich display of ProvDoc: the mime bundle (PROV-JSON + view options, offline HTML, text), what a view is
+sent (big documents thinned), the offline fallback in a real browser, and ``doc.to_pyvis()``."""
 
 from __future__ import annotations
 
+import base64
+import gzip
 import html
 import json
-import os
 import re
-import time
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
 from mlflow2prov_jupyter.core.provdoc import ProvDoc, QName
-from mlflow2prov_jupyter.notebook import display, graph
-from mlflow2prov_jupyter.notebook.page import network_html, safe_json, vis_js
+from mlflow2prov_jupyter.notebook import display, viewdata
+from mlflow2prov_jupyter.notebook.pyvis_view import label_of, style_table
 
 T0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
 IMG = "<img src=x onerror=alert(1)>"
@@ -113,338 +114,118 @@ def big_doc(runs: int = 40, keys: int = 4, steps: int = 100, commits: int = 400,
     return d
 
 
-def srcdoc_of(fragment: str) -> str:
-    m = re.search(r'<iframe[^>]*\ssrcdoc="([^"]*)"', fragment)
-    assert m, "no iframe with srcdoc"
-    return html.unescape(m.group(1))
+def offline_data(fragment: str) -> dict:
+    """The ``{doc, view}`` an offline HTML fragment carries (gzip + base64 inside a JSON script)."""
+    m = re.search(r'<script type="application/json" class="m2p-offline-data">(.*?)</script>', fragment, re.S)
+    assert m, "no data script"
+    packed = json.loads(m.group(1).replace("<\\/", "</"))["gz"]
+    return json.loads(gzip.decompress(base64.b64decode(packed)))
+
+
+@pytest.fixture
+def fresh_bundle(monkeypatch):
+    """A kernel that has not yet sent the viewer script."""
+    monkeypatch.setattr(display, "_bundle_sent", False)
 
 
 # ------------------------------------------------------------------------------------------- bundle
-def test_mimebundle_has_prov_json_html_and_text():
+def test_mimebundle_has_prov_json_with_view_options_html_and_text(fresh_bundle):
     doc = small_doc()
-    b = display.mimebundle(doc)
-    assert set(b) == {"application/vnd.prov+json", "text/html", "text/plain"}
-    assert b["application/vnd.prov+json"] == json.loads(doc.to_json())
-    assert ProvDoc.from_json(b["application/vnd.prov+json"]) == doc
-    assert b["text/plain"].splitlines()[0] == repr(doc)
-    assert "  m2p:Run: 2" in b["text/plain"].splitlines()
-    page = srcdoc_of(b["text/html"])
-    data = json.loads(re.search(r'<script type="application/json" id="m2p-data">(.*?)</script>', page, re.S).group(1))
-    assert {n["id"] for n in data["nodes"]} == set(doc.elements)
-    assert len(data["edges"]) == len({(r.source, r.target, r.kind) for r in doc.relations})
+    data, md = display.mimebundle(doc, view={"highlight": ["mlflow:run/r0"]})
+    assert set(data) == {display.PROV_JSON_MIME, "text/html", "text/plain"}
+    assert data[display.PROV_JSON_MIME] == doc.to_json_dict()
+    assert md == {display.PROV_JSON_MIME: {"view": {"highlight": ["mlflow:run/r0"]}}}
+    assert ProvDoc.from_json(data[display.PROV_JSON_MIME]) == doc
+    assert offline_data(data["text/html"]) == {"doc": doc.to_json_dict(), "view": {"highlight": ["mlflow:run/r0"]}}
+    assert data["text/plain"].startswith(repr(doc))
 
 
 def test_repr_mimebundle_protocol_and_include_exclude():
     doc = small_doc()
-    b = doc._repr_mimebundle_(include=None, exclude=None)
-    assert set(b) == {"application/vnd.prov+json", "text/html", "text/plain"}
-    only = doc._repr_mimebundle_(include={"text/plain"})
+    data, md = doc._repr_mimebundle_(include=None, exclude=None)
+    assert display.PROV_JSON_MIME in data and display.PROV_JSON_MIME in md
+    only, _ = doc._repr_mimebundle_(include={"text/plain"})
     assert set(only) == {"text/plain"}
-    without = display.mimebundle(doc, exclude={"text/html"})
-    assert set(without) == {"application/vnd.prov+json", "text/plain"}
+    rest, _ = doc._repr_mimebundle_(exclude={"text/html"})
+    assert set(rest) == {display.PROV_JSON_MIME, "text/plain"}
 
 
-def test_summary_counts_per_kind_and_type():
-    doc = small_doc()
-    text = display.summary_html(doc)
-    counts = doc.counts()
-    for kind in ("entity", "activity", "agent"):
-        assert f">{kind.capitalize()}</td><td style=\"text-align:right\">{counts[kind]}<" in text
-    assert f">Relations</td><td style=\"text-align:right\">{len(doc.relations)}<" in text
-    for t, n in graph.type_counts(doc).items():
-        assert f"<code>{html.escape(t)}</code><span>{n}</span>" in text
-    assert graph.type_counts(doc)["m2p:Metric"] == 6
-
-
-def test_empty_document_displays_without_graph():
-    b = display.mimebundle(ProvDoc())
-    assert "<iframe" not in b["text/html"]
-    assert "0 elements" in b["text/html"]
-
-
-# ------------------------------------------------------------------------------------------ hostile
-def test_hostile_labels_and_tooltips_are_escaped():
-    doc = hostile_doc()
-    fragment = display.mimebundle(doc)["text/html"]
-    page = srcdoc_of(fragment)
-    for text in (fragment, page):
-        low = text.lower()
-        assert "<img" not in low
-        assert "<script>alert" not in low
-        assert 'href="javascript:' not in low
-        assert "<a " not in low
-    # exactly the page's own three scripts: vis-network, the JSON data block, the drawing code
-    assert len(re.findall(r"<script", page.replace(vis_js(), ""))) == 3
-    # the hostile strings do reach the graph as data (labels, escaped tooltips), HTML-safe
-    data = json.loads(re.search(r'id="m2p-data">(.*?)</script>', page, re.S).group(1))
-    labels = {n["id"]: n["label"] for n in data["nodes"]}
-    assert labels["mlflow:run/r0"] == IMG  # drawn on the canvas as text
-    title = next(n["title"] for n in data["nodes"] if n["id"] == "mlflow:run/r0/tag/note")
-    assert html.escape(SCRIPT) in title and "<" not in title
-    commit = next(n["title"] for n in data["nodes"] if n["id"] == "git:commit/c1")
-    assert "javascript:alert(2)" in html.unescape(commit) and "<a" not in commit
-    # the summary escapes types and names as well
-    assert html.escape(doc.name or "") in display.summary_html(doc)
-
-
-def test_safe_json_cannot_close_a_script():
-    text = safe_json({"x": SCRIPT + IMG + "&\u2028"})
-    assert "<" not in text and ">" not in text and "&" not in text and "\u2028" not in text
-    assert json.loads(text) == {"x": SCRIPT + IMG + "&\u2028"}
-
-
-def test_pages_make_no_network_request():
-    doc = hostile_doc()
-    fragment = display.mimebundle(doc)["text/html"]
-    page = srcdoc_of(fragment)
-    for text in (fragment, page):
-        assert not re.search(r"""<script[^>]*\ssrc\s*=""", text, re.I)
-        assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", text, re.I)
-        assert "<link" not in text.lower()
-        assert "@import" not in text
-    assert re.search(r'<iframe[^>]*\ssandbox="allow-scripts"', fragment)
-    assert "allow-same-origin" not in fragment
-    assert "Content-Security-Policy" in page and "default-src 'none'" in page
-    assert "vis.Network" in page and len(page) > 400_000  # vis-network inlined
-
-
-def test_pyvis_network_html_is_the_same_page():
-    doc = small_doc()
-    net = graph.to_network(doc)
-    assert type(net).__module__ == "pyvis.network"
-    assert net.directed and net.cdn_resources == "in_line"
-    assert {n["id"] for n in net.nodes} == set(doc.elements) and net.node_ids == [n["id"] for n in net.nodes]
-    page = network_html(net)
-    assert "vis.Network" in page and '"m2p-data"' in page
-
-
-# -------------------------------------------------------------------------------------------- graph
-def test_shapes_and_colours_follow_the_prov_convention():
-    p = graph.graph_payload(small_doc())
-    nodes = {n["id"]: n for n in p["nodes"]}
-    ent, act, ag = nodes["mlflow:run/r0"], nodes["git:commit/c0"], nodes["user:mlflow/alice"]
-    assert (ent["shape"], ent["color"]["background"]) == ("ellipse", "#FFFC87")
-    assert (act["shape"], act["color"]["background"]) == ("box", "#9FB1FC")
-    assert (ag["color"]["background"], ag["m2p_shape"]) == ("#FED37F", "house")
-    assert ag["shape"] == "triangle"  # closest built-in vis shape; the pages draw a house
-    assert ent["types"] == ["m2p:Run", "prov:Collection"] and ent["kind"] == "entity"
-    assert nodes["git:commit/c0"]["color"]["border"] != nodes["mlflow:run/r0/creation"]["color"]["border"]
-    edges = {(e["from"], e["to"]): e for e in p["edges"]}
-    assert edges[("git:commit/c1", "git:commit/c0")]["label"] == "wasInformedBy"
-    e = edges[("git:revision/c1/a.py", "git:commit/c1")]
-    assert e["label"] == "wasGeneratedBy" and "title" not in e  # the pages build edge tooltips from the parts
-    assert p["options"]["edges"]["arrows"]["to"]["enabled"]
-    tip = graph.edge_tooltip(e)
-    assert tip.startswith("wasGeneratedBy: git:revision/c1/a.py → git:commit/c1\n")
-    assert "role: ModifiedRevision" in tip and "time: 2025-01-01T01:00:00+00:00" in tip
-    assert "m2p:sha = c0" in nodes["git:commit/c0"]["title"]
-
-
-def test_collapse_metric_series_into_one_node_per_run_and_key():
+def test_summary_counts_per_type():
     doc = small_doc(runs=2, steps=3)
-    view = graph.build_view(doc, collapse=["metrics"])
-    groups = [n for n in view.nodes.values() if n.id.startswith("group:")]
-    assert len(groups) == 2
-    g = view.nodes["group:metric-series/mlflow:run/r0/loss"]
-    assert g.members == [f"mlflow:run/r0/metric/loss/{s}" for s in range(3)]
-    assert g.label == "loss ×3" and g.types == ("m2p:MetricSeries",)
-    assert not any("/metric/" in k for k in view.nodes if not k.startswith("group:"))
-    edges = {(e["from"], e["to"], e["kind"]): e for e in view.edges}
-    assert edges[("mlflow:run/r0", "group:metric-series/mlflow:run/r0/loss", "hadMember")]["count"] == 3
-    assert edges[("group:metric-series/mlflow:run/r0/loss", "mlflow:run/r0/creation", "wasGeneratedBy")]["count"] == 3
-    assert view.rep["mlflow:run/r0/metric/loss/1"] == "group:metric-series/mlflow:run/r0/loss"
-    p = graph.graph_payload(doc, collapse=["metrics"])
-    label = {(e["from"], e["to"]): e["label"] for e in p["edges"]}
-    assert label[("mlflow:run/r0", "group:metric-series/mlflow:run/r0/loss")] == "hadMember ×3"
+    text = display.summary_text(doc)
+    assert "  m2p:Metric: 6" in text and "  m2p:Run: 2" in text
+    assert display.type_counts(doc)["m2p:Metric"] == 6
 
 
-def test_collapse_run_members_and_file_revisions():
-    doc = small_doc(runs=2, steps=3)
-    view = graph.build_view(doc, collapse=["members", "revisions"])
-    assert sorted(view.nodes["mlflow:run/r0"].members) == sorted(
-        ["mlflow:run/r0/param/lr", "mlflow:run/r0/tag/note"] + [f"mlflow:run/r0/metric/loss/{s}" for s in range(3)]
-    )
-    assert view.nodes["git:file/c0/a.py"].members == ["git:revision/c0/a.py", "git:revision/c1/a.py"]
-    assert not any(k.startswith("git:revision/") or "/param/" in k for k in view.nodes)
-    kinds = {(e["from"], e["to"], e["kind"]) for e in view.edges}
-    assert ("mlflow:run/r0/creation", "git:file/c0/a.py", "used") in kinds  # rerouted to the file
-    assert ("git:file/c0/a.py", "git:commit/c1", "wasGeneratedBy") in kinds
-    assert all(e["from"] != e["to"] for e in view.edges)  # member → own run relations vanish
-    assert len(view.nodes) == len(doc.elements) - 2 * 5 - 2
+def test_empty_document_has_no_graph():
+    data, _ = display.mimebundle(ProvDoc())
+    assert "text/html" not in data and data["text/plain"].startswith("<ProvDoc")
 
 
-def test_auto_collapse_by_size():
-    assert graph.auto_collapse(small_doc()) == frozenset()
-    assert graph.auto_collapse(small_doc(runs=3, steps=150)) == frozenset({"metrics", "revisions"})
-    big = big_doc(runs=4, commits=40)
-    assert len(big.elements) > graph.AUTO_COLLAPSE_LIMIT
-    assert graph.GraphOptions.make(big).collapse == frozenset({"metrics", "revisions"})
+def test_viewer_script_is_sent_once_per_kernel(fresh_bundle):
+    if not display.VIEW_BUNDLE.is_file():
+        pytest.skip("the offline bundle is built by the lab extension build (jlpm build:prod)")
+    first, _ = display.mimebundle(small_doc())
+    second, _ = display.mimebundle(small_doc())
+    assert "DecompressionStream" in first["text/html"] and "DecompressionStream" not in second["text/html"]
+    # an output after the first costs its compressed document and a loader, nothing more
+    assert len(second["text/html"].encode()) < 10_000
 
 
-def test_type_filter_keeps_only_chosen_types():
+def test_offline_html_holds_no_hostile_text_and_cannot_close_its_script(fresh_bundle):
+    doc = hostile_doc()
+    fragment = display.mimebundle(doc)[0]["text/html"]
+    for text in (IMG, SCRIPT, "javascript:"):
+        assert text not in fragment
+    body = re.findall(r"<script[^>]*>(.*?)</script>", fragment, re.S)
+    assert all("</" not in b for b in body)
+    assert offline_data(fragment)["doc"] == doc.to_json_dict()
+
+
+# ------------------------------------------------------------------------------------------- what is sent
+def test_small_documents_are_sent_whole():
     doc = small_doc()
-    view = graph.build_view(doc, types=["m2p:Run", "m2p:RunCreation"])
-    assert set(view.nodes) == {"mlflow:run/r0", "mlflow:run/r1", "mlflow:run/r0/creation", "mlflow:run/r1/creation"}
-    assert {(e["from"], e["to"]) for e in view.edges} == {("mlflow:run/r0", "mlflow:run/r0/creation"), ("mlflow:run/r1", "mlflow:run/r1/creation")}
-    assert graph.build_view(doc, types=[]).nodes == {}
+    data, view = viewdata.sendable(doc, {"title": "t"})
+    assert data == doc.to_json_dict() and view == {"title": "t"}
 
 
-def test_search_highlights_matching_nodes():
+def test_big_documents_keep_the_last_point_of_each_metric_series():
+    doc = big_doc(runs=4, keys=3, steps=50, commits=10, files=5)
+    keep = "mlflow:run/r1/metric/k0/7"
+    data, view = viewdata.sendable(doc, {"highlight": [keep]}, limit=100)
+    sent = ProvDoc.from_json(data)
+    points = [e.id for e in sent.elements.values() if "m2p:Metric" in e.types]
+    assert sorted(points) == sorted([f"mlflow:run/r{r}/metric/k{k}/49" for r in range(4) for k in range(3)] + [keep])
+    assert view["omitted"] == {"m2p:Metric": 4 * 3 * 50 - len(points)}
+    assert all(r.source in sent.elements and (r.target is None or r.target in sent.elements) for r in sent.relations)
+    assert len(sent.elements) == len(doc.elements) - view["omitted"]["m2p:Metric"]
+
+
+def test_view_options_refuse_unknown_keys():
+    assert viewdata.view_options(show=("a",), title=None) == {"show": ["a"]}
+    with pytest.raises(TypeError, match="unknown view option"):
+        viewdata.view_options(colour="red")
+
+
+# ------------------------------------------------------------------------------------------- pyvis
+def test_to_pyvis_uses_the_shared_style_table():
     doc = small_doc()
-    p = graph.graph_payload(doc, search="ALICE")
-    assert p["highlight"] == ["user:mlflow/alice"]
-    node = next(n for n in p["nodes"] if n["id"] == "user:mlflow/alice")
-    assert node["borderWidth"] == 4
-    by_value = graph.build_view(doc, search="0.1").matches
-    assert set(by_value) == {"mlflow:run/r0/param/lr", "mlflow:run/r1/param/lr"}
-    grouped = graph.build_view(doc, collapse=["members"], search="loss").matches
-    assert set(grouped) == {"mlflow:run/r0", "mlflow:run/r1"}  # found inside the collapsed members
-    assert graph.build_view(doc, search="   ").matches == []
+    net = doc.to_pyvis()
+    nodes = {n["id"]: n for n in net.nodes}
+    assert set(nodes) == set(doc.elements)
+    run_style = style_table()["types"]["m2p:Run"]
+    assert nodes["mlflow:run/r0"]["color"] == {"background": run_style["fill"]["light"], "border": run_style["border"]["light"]}
+    assert nodes["mlflow:run/r0"]["label"] == "run run 0"
+    assert nodes["git:commit/c0"]["shape"] == "box" and nodes["user:mlflow/alice"]["shape"] == "triangle"
+    # generation is drawn cause → effect: the run creation points at its run (time reads left → right)
+    assert {"from": "mlflow:run/r0/creation", "to": "mlflow:run/r0"}.items() <= next(
+        e for e in net.edges if e["to"] == "mlflow:run/r0" and e["from"] == "mlflow:run/r0/creation").items()
+    narrow = doc.to_pyvis(show=["mlflow:run/r0", "mlflow:run/r0/creation"])
+    assert len(narrow.nodes) == 2 and len(narrow.edges) == 1
 
 
-def test_focus_upstream_downstream_both_and_depth():
-    doc = small_doc()
-    up1 = set(graph.build_view(doc, focus="git:revision/c1/a.py", direction="upstream", depth=1).nodes)
-    assert up1 == {"git:revision/c1/a.py", "git:file/c0/a.py", "git:commit/c1", "git:revision/c0/a.py"}
-    down1 = set(graph.build_view(doc, focus="git:revision/c1/a.py", direction="downstream", depth=1).nodes)
-    assert down1 == {"git:revision/c1/a.py", "mlflow:run/r0/creation", "mlflow:run/r1/creation"}
-    both = set(graph.build_view(doc, focus="git:revision/c1/a.py", direction="both", depth=1).nodes)
-    assert both == up1 | down1
-    up2 = set(graph.build_view(doc, focus="git:revision/c1/a.py", direction="upstream", depth=2).nodes)
-    assert up2 > up1 and "git:commit/c0" in up2 and "user:git/ann%40x.org" in up2
-    assert set(graph.build_view(doc, focus="git:revision/c1/a.py", depth=0).nodes) == {"git:revision/c1/a.py"}
-    # a collapsed element is focused through its group
-    grouped = graph.build_view(doc, collapse=["metrics"], focus="mlflow:run/r0/metric/loss/2", direction="upstream", depth=1)
-    assert "group:metric-series/mlflow:run/r0/loss" in grouped.nodes
-    with pytest.raises(ValueError, match="not in the graph"):
-        graph.build_view(doc, focus="git:nope")
-    with pytest.raises(ValueError, match="direction"):
-        graph.GraphOptions.make(doc, direction="sideways")
-    with pytest.raises(ValueError, match="collapse"):
-        graph.GraphOptions.make(doc, collapse=["everything"])
-
-
-def test_layout_puts_time_on_x_and_kinds_in_lanes():
-    p = graph.graph_payload(small_doc(runs=3), physics=False)
-    pos = {n["id"]: (n["x"], n["y"]) for n in p["nodes"]}
-    assert pos["git:commit/c0"][0] < pos["git:commit/c1"][0] < pos["mlflow:run/r0/creation"][0] < pos["mlflow:run/r2/creation"][0]
-    lane = {n["id"]: n["lane"] for n in p["nodes"]}
-    assert lane["user:git/ann%40x.org"] == "agents" and lane["git:commit/c0"] == "commits" and lane["mlflow:run/r0"] == "runs"
-    assert pos["user:git/ann%40x.org"][1] < pos["git:commit/c0"][1] < pos["mlflow:run/r0"][1] < pos["mlflow:run/r0/param/lr"][1]
-    assert len(set(pos.values())) == len(pos)  # no two nodes on one spot
-    assert all(n["physics"] is False for n in p["nodes"])
-
-
-def test_physics_only_for_small_graphs():
-    small = graph.graph_payload(small_doc(runs=1, steps=1))
-    assert len(small["nodes"]) <= graph.PHYSICS_DEFAULT_LIMIT and small["options"]["physics"]["enabled"]
-    medium = graph.graph_payload(small_doc(runs=8))
-    assert not medium["options"]["physics"]["enabled"]
-    assert graph.graph_payload(small_doc(runs=8), physics=True)["options"]["physics"]["enabled"]
-    big = graph.graph_payload(big_doc(runs=2, commits=120), collapse=False, physics=True)
-    assert len(big["nodes"]) > graph.PHYSICS_LIMIT
-    assert not big["options"]["physics"]["enabled"] and big["options"]["edges"]["smooth"]["enabled"] is False
-    assert big["options"]["layout"]["improvedLayout"] is False
-
-
-def test_widget_payload_has_plain_tooltips_and_house_agents():
-    p = graph.for_widget(graph.graph_payload(hostile_doc()))
-    node = next(n for n in p["nodes"] if n["id"] == "mlflow:run/r0/tag/note")
-    assert "title" not in node and SCRIPT in node["tooltip"]
-    agent = next(n for n in p["nodes"] if n["kind"] == "agent")
-    assert agent["shape"] == "house"
-    assert all("title" not in e and "tooltip" not in e and e["from"] and e["kind"] for e in p["edges"])
-
-
-def test_unknown_endpoints_become_grey_nodes():
-    doc = small_doc(runs=1, steps=1)
-    doc.add_relation("wasDerivedFrom", "git:revision/c0/a.py", "git:elsewhere")
-    nodes = {n["id"]: n for n in graph.graph_payload(doc)["nodes"]}
-    assert nodes["git:elsewhere"]["kind"] == "unknown" and nodes["git:elsewhere"]["color"]["background"] == graph.UNKNOWN_COLOR
-
-
-# ------------------------------------------------------------------------------------------- speed
-@pytest.fixture(scope="module")
-def big() -> ProvDoc:
-    return big_doc()
-
-
-def test_big_document_is_collapsed_by_default_and_fast(big):
-    assert 17_000 < len(big.elements) and len(big) > 50_000
-    t0 = time.perf_counter()
-    p = graph.graph_payload(big)
-    elapsed = time.perf_counter() - t0
-    assert p["info"]["collapse"] == ["members", "metrics", "revisions"]
-    assert p["info"]["nodes"] < 1000
-    assert not p["options"]["physics"]["enabled"]
-    assert elapsed < 10, f"payload of {len(big.elements)} elements took {elapsed:.1f} s"
-
-
-def test_static_view_refuses_to_embed_huge_graphs(big):
-    text = display.graph_iframe(big, collapse=False)
-    assert "<iframe" not in text and "Graph not embedded" in text and "%mlflow2prov show" in text
-    small = display.graph_iframe(big)  # collapsed by default: embedded
-    assert "<iframe" in small
-
-
-# ----------------------------------------------------------------------------------------- browser
-def _browser():
-    if not os.path.exists("/usr/bin/chromium"):
-        pytest.skip("Debian chromium is not installed")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    return sync_api
-
-
-@pytest.mark.browser
-def test_hostile_graph_in_a_real_browser_runs_no_script_and_fetches_nothing(tmp_path, big):
-    sync_api = _browser()
-    # Its own thread: the browser tests' session-wide Playwright keeps an event loop in the main thread.
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(1) as pool:
-        pool.submit(_hostile_graph_in_a_real_browser, sync_api, tmp_path, big).result()
-
-
-def _hostile_graph_in_a_real_browser(sync_api, tmp_path, big):
-    doc_page = tmp_path / "doc.html"
-    doc_page.write_text("<!DOCTYPE html><html><body>" + display.to_html(hostile_doc()) + "</body></html>", encoding="utf-8")
-    big_page = tmp_path / "big.html"
-    big_page.write_text("<!DOCTYPE html><html><body>" + display.to_html(big) + "</body></html>", encoding="utf-8")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox"])
-        try:
-            page = browser.new_page(viewport={"width": 1200, "height": 900})
-            dialogs, requests, errors = [], [], []
-            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-            page.on("request", lambda r: requests.append(r.url))
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(doc_page.as_uri())
-            frame = page.frames[-1]
-            frame.wait_for_selector("body[data-m2p-drawn]", timeout=30_000)
-            assert frame.evaluate("window.m2pNetwork.body.data.nodes.length") == len(hostile_doc().elements)
-            frame.wait_for_selector("body[data-m2p-stable]", timeout=30_000)
-            # hover the hostile nodes: their tooltips show the text literally, nothing runs
-            box = page.query_selector("iframe").bounding_box()
-            for nid, text in (("mlflow:run/r0", IMG), ("mlflow:run/r0/tag/note", SCRIPT), ("git:commit/c1", "javascript:alert(2)")):
-                xy = frame.evaluate(
-                    "(id) => window.m2pNetwork.canvasToDOM(window.m2pNetwork.getPositions([id])[id])", nid
-                )
-                page.mouse.move(box["x"] + xy["x"], box["y"] + xy["y"])
-                frame.wait_for_function("(t) => { const e = document.querySelector('.vis-tooltip'); return e && e.style.visibility === 'visible' && e.textContent.includes(t); }", arg=text, timeout=10_000)
-                page.mouse.move(box["x"] + 2, box["y"] + 2)
-                page.wait_for_timeout(200)
-            assert frame.evaluate("document.querySelectorAll('img').length") == 0
-            page.screenshot(path=str(tmp_path / "hostile.png"))
-            assert dialogs == [] and errors == []
-            assert requests == [doc_page.as_uri()]
-            # the 18,000-element document, collapsed by default, draws at once
-            requests.clear()
-            t0 = time.perf_counter()
-            page.goto(big_page.as_uri())
-            page.frames[-1].wait_for_selector("body[data-m2p-drawn]", timeout=30_000)
-            elapsed = time.perf_counter() - t0
-            page.screenshot(path=str(tmp_path / "big.png"))
-            assert requests == [big_page.as_uri()] and dialogs == []
-            assert elapsed < 10, f"big graph took {elapsed:.1f} s to draw"
-        finally:
-            browser.close()
+def test_to_pyvis_escapes_hostile_text(tmp_path):
+    net = hostile_doc().to_pyvis()
+    titles = " ".join(n["title"] for n in net.nodes)
+    assert IMG not in titles and html.escape(IMG) in titles
+    assert label_of(hostile_doc()["mlflow:run/r0"]).startswith("run <img")  # labels are canvas text, never markup

@@ -463,6 +463,13 @@ class ProvDoc:
 
         return mimebundle(self, include=include, exclude=exclude)
 
+    def to_pyvis(self, **kw: Any) -> Any:
+        """The document as a ``pyvis.network.Network`` in the graph view's styles (``show=ids`` narrows it);
+        pyvis needs no Jupyter (:mod:`mlflow2prov_jupyter.notebook.pyvis_view`)."""
+        from ..notebook.pyvis_view import to_pyvis
+
+        return to_pyvis(self, **kw)
+
     # -- prov ------------------------------------------------------------------------------------------
     def to_prov(self):
         """Convert to a :class:`prov.model.ProvDocument` (records in the deterministic write order)."""

@@ -1,8 +1,9 @@
-"""The notebook layer: ``%mlflow2prov`` magics, rich display of documents, the pyvis graph, the explorer.
+"""The notebook layer: ``%mlflow2prov`` magics, rich display of documents, the explorer, ``to_pyvis``.
 
 A thin face of the verb table and the operations; the extraction core never imports this package.
-Modules load lazily: ``display`` and ``graph`` need only pyvis and networkx, ``explorer`` ipywidgets and
-anywidget, ``magics`` IPython.
+Modules load lazily: ``display`` needs nothing beyond the core, ``pyvis_view`` pyvis, ``explorer``
+ipywidgets and anywidget, ``magics`` IPython. The graph itself is drawn by the JupyterLab extension's graph
+module (``labextension/src/graph/``) in every face; Python only says what to show.
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ _LAZY = {
     "load_ipython_extension": "mlflow2prov_jupyter.notebook.magics",
     "Mlflow2ProvMagics": "mlflow2prov_jupyter.notebook.magics",
     "mimebundle": "mlflow2prov_jupyter.notebook.display",
-    "graph_payload": "mlflow2prov_jupyter.notebook.graph",
-    "to_network": "mlflow2prov_jupyter.notebook.graph",
+    "to_pyvis": "mlflow2prov_jupyter.notebook.pyvis_view",
     "Explorer": "mlflow2prov_jupyter.notebook.explorer",
     "GraphWidget": "mlflow2prov_jupyter.notebook.widget",
 }

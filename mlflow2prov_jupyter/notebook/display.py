@@ -1,119 +1,108 @@
 """Rich display of a :class:`ProvDoc` in a notebook: its mime bundle.
 
-* ``application/vnd.prov+json``: the PROV-JSON dict (drawn by the JupyterLab extension when installed);
-* ``text/html``: a compact summary (counts per kind and per prov:type) and the interactive graph in a
-  sandboxed ``<iframe srcdoc=… sandbox="allow-scripts">`` with every script inlined (no network request);
-* ``text/plain``: the repr and the counts.
+* ``application/vnd.prov+json``: the PROV-JSON, with the ViewOptions in the output's metadata. JupyterLab and
+  Notebook 7 draw it with the extension's graph module (ranked above ``text/html``, safe in untrusted
+  notebooks: it runs nothing from the data).
+* ``text/html``: the offline fallback for VS Code, nbconvert and other front ends. The same graph module,
+  bundled as ``static/prov_view.js``, is put into the notebook once per kernel (in the first graph output, as
+  plotly's offline mode does); each output adds only its gzip-compressed PROV-JSON and a loader.
+* ``text/plain``: the repr and the counts per type.
 """
 
 from __future__ import annotations
 
+import base64
+import gzip
 import html
-import json
+import uuid
+from pathlib import Path
 from typing import Any
 
-from ..core.provdoc import ELEMENT_KINDS, ProvDoc
-from .graph import GraphOptions, auto_collapse, make_payload, type_counts
-from .page import html_page
+import orjson
+
+from ..core.provdoc import ProvDoc
+from .viewdata import sendable
 
 PROV_JSON_MIME = "application/vnd.prov+json"
-STATIC_MAX_NODES = 5000  # bigger views are not embedded in the page (the explorer draws them)
-IFRAME_HEIGHT = 520
+VIEW_BUNDLE = Path(__file__).resolve().parent.parent / "static" / "prov_view.js"
+_bundle_sent = False  # per kernel process: the first graph output carries the script
 
 
-def _kind_rows(doc: ProvDoc) -> list[tuple[str, int]]:
-    c = doc.counts()
-    rows = [(k.capitalize(), c.get(k, 0)) for k in ELEMENT_KINDS]
-    rows.append(("Relations", len(doc.relations)))
-    return rows
+def type_counts(doc: ProvDoc) -> dict[str, int]:
+    """Elements per prov:type (an element counts once per type), most frequent first."""
+    counts: dict[str, int] = {}
+    for el in doc.elements.values():
+        for t in el.types:
+            counts[str(t)] = counts.get(str(t), 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def summary_text(doc: ProvDoc) -> str:
     """``repr`` plus one line of counts per prov:type."""
-    lines = [repr(doc)]
-    for t, n in type_counts(doc).items():
-        lines.append(f"  {t}: {n}")
-    return "\n".join(lines)
+    return "\n".join([repr(doc), *(f"  {t}: {n}" for t, n in type_counts(doc).items())])
 
 
-def summary_html(doc: ProvDoc) -> str:
-    """A compact table of counts per kind and per prov:type (all text escaped)."""
-    esc = html.escape
-    name = f"<b>{esc(doc.name)}</b> · " if doc.name else ""
-    kinds = "".join(
-        f'<tr><td style="padding:1px 8px 1px 0">{esc(k)}</td><td style="text-align:right">{n}</td></tr>'
-        for k, n in _kind_rows(doc)
-    )
-    types = "".join(
-        f'<div style="display:flex;justify-content:space-between;gap:6px"><code>{esc(t)}</code><span>{n}</span></div>'
-        for t, n in type_counts(doc).items()
-    )
+def _script_text(text: str) -> str:
+    """Text that cannot end an inline ``<script>`` element early."""
+    return text.replace("</", "<\\/").replace("<!--", "<\\!--")
+
+
+def bundle_html() -> str:
+    """The graph module as an inline script (gzip + base64, unpacked by the browser's DecompressionStream)."""
+    if not VIEW_BUNDLE.is_file():
+        return ""
+    packed = base64.b64encode(gzip.compress(VIEW_BUNDLE.read_bytes(), mtime=0)).decode("ascii")
     return (
-        '<div class="m2p-summary" style="font:12px sans-serif">'
-        f"<div>{name}PROV document: {len(doc.elements)} elements, {len(doc.relations)} relations</div>"
-        '<div style="display:flex;gap:24px;align-items:flex-start;margin:4px 0">'
-        f'<table class="m2p-kinds" style="border-collapse:collapse">{kinds}</table>'
-        '<div class="m2p-types" style="flex:1;display:grid;column-gap:28px;'
-        f'grid-template-columns:repeat(auto-fill,minmax(220px,260px))">{types}</div>'
-        "</div></div>"
+        "<script>(function(){if(window.mlflow2provView||window.__m2pViewLoading)return;window.__m2pViewLoading=1;"
+        f'var b=atob("{packed}"),u=new Uint8Array(b.length);for(var i=0;i<b.length;i++)u[i]=b.charCodeAt(i);'
+        "new Response(new Blob([u]).stream().pipeThrough(new DecompressionStream('gzip'))).text().then(function(t){"
+        "var s=document.createElement('script');s.textContent=t;document.head.appendChild(s);"
+        "window.dispatchEvent(new Event('m2p-view-ready'));});})();</script>"
     )
 
 
-def graph_iframe(doc: ProvDoc, options: GraphOptions | None = None, height: int = IFRAME_HEIGHT, **kw: Any) -> str:
-    """The graph page in a sandboxed ``iframe`` (``srcdoc``, scripts allowed, no same-origin access)."""
-    if options is None:
-        kw.setdefault("max_nodes", STATIC_MAX_NODES)
-        options = GraphOptions.make(doc, **kw)
-    payload = make_payload(doc, options)
-    info = payload.as_dict()["info"]
-    if payload.view.truncated:
-        return (
-            '<div class="m2p-graph-note" style="font:12px sans-serif;color:#666">'
-            f"Graph not embedded: {len(payload.view.nodes)} nodes after collapsing "
-            f"({', '.join(sorted(options.collapse)) or 'nothing'}) is more than {options.max_nodes}; "
-            "open it with <code>%mlflow2prov show</code>.</div>"
-        )
-    note = f"{info['nodes']} nodes, {info['edges']} edges"
-    if options.collapse:
-        note += f" · collapsed: {', '.join(sorted(options.collapse))}"
-    page = html_page(payload.as_dict(), note=note)
+# Waits for the bundle (it may still be unpacking, or come from an earlier output), then draws this output.
+_LOADER = (
+    "<script>(function(){{var el=document.getElementById('{id}');function go(){{if(!window.mlflow2provView)return false;"
+    "window.mlflow2provView.renderEmbedded(el);return true;}}if(!go()){{window.addEventListener('m2p-view-ready',go,{{once:true}});"
+    "setTimeout(function(){{if(!window.mlflow2provView){{el.querySelector('.m2p-offline-note').textContent="
+    "'The graph viewer script is not in this page: run the notebook again, or open it in JupyterLab with mlflow2prov-jupyter.';}}}},8000);}}}})();</script>"
+)
+
+
+def offline_html(doc: ProvDoc, data: dict[str, Any], view: dict[str, Any]) -> str:
+    """The ``text/html`` fallback of one output: a note, the gzipped ``{doc, view}`` and the loader."""
+    global _bundle_sent
+    first = "" if _bundle_sent else bundle_html()
+    _bundle_sent = _bundle_sent or bool(first)
+    packed = base64.b64encode(gzip.compress(orjson.dumps({"doc": data, "view": view}), mtime=0)).decode("ascii")
+    node_id = f"m2p-{uuid.uuid4().hex[:12]}"
+    note = html.escape(f"PROV graph: {len(doc.elements)} elements, {len(doc.relations)} relations")
     return (
-        f'<iframe class="m2p-graph-frame" sandbox="allow-scripts" srcdoc="{html.escape(page, quote=True)}" '
-        f'style="width:100%;height:{int(height)}px;border:1px solid #ddd;border-radius:3px" '
-        'title="PROV graph"></iframe>'
+        f'<div class="m2p-offline" id="{node_id}"><div class="m2p-offline-note">{note}</div>'
+        f'<script type="application/json" class="m2p-offline-data">{_script_text(orjson.dumps({"gz": packed}).decode())}</script></div>'
+        f"{first}{_LOADER.format(id=node_id)}"
     )
 
 
-def to_html(doc: ProvDoc, graph: bool = True, **kw: Any) -> str:
-    """Summary table plus (with ``graph``) the interactive graph iframe."""
-    parts = [summary_html(doc)]
-    if graph and doc.elements:
-        parts.append(graph_iframe(doc, **kw))
-    return '<div class="m2p-doc">' + "".join(parts) + "</div>"
-
-
-def mimebundle(doc: ProvDoc, include: Any = None, exclude: Any = None, **kw: Any) -> dict[str, Any]:
-    """The mime bundle of ``doc``: PROV-JSON, HTML (summary + graph) and plain text."""
-    bundle: dict[str, Any] = {}
+def mimebundle(doc: ProvDoc, include: Any = None, exclude: Any = None, view: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(data, metadata) of ``doc``'s output: PROV-JSON with its ViewOptions, the offline HTML, plain text."""
 
     def wanted(mime: str) -> bool:
         return (not include or mime in include) and not (exclude and mime in exclude)
 
-    if wanted(PROV_JSON_MIME):
-        bundle[PROV_JSON_MIME] = doc.to_json_dict()
-    if wanted("text/html"):
-        bundle["text/html"] = to_html(doc, **kw)
+    bundle: dict[str, Any] = {}
+    metadata: dict[str, Any] = {}
+    if wanted(PROV_JSON_MIME) or wanted("text/html"):
+        data, opts = sendable(doc, view)
+        if wanted(PROV_JSON_MIME):
+            bundle[PROV_JSON_MIME] = data
+            metadata[PROV_JSON_MIME] = {"view": opts}
+        if wanted("text/html") and doc.elements:
+            bundle["text/html"] = offline_html(doc, data, opts)
     if wanted("text/plain"):
         bundle["text/plain"] = summary_text(doc)
-    return bundle
+    return bundle, metadata
 
 
-__all__ = [
-    "PROV_JSON_MIME",
-    "mimebundle",
-    "to_html",
-    "summary_html",
-    "summary_text",
-    "graph_iframe",
-    "auto_collapse",
-]
+__all__ = ["PROV_JSON_MIME", "mimebundle", "offline_html", "bundle_html", "summary_text", "type_counts"]

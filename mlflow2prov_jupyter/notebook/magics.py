@@ -146,10 +146,7 @@ def _view_command(name: str, help: str) -> click.Command:
     def run(**kw: Any) -> tuple[str, dict[str, Any]]:
         return (name, kw)
 
-    params = [
-        _docs_argument(),
-        click.Option(["--collapse"], type=click.Choice(["metrics", "members", "revisions", "none", "all"]), multiple=True, help="Collapse these (repeat; default: by size)."),
-    ] + _store_options(False)
+    params = [_docs_argument()] + _store_options(False)
     return _ChainCommand(name, callback=run, params=params, help=help)
 
 
@@ -288,16 +285,6 @@ def _err(text: str) -> None:
     print(text, file=sys.stderr)
 
 
-def _collapse_arg(values: list[str] | tuple[str, ...]) -> Any:
-    if not values:
-        return None
-    if "all" in values:
-        return True
-    if "none" in values:
-        return False
-    return list(values)
-
-
 def implicit_docs(verb: str, namespace: dict[str, Any], session: MagicSession | None) -> list[ProvDoc]:
     """The documents a query verb asks when the line names none: the session's last, else the only
     ProvDoc variable of the namespace; else ``UsageError``."""
@@ -394,7 +381,7 @@ def _open_explorer(name: str, stream: list[ProvDoc], kw: dict[str, Any], namespa
 
     if name == "show" and not stream:
         raise UsageError("%mlflow2prov show: name a document to show (a notebook variable or a file)")
-    ex = Explorer(namespace=namespace, collapse=_collapse_arg(kw.get("collapse") or ()))
+    ex = Explorer(namespace=namespace)
     for doc in stream:
         ex.add_document(doc, origin="notebook")
     return ex

@@ -1,14 +1,16 @@
-"""The two-way graph view of the explorer: an anywidget fed with the pyvis network's nodes, edges, options.
+"""The explorer's graph: an anywidget that hands a PROV-JSON document and view options to the graph module.
 
-Its front-end is ``mlflow2prov_jupyter/static/graph_widget.js``, built from the lab extension's shared
-TypeScript graph module (``labextension/src/widget.ts``). Traits: ``nodes``, ``edges`` (vis dicts),
-``options`` (vis-network options), ``selected`` (the clicked node id, set by the front-end), ``details``
-(a dict the front-end shows in its details panel) and ``highlight`` (node ids to emphasise).
-Until the script is built, a small fallback module says so and shows the counts.
+The front-end is ``mlflow2prov_jupyter/static/graph_widget.js``, built from the lab extension's graph module
+(``labextension/src/widget.ts``), the same code that draws notebook outputs and ``.provjson`` files. Python
+sends *what* to draw (the document and the ViewOptions: fold, show, highlight, zoom_to, badges, …) and never
+*how*. Traits: ``doc`` (PROV-JSON), ``view`` (ViewOptions), ``view_id`` (names this view for the snapshot
+handshake: a snapshot output of the same id hides itself while the widget is live), ``selected`` (the clicked
+node, set by the front-end) and ``height`` (px). Until the script is built, a small fallback module says so.
 """
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -20,16 +22,11 @@ WIDGET_JS = STATIC / "graph_widget.js"
 
 _FALLBACK_ESM = """
 function render({ model, el }) {
-  el.classList.add("m2p-widget", "m2p-widget-missing");
   const p = document.createElement("div");
-  const update = () => {
-    p.textContent = "Graph view not built (mlflow2prov_jupyter/static/graph_widget.js is missing): "
-      + (model.get("nodes") || []).length + " nodes, " + (model.get("edges") || []).length + " edges.";
-  };
-  update();
-  model.on("change:nodes", update);
+  p.className = "m2p-widget-missing";
+  p.textContent = "Graph view not built (mlflow2prov_jupyter/static/graph_widget.js is missing): "
+    + "reinstall mlflow2prov-jupyter from its source with Node.js available.";
   el.appendChild(p);
-  return () => model.off("change:nodes", update);
 }
 export default { render };
 """
@@ -41,25 +38,27 @@ def widget_esm() -> Any:
 
 
 class GraphWidget(anywidget.AnyWidget):
-    """vis-network graph view with click selection, a details panel and highlighting."""
+    """The graph module in a widget: click selection, search, details, view options from Python."""
 
     _esm = widget_esm()
-    nodes = traitlets.List(trait=traitlets.Dict()).tag(sync=True)
-    edges = traitlets.List(trait=traitlets.Dict()).tag(sync=True)
-    options = traitlets.Dict().tag(sync=True)
+    doc = traitlets.Dict().tag(sync=True)
+    view = traitlets.Dict().tag(sync=True)
+    view_id = traitlets.Unicode("").tag(sync=True)
     selected = traitlets.Unicode("").tag(sync=True)
-    details = traitlets.Dict().tag(sync=True)
-    highlight = traitlets.List(trait=traitlets.Unicode()).tag(sync=True)
+    height = traitlets.Int(620).tag(sync=True)
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("view_id", uuid.uuid4().hex)
+        super().__init__(**kwargs)
 
     @property
     def built(self) -> bool:
         """Whether the real front-end script is shipped (not the fallback)."""
         return WIDGET_JS.is_file()
 
-    def set_graph(self, payload: dict[str, Any]) -> None:
-        """Replace nodes, edges, options and highlight at once (one message to the front-end)."""
+    def draw(self, doc: dict[str, Any] | None, view: dict[str, Any]) -> None:
+        """Replace the document (when given) and the view options in one message to the front-end."""
         with self.hold_sync():
-            self.nodes = payload["nodes"]
-            self.edges = payload["edges"]
-            self.options = payload["options"]
-            self.highlight = list(payload.get("highlight") or [])
+            if doc is not None:
+                self.doc = doc
+            self.view = dict(view)

@@ -447,3 +447,15 @@ def test_dot_of_a_child_run_start_draws_the_starter_without_warnings(tmp_path: P
     blank = [b for a, b, attrs in edges if a == child and "wasStartedBy" in attrs]
     assert len(blank) == 1
     assert any(a == blank[0] and b == parent and "starter" in attrs for a, b, attrs in edges)
+
+
+def test_provjson_format_writes_prov_json_that_opens_as_a_graph(tmp_path):
+    """`-f provjson` writes the same bytes as json under the extension JupyterLab opens as a PROV graph."""
+    from mlflow2prov_jupyter.core.provdoc import ProvDoc as _Doc
+
+    doc = _Doc(name="p")
+    doc.entity("ex:a", {"prov:label": "a"})
+    written = save([doc], tmp_path / "g", formats=("provjson", "json"))
+    assert [p.name for p in written] == ["g.provjson", "g.json"]
+    assert (tmp_path / "g.provjson").read_bytes() == (tmp_path / "g.json").read_bytes()
+    assert load(tmp_path / "g.provjson") == doc

@@ -43,7 +43,7 @@ TOOLS = ("extract", "load", "merge", "transform", "save", "statistics", "lineage
 TOOL_TITLES = {"statistics": "Statistics", "lineage": "Lineage", "passport": "Passport", "validate": "Validate"}
 SIDE_WIDTH = "340px"
 GRAPH_HEIGHT = 620
-SAVE_FORMAT = "json"  # the explorer's default save format
+SAVE_FORMAT = "provjson"  # the explorer saves files that JupyterLab opens as a graph
 PSEUDONYM_ID_PART = ":pseudonym/"  # agents of a pseudonymized document (ops.pseudonymize)
 
 

@@ -34,6 +34,8 @@ class Format:
 _RDF = ("rdflib",)
 FORMATS: dict[str, Format] = {
     "json": Format("json", ".json", "json"),
+    # PROV-JSON under the extension JupyterLab opens as a graph (the extension's file type).
+    "provjson": Format("provjson", ".provjson", "json"),
     "xml": Format("xml", ".xml", "xml", modules=("lxml",), extra="prov[xml]"),
     "rdf": Format("rdf", ".trig", "rdf", {"rdf_format": "trig"}, _RDF, "prov[rdf]"),
     "turtle": Format("turtle", ".ttl", "rdf", {"rdf_format": "turtle"}, _RDF, "prov[rdf]"),
@@ -47,7 +49,6 @@ FORMATS: dict[str, Format] = {
 
 # Other spellings accepted for a format name.
 ALIASES: dict[str, str] = {
-    "provjson": "json",
     "prov-json": "json",
     "provx": "xml",
     "prov-xml": "xml",
@@ -64,7 +65,7 @@ ALIASES: dict[str, str] = {
 # File extension → format (spec §6 load).
 EXTENSIONS: dict[str, str] = {
     ".json": "json",
-    ".provjson": "json",
+    ".provjson": "provjson",
     ".jsonld": "jsonld",
     ".xml": "xml",
     ".provx": "xml",

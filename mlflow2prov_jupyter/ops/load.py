@@ -116,7 +116,7 @@ def _read_source(source: Any) -> tuple[bytes, str, str | None, Format | None]:
 
 def _parse(data: bytes, fmt: Format, *, detecting: bool) -> ProvDoc:
     """Parse ``data`` as ``fmt``; any library exception becomes :class:`DocumentFormatError`."""
-    if fmt.name == "json":
+    if fmt.prov_format == "json":  # json and provjson: our own codec
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError:

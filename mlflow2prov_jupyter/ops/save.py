@@ -104,7 +104,7 @@ def output_paths(output: str | os.PathLike[str], n: int, fmts: Sequence[Format])
 
 def render(doc: ProvDoc, fmt: Format, prov_cache: dict[int, Any] | None = None) -> str | bytes:
     """The serialization of ``doc`` in ``fmt`` (text; bytes for json and svg)."""
-    if fmt.name == "json":
+    if fmt.prov_format == "json":  # json and provjson: our own codec
         return doc.to_json_bytes() + b"\n"
     label = f"document {doc.name}" if doc.name else "the document"
     try:

@@ -189,16 +189,30 @@ def test_small_documents_are_sent_whole():
     assert data == doc.to_json_dict() and view == {"title": "t"}
 
 
-def test_big_documents_keep_the_last_point_of_each_metric_series():
+def test_big_documents_are_thinned_in_steps_that_keep_the_folded_view():
     doc = big_doc(runs=4, keys=3, steps=50, commits=10, files=5)
     keep = "mlflow:run/r1/metric/k0/7"
-    data, view = viewdata.sendable(doc, {"highlight": [keep]}, limit=100)
+    for r in range(4):  # a system tag that repeats a run attribute, and a user's own tag
+        for key in ("mlflow.user", "team"):
+            tag = f"mlflow:run/r{r}/tag/{key}"
+            doc.entity(tag, {"prov:type": QName("m2p:RunTag"), "m2p:key": key, "m2p:value": "ann"})
+            doc.add_relation("hadMember", f"mlflow:run/r{r}", tag)
+            doc.add_relation("wasGeneratedBy", tag, f"mlflow:run/r{r}/creation")
+    # 1. metric points: the last of each series (and the ids the view names) stay
+    data, view = viewdata.sendable(doc, {"highlight": [keep]}, limit=len(doc.elements))
     sent = ProvDoc.from_json(data)
     points = [e.id for e in sent.elements.values() if "m2p:Metric" in e.types]
     assert sorted(points) == sorted([f"mlflow:run/r{r}/metric/k{k}/49" for r in range(4) for k in range(3)] + [keep])
-    assert view["omitted"] == {"m2p:Metric": 4 * 3 * 50 - len(points)}
+    assert view["omitted"] == {"metric points": 4 * 3 * 50 - len(points)}
     assert all(r.source in sent.elements and (r.target is None or r.target in sent.elements) for r in sent.relations)
-    assert len(sent.elements) == len(doc.elements) - view["omitted"]["m2p:Metric"]
+    # 2. and 3. when still too big: members' generations, then mlflow.* system tags
+    data, view = viewdata.sendable(doc, {}, limit=50)
+    sent = ProvDoc.from_json(data)
+    assert set(view["omitted"]) == {"metric points", "member generations", "system tags"}
+    members = {r.target for r in sent.relations if r.kind == "hadMember"}
+    assert not any(r.kind == "wasGeneratedBy" and r.source in members for r in sent.relations)
+    assert "mlflow:run/r0/tag/team" in sent.elements and "mlflow:run/r0/tag/mlflow.user" not in sent.elements
+    assert "mlflow:run/r0/creation" in sent.elements and any(r.kind == "wasGeneratedBy" and r.source == "mlflow:run/r0" for r in sent.relations)
 
 
 def test_view_options_refuse_unknown_keys():

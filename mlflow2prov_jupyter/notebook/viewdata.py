@@ -1,11 +1,19 @@
 """What a view is sent: the PROV-JSON of a document (thinned when it is too big to send) and its ViewOptions.
 
 The graph module in ``labextension/src/graph/`` decides how to draw; this module answers the one question
-the browser cannot: which records to send. A full-history extraction holds one entity per logged metric
-point (200,000 in the S=5 bench store, 220,000 elements in all, ~100 MB of PROV-JSON); the view folds metric
-points into their run anyway, so above :data:`SEND_ELEMENTS_MAX` elements only the latest point of each
-metric series is sent, and the view options say how many were left out (the details panel tells the user,
-and the full document stays in Python: save it or ask its questions there).
+the browser cannot: which records to send. A notebook output or widget message should stay under ~10 MB
+(PROV-JSON costs ~200 bytes a record: the 20,000-element bench document, 65,000 records, is 13 MB; the
+full-history S=5 extraction, 220,000 elements and 444,000 relations, is 159 MB). Above
+:data:`SEND_RECORDS_MAX` records the view is thinned in steps, each of which loses nothing the default
+(folded) view draws, until it fits:
+
+1. only the last point of each metric series (the view folds metric points into their run and counts keys);
+2. no ``wasGeneratedBy`` of collection members (a run's params, tags, metrics and artifacts were generated
+   by the run's execution: membership already says whose they are);
+3. no ``mlflow.*`` system tags (they repeat the run's own attributes: user, source, commit, name).
+
+The view options say what was left out (``omitted``: counts by kind), the view says so to the user, and the
+full document stays in Python: save it, or ask its questions there.
 """
 
 from __future__ import annotations
@@ -14,10 +22,10 @@ from typing import Any
 
 from ..core.provdoc import ProvDoc
 
-# Elements sent to a view before metric series are thinned. The 20,000-element bench document is 9 MB of
-# PROV-JSON and draws in < 1 s; twice that stays under the 10 MB a notebook output should carry.
-SEND_ELEMENTS_MAX = 25_000
+SEND_RECORDS_MAX = 50_000  # elements + relations: ~10 MB of PROV-JSON
 METRIC_TYPE = "m2p:Metric"
+RUN_TAG_TYPE = "m2p:RunTag"
+SYSTEM_TAG_PREFIX = "mlflow."
 VIEW_KEYS = ("fold", "expand", "show", "highlight", "zoom_to", "select", "badges", "direction", "title", "height")
 
 
@@ -64,20 +72,44 @@ def thin_metric_points(doc: ProvDoc, keep_ids: set[str] | frozenset[str] = froze
     dropped = {p for p in points if p not in kept}
     if not dropped:
         return doc, 0
+    return _without(doc, dropped), len(dropped)
+
+
+def _without(doc: ProvDoc, drop_ids: set[str], drop_relation: Any = None) -> ProvDoc:
     out = ProvDoc(doc.prefixes, doc.name)
-    out.elements = {k: e for k, e in doc.elements.items() if k not in dropped}
-    out.relations = [r for r in doc.relations if not any(isinstance(a, str) and a in dropped for a in r.args[:2])]
-    return out, len(dropped)
+    out.elements = {k: e for k, e in doc.elements.items() if k not in drop_ids} if drop_ids else doc.elements
+    out.relations = [
+        r for r in doc.relations
+        if not (drop_ids and any(isinstance(a, str) and a in drop_ids for a in r.args[:2])) and not (drop_relation and drop_relation(r))
+    ]
+    return out
 
 
-def sendable(doc: ProvDoc, view: dict[str, Any] | None = None, limit: int = SEND_ELEMENTS_MAX) -> tuple[dict[str, Any], dict[str, Any]]:
+def _records(doc: ProvDoc) -> int:
+    return len(doc.elements) + len(doc.relations)
+
+
+def sendable(doc: ProvDoc, view: dict[str, Any] | None = None, limit: int = SEND_RECORDS_MAX) -> tuple[dict[str, Any], dict[str, Any]]:
     """(PROV-JSON dict, ViewOptions) for a view of ``doc``; big documents are thinned (see the module doc)."""
     view = dict(view or {})
-    if len(doc.elements) > limit:
+    if _records(doc) > limit:
         named = {i for k in ("show", "highlight", "zoom_to") for i in view.get(k) or ()}
         if view.get("select"):
             named.add(view["select"])
-        doc, omitted = thin_metric_points(doc, named)
+        omitted: dict[str, int] = {}
+        doc, n = thin_metric_points(doc, named)
+        if n:
+            omitted["metric points"] = n
+        if _records(doc) > limit:
+            members = {r.args[1] for r in doc.relations if r.kind == "hadMember" and len(r.args) > 1}
+            before = len(doc.relations)
+            doc = _without(doc, set(), lambda r: r.kind == "wasGeneratedBy" and r.args[0] in members and r.args[0] not in named)
+            omitted["member generations"] = before - len(doc.relations)
+        if _records(doc) > limit:
+            tags = {e.id for e in doc.elements.values() if RUN_TAG_TYPE in e.types
+                    and str(e.get("m2p:key", "")).startswith(SYSTEM_TAG_PREFIX) and e.id not in named}
+            doc = _without(doc, tags)
+            omitted["system tags"] = len(tags)
         if omitted:
-            view["omitted"] = {METRIC_TYPE: omitted}
+            view["omitted"] = omitted
     return doc.to_json_dict(), view

@@ -42,32 +42,26 @@ def view_options(**kw: Any) -> dict[str, Any]:
     return out
 
 
-def _series_of(element_id: str) -> str | None:
-    """``mlflow:run/<id>/metric/<key>/<step>`` → ``mlflow:run/<id>/metric/<key>`` (None: not a point id)."""
-    head, sep, step = element_id.rpartition("/")
-    if not sep or "/metric/" not in head:
-        return None
-    return head if step.lstrip("-").isdigit() else None
-
-
 def thin_metric_points(doc: ProvDoc, keep_ids: set[str] | frozenset[str] = frozenset()) -> tuple[ProvDoc, int]:
-    """A copy of ``doc`` keeping only the last point (highest step) of each metric series, plus ``keep_ids``.
+    """A copy of ``doc`` keeping only the last point (highest step) of each metric series
+    (``…/metric/<key>/<step>``), plus ``keep_ids``; relations that touch a left-out point go with it.
 
     Returns the thinned document (records shared with ``doc``: read-only use) and the number of points
-    left out. Relations that touch a left-out point are left out with it.
+    left out.
     """
     last: dict[str, tuple[int, str]] = {}
     points: list[str] = []
-    for el in doc.elements.values():
-        if METRIC_TYPE not in el.types:
+    for eid, el in doc.elements.items():
+        t = el.attrs.get("prov:type")
+        if not (t == METRIC_TYPE or (isinstance(t, tuple) and METRIC_TYPE in t)):
             continue
-        series = _series_of(el.id)
-        if series is None:
+        series, _, step = eid.rpartition("/")
+        if "/metric/" not in series or not step.lstrip("-").isdigit():
             continue
-        points.append(el.id)
-        step = int(el.id.rpartition("/")[2])
-        if series not in last or step >= last[series][0]:
-            last[series] = (step, el.id)
+        points.append(eid)
+        n = int(step)
+        if series not in last or n >= last[series][0]:
+            last[series] = (n, eid)
     kept = {eid for _, eid in last.values()} | set(keep_ids)
     dropped = {p for p in points if p not in kept}
     if not dropped:
@@ -76,12 +70,18 @@ def thin_metric_points(doc: ProvDoc, keep_ids: set[str] | frozenset[str] = froze
 
 
 def _without(doc: ProvDoc, drop_ids: set[str], drop_relation: Any = None) -> ProvDoc:
+    """``doc`` without the elements ``drop_ids``, the relations touching them and those ``drop_relation`` picks."""
     out = ProvDoc(doc.prefixes, doc.name)
     out.elements = {k: e for k, e in doc.elements.items() if k not in drop_ids} if drop_ids else doc.elements
-    out.relations = [
-        r for r in doc.relations
-        if not (drop_ids and any(isinstance(a, str) and a in drop_ids for a in r.args[:2])) and not (drop_relation and drop_relation(r))
-    ]
+    kept = []
+    for r in doc.relations:
+        args = r.args
+        if drop_ids and (args[0] in drop_ids or (len(args) > 1 and args[1] in drop_ids)):
+            continue
+        if drop_relation is not None and drop_relation(r):
+            continue
+        kept.append(r)
+    out.relations = kept
     return out
 
 

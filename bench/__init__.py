@@ -1,4 +1,4 @@
-"""Benchmark harness of mlflow2prov-jupyter (issue 7): ``python -m bench --help``.
+"""Benchmark harness of mlflow2prov-jupyter: ``python -m bench --help``.
 
 Generators for MLflow stores and Git repositories at a scale S, suites measuring extraction (per phase,
 against a floor of the same raw reads), operations on big documents, the git walk and the graph view,

@@ -24,7 +24,7 @@ QUICK = {"scale": [0.05], "stores": ["file", "sqlite"], "git_size": [200, 50], "
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         prog="python -m bench",
-        description="Benchmarks of mlflow2prov-jupyter (issue 7): extraction per phase against its floor, "
+        description="Benchmarks of mlflow2prov-jupyter (targets: bench/RESULTS.md): extraction per phase vs. its floor, "
         "the git walk, operations on big documents and the graph view.",
     )
     p.add_argument("--scale", type=float, nargs="+", default=[5.0, 25.0],

@@ -1,4 +1,4 @@
-"""The report: targets of issue 7 checked against the results, a table on stdout, JSON and a PNG plot."""
+"""The report: performance targets checked against the results, a table on stdout, JSON and a PNG plot."""
 
 from __future__ import annotations
 
@@ -124,7 +124,7 @@ def render_table(results: dict[str, Any]) -> str:
               v.get("first_paint_seconds", v.get("first_paint_skipped"))]]))
     t = results.get("targets")
     if t:
-        parts.append("Targets (issue 7)\n" + _table(
+        parts.append("Targets\n" + _table(
             ["met", "measured", "limit", "target"],
             [["yes" if x["met"] else ("NO" if x["met"] is False else "n/a"), x["measured"], x["limit"], x["target"]]
              for x in t]))

@@ -1,4 +1,4 @@
-"""Git side of the PROV document (spec §2 elements, §4 relations #1–#12)."""
+"""Git side of the PROV document (docs/prov-model.md#git-elements, relations #1–#12)."""
 
 from __future__ import annotations
 

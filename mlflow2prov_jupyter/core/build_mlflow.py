@@ -1,11 +1,11 @@
-"""MLflow side of the PROV model: elements of spec §3 and relations #13–#44 of §4, from a snapshot.
+"""MLflow side of the PROV model from a snapshot (docs/prov-model.md: MLflow and registry elements, #13–#44).
 
 :func:`build_mlflow` adds to a :class:`ProvDoc` and returns the :class:`LinkInputs` that ``link()`` needs
-for #32, #45–#47. Every element is emitted once (spec P4): ids are unique per snapshot object, shared
-objects (datasets, users) are collected first and written once, where referenced.
+for #32, #45–#47. Every element is emitted once (docs/prov-model.md#identifiers): ids are unique per snapshot object,
+shared objects (datasets, users) are collected first and written once, where referenced.
 
-Windows (§5): each owner (experiment, run, logged model, registered model, version) is kept when its
-creation time lies in [since, until) or is unknown; members and owned relations follow their owner;
+Windows (docs/prov-model.md#time-windows): each owner (experiment, run, logged model, registered model, version) is
+kept when its creation time lies in [since, until) or is unknown; members and owned relations follow their owner;
 agents and datasets appear in every document that references them; an alias appears with its version.
 """
 
@@ -346,7 +346,7 @@ class _Builder:
 
     # -- metrics --------------------------------------------------------------------------------------------
     def _index_lm_metrics(self) -> dict[tuple, list[MetricPoint]]:
-        """LM metrics with a run, by (run_id, key, timestamp, value): a history point they name (§3)."""
+        """LM metrics with a run, by (run_id, key, timestamp, value): a history point they name (model doc: Metrics)."""
         index: dict[tuple, list[MetricPoint]] = {}
         for m in self.snap.logged_models:
             for p in m.metrics:
@@ -567,7 +567,7 @@ class _Builder:
                 self.rel("wasInvalidatedBy", target, mvd, time=updated, role="DeletedModelVersion")
 
     def resolve_source(self, v: ModelVersionRecord) -> tuple[str | None, LoggedModelRecord | None]:
-        """The element a version's source names (§3 "Version source", first match wins), and its LM."""
+        """The element a version's source names (docs/prov-model.md#model-version-sources), and its LM."""
         src = (v.source or "").strip()
         if not src:
             return None, None

@@ -24,7 +24,7 @@ def extract(
         tracking_uri: the MLflow tracking store: an ``mlruns`` folder path or ``file:`` URI, a
             ``sqlite:///…`` URI, or an ``http(s)://`` server; None to skip the MLflow side.
         progress: show progress bars (default: only when stderr is a terminal).
-        **options: extraction options of the model specification §5: ``metric_history`` ("all" or
+        **options: extraction options (docs/prov-model.md#extraction-options): ``metric_history`` ("all" or
             "latest"), ``include_deleted``, ``git_history``, ``include_refs``, ``include_artifacts``,
             ``artifact_max_depth``, ``since``, ``until``, ``experiment_ids``, ``store_key``, ``git_refs``,
             ``user_map`` (path, YAML text or list), ``max_text_length``.

@@ -1,4 +1,4 @@
-"""Read a Git repository's history into plain records (spec §2).
+"""Read a Git repository's history into plain records (docs/prov-model.md#git-elements).
 
 One streaming ``git log`` pass over every walked commit (first-parent raw diffs, NUL-separated, git's default
 rename detection) plus, fed with the merges as they stream by, one ``git diff-tree --stdin -c --combined-all-paths``
@@ -142,7 +142,7 @@ class GitHistory:
         return sha if sha in self.commits else None
 
     def entry_point_revision(self, commit_sha: str, source_name: str | None) -> str | None:
-        """The FileRevision id for a run's entry point (spec §4 "Entry point (#46)"), or None if unresolved."""
+        """The FileRevision id for a run's entry point (docs/prov-model.md#entry-points), or None if unresolved."""
         if not self.has_revisions or not source_name:
             return None
         sha = self.resolve_commit(commit_sha)
@@ -227,7 +227,7 @@ def _match_entry_point(
     has_file: Callable[[str], bool],
     named: Callable[[str], list[str] | None],
 ) -> str | None:
-    """The file ``source_name`` names in one tree (spec §4 #46), or None when it names none or several.
+    """The file ``source_name`` names in one tree (docs/prov-model.md#entry-points), or None if none or several.
 
     ``has_file(path)`` tells whether the tree holds ``path``; ``named(basename)`` lists the tree's paths with
     that file name. An absolute name under the work tree must match exactly; any other name picks the path

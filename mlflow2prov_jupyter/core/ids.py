@@ -1,4 +1,4 @@
-"""Identifier encoding (spec P2): stable keys percent-encoded into local parts."""
+"""Identifier encoding (docs/prov-model.md#identifiers): stable keys percent-encoded into local parts."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Links between the Git and MLflow sides (spec §4 #32, #45, #46, #47).
+"""Links between the Git and MLflow sides (docs/prov-model.md#relations #32, #45, #46, #47).
 
 The MLflow builder collects what needs linking as the records below; :func:`link` (written with the
 Git reader, which answers the questions about commits and paths) adds the relations.
@@ -65,8 +65,8 @@ def link(
     """Add the Git↔MLflow relations: #45 RC → C, #46 RC → Rev ("EntryPoint"), #32 LM → C, #47 MlflowUser → GitUser.
 
     The caller passes the runs, models and MLflow users it put into ``doc`` (those in its scope and window);
-    a linked commit or revision outside the time window is still named (spec P9). Without ``history`` nothing
-    is linked. GitUser agents a delegation names are added when the document lacks them.
+    a linked commit or revision outside the time window is still named (docs/prov-model.md#time-windows). Without
+    ``history`` nothing is linked. GitUser agents a delegation names are added when the document lacks them.
     """
     if history is None:
         return

@@ -1,4 +1,4 @@
-"""Intermediate model of an MLflow tracking store, as read by :mod:`.mlflow_reader` (spec §3).
+"""Intermediate model of an MLflow tracking store as read by :mod:`.mlflow_reader` (docs/prov-model.md).
 
 Plain dataclasses of plain values: strings as MLflow returned them (optional fields ``""`` → None), times
 in MLflow milliseconds (int, None when unknown), no MLflow entity objects. The builder
@@ -152,7 +152,7 @@ class RegisteredModelRecord:
 
 @dataclass
 class MlflowSnapshot:
-    """Everything read from one tracking store in the extraction scope (spec §3 "Reads")."""
+    """Everything read from one tracking store in the extraction scope (docs/prov-model.md#mlflow-elements)."""
 
     experiments: list[ExperimentRecord] = field(default_factory=list)
     runs: list[RunRecord] = field(default_factory=list)
@@ -168,7 +168,7 @@ class MlflowSnapshot:
 
     @property
     def users(self) -> list[str]:
-        """Every username the snapshot names (spec §3 "Users"), stripped, sorted, without empties."""
+        """Every username the snapshot names (docs/prov-model.md#users), stripped, sorted, without empties."""
         names: set[str] = set()
         for e in self.experiments:
             names.add(tag_user(e.tags) or "")
@@ -191,7 +191,7 @@ PLACEHOLDER_USER = "unknown"
 
 def clean_user(name: str | None) -> str | None:
     """A username as identity key: stripped; empty or MLflow's placeholder ``unknown`` → None (no user agent,
-    no relation, no error; the tag itself stays), docs/prov-model.md "Users"."""
+    no relation, no error; the tag itself stays), docs/prov-model.md#users."""
     if name is None:
         return None
     name = str(name).strip()

@@ -1,4 +1,4 @@
-"""Read an MLflow tracking store into an :class:`~.mlflow_model.MlflowSnapshot` (spec §3 "Reads").
+"""Read an MLflow tracking store into an :class:`~.mlflow_model.MlflowSnapshot` (docs/prov-model.md#mlflow-elements).
 
 Only the public ``MlflowClient`` API of the given store is used (plus artifact repositories for listing),
 with paged bulk searches; per-run requests only where no bulk call exists:
@@ -258,7 +258,7 @@ def _run_order(rec: RunRecord) -> tuple:
 def read_mlflow(
     tracking_uri: str | os.PathLike, options: ExtractOptions, progress: bool | None = None
 ) -> MlflowSnapshot:
-    """Read experiments, runs, logged models, datasets and the registry of one store (spec §3).
+    """Read experiments, runs, logged models, datasets and the registry of one store (docs/prov-model.md).
 
     ``tracking_uri``: an mlruns folder (path or ``file:`` URI), ``sqlite:///…`` (or another SQLAlchemy
     URI), or ``http(s)://[user:password@]host`` (credentials otherwise from ``MLFLOW_TRACKING_USERNAME`` /

@@ -1,4 +1,4 @@
-"""The four fixed namespaces of the PROV model (spec P1). Never fetched; changing one breaks unification."""
+"""The four fixed namespaces (docs/prov-model.md#namespaces). Never fetched; changing one breaks unification."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 
 
 def mlflow_namespace(store_key: str | None) -> str:
-    """The `mlflow` prefix URI, suffixed with `<store_key>/` when a store key is set (spec §5)."""
+    """The `mlflow` prefix URI, suffixed with `<store_key>/` when a store key is set (docs/prov-model.md#store-keys)."""
     if not store_key:
         return MLFLOW
     from .ids import enc

@@ -1,4 +1,4 @@
-"""Extraction options of spec §5, validated once and passed to readers and builders."""
+"""Extraction options (docs/prov-model.md#extraction-options), validated once and passed to readers and builders."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ DEFAULT_GIT_REFS: tuple[str, ...] = ("refs/heads/*", "refs/tags/*", "refs/remote
 
 
 class MetricHistory(str, Enum):
-    """Which metric points of a run are read and modelled (docs/prov-model.md "Extraction options")."""
+    """Which metric points of a run are read and modelled (docs/prov-model.md#extraction-options)."""
 
     ALL = "all"  # every logged point: one Metric per (key, step)
     LATEST = "latest"  # only MLflow's latest point per key (a subset of ALL's document, same ids)

@@ -1,6 +1,6 @@
 """`ProvDoc`: the lean, ordered, id-keyed PROV document users hold.
 
-Records are plain Python objects (see DEVELOPERS.md for the measurements behind this choice):
+Records are plain Python objects rather than prov.model records, to keep extraction fast (bench/RESULTS.md):
 
 * an :class:`Element` per entity, activity or agent, keyed by its qualified-name id;
 * a :class:`Relation` per relation record, anonymous unless read from a document that named it.
@@ -418,14 +418,14 @@ class ProvDoc:
             return _encode(self)
 
     def to_json(self, indent: int | None = None) -> str:
-        """PROV-JSON text, byte-identical for equal content (spec P3); compact unless ``indent`` is given."""
+        """PROV-JSON text, byte-identical for equal content (docs/prov-model.md#values); compact unless ``indent``."""
         if indent is None:
             return self.to_json_bytes().decode("utf-8")
         with gc_paused():
             return json.dumps(_encode(self, share=True), ensure_ascii=False, indent=indent, allow_nan=False)
 
     def to_json_bytes(self) -> bytes:
-        """Compact PROV-JSON as UTF-8 bytes (what ``save`` writes), byte-identical for equal content (spec P3).
+        """Compact PROV-JSON as UTF-8 bytes (what ``save`` writes), byte-identical for equal content.
 
         Serialised by orjson: 5–6× faster than ``json.dumps`` on big documents, and byte for byte what
         ``json.dumps(…, separators=(",", ":"), ensure_ascii=False)`` writes (tests hold the two equal).

@@ -1,4 +1,4 @@
-"""Person mappings (spec §6 format): a YAML list of ``{name, email?, aliases?: [...]}``.
+"""Person mappings (docs/prov-model.md#operations): a YAML list of ``{name, email?, aliases?: [...]}``.
 
 Used by the ``user_map`` extraction option (relation #47) and by the merge-aliased-agents transform.
 """

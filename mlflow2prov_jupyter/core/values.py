@@ -1,4 +1,4 @@
-"""Value conventions of the model (spec P5–P7): times, empty values, metric values, secret-free URIs."""
+"""Value conventions of the model (docs/prov-model.md#values): times, empty values, metric values, secret-free URIs."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ def parse_iso(text: str | datetime | None) -> datetime | None:
 
 
 def blank_to_none(value):
-    """Optional scalar fields: ``""`` ≡ None ≡ absent (spec P6)."""
+    """Optional scalar fields: ``""`` ≡ None ≡ absent (docs/prov-model.md#values)."""
     if value is None:
         return None
     if isinstance(value, str) and value == "":
@@ -69,7 +69,7 @@ _SECRET_PARAM = re.compile(r"token|sig|key|secret|password|passwd|credential|aut
 
 
 def strip_secrets(uri: str | None) -> str | None:
-    """Remove userinfo and secret-looking query parameters from a URI (spec P7); other text unchanged."""
+    """Remove userinfo and secret-looking query parameters from a URI (docs/prov-model.md#values); else unchanged."""
     if uri is None or uri == "":
         return uri
     text = str(uri)

@@ -1,4 +1,4 @@
-"""Document operations of spec §6: load, save, merge, transform, statistics.
+"""Document operations (docs/prov-model.md#operations): load, save, merge, transform, statistics.
 
 Each is a plain function on the lean :class:`~mlflow2prov_jupyter.core.provdoc.ProvDoc`; user errors raise
 :class:`~mlflow2prov_jupyter.core.errors.Mlflow2ProvError` subclasses with one-line messages.

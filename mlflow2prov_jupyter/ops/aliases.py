@@ -1,4 +1,4 @@
-"""Transform step 1 (spec §6): merge agents that a person mapping names as one person."""
+"""Transform step 1 (docs/prov-model.md#operations): merge agents that a person mapping names as one person."""
 
 from __future__ import annotations
 

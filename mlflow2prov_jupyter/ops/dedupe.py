@@ -1,4 +1,4 @@
-"""Unification of records sharing an identifier and relation dedupe (spec §6 merge and transform step 3).
+"""Unification of records sharing an identifier, relation dedupe (docs/prov-model.md#operations: merge, transform).
 
 Semantics follow prov's ``unified()``: records with one identifier become one record, non-formal attributes
 are unioned (prov:type and prov:label too), an absent formal value is filled from another record, times
@@ -203,7 +203,7 @@ class Unifier:
 
 @without_gc  # builds many small acyclic records: see core/gcpause
 def dedupe(doc: ProvDoc, *, on_conflict: str = "error") -> ProvDoc:
-    """A copy of ``doc`` without duplicate records (spec §6 transform step 3).
+    """A copy of ``doc`` without duplicate records (docs/prov-model.md#operations, transform step 3).
 
     Relations keyed by (kind, id, formal attributes incl. time) collapse with their extra attributes
     unioned; identified relations sharing an id are unified as prov's ``unified()`` does.

@@ -62,7 +62,7 @@ ALIASES: dict[str, str] = {
     "json-ld": "jsonld",
 }
 
-# File extension → format (spec §6 load).
+# File extension → format (docs/prov-model.md#operations).
 EXTENSIONS: dict[str, str] = {
     ".json": "json",
     ".provjson": "provjson",

@@ -1,4 +1,4 @@
-"""Load a PROV document from a file or stdin into a :class:`ProvDoc` (spec §6 load)."""
+"""Load a PROV document from a file or stdin into a :class:`ProvDoc` (docs/prov-model.md#operations)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Merge documents into one (spec §6 merge): union, prefixes compared by URI, unification, relation dedupe."""
+"""Merge documents into one (docs/prov-model.md#operations): union, prefixes by URI, unification, relation dedupe."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Used by ``merge`` (prefixes of different documents that clash or alias each other) and by ``load`` (RDF
 parsers invent prefixes such as ``ns1`` for ``…/git/commit/``; names are re-expressed with the model's
-prefixes of spec P1).
+prefixes of docs/prov-model.md#namespaces).
 """
 
 from __future__ import annotations

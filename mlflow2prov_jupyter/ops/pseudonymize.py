@@ -1,4 +1,4 @@
-"""Transform step 2 (spec §6): pseudonymize persons with a keyed HMAC; an optional mapping restores them."""
+"""Transform step 2 (docs/prov-model.md#operations): pseudonymize persons by keyed HMAC; a mapping file restores them."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Save documents in one or more formats, atomically (spec §6 save)."""
+"""Save documents in one or more formats, atomically (docs/prov-model.md#operations)."""
 
 from __future__ import annotations
 

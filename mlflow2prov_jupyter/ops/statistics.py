@@ -1,4 +1,4 @@
-"""Record counts of a document (spec §6 statistics): rows (section, name, count) as table, csv, json."""
+"""Record counts of a document (docs/prov-model.md#operations): rows (section, name, count) as table, csv, json."""
 
 from __future__ import annotations
 

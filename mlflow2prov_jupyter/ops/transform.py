@@ -1,4 +1,4 @@
-"""``transform``: the document transformations of spec §6 applied in their fixed order."""
+"""``transform``: the document transformations of docs/prov-model.md#operations applied in their fixed order."""
 
 from __future__ import annotations
 

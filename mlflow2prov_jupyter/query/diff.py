@@ -1,7 +1,7 @@
 """`diff()`: what changed between two documents — elements and relations added, removed and changed.
 
-Elements are matched by id. Relations are anonymous (spec P4), so a relation is matched by its kind and
-formal arguments (endpoints, time, …) — or by its id when it has one; two relations matched this way whose
+Elements are matched by id. Relations are anonymous (docs/prov-model.md#identifiers), so a relation is matched by
+its kind and formal arguments (endpoints, time, …) — or by its id when it has one; two relations matched this way whose
 extra attributes (prov:role, …) differ count as *changed*. Values compare as the document's ``==`` does
 (times as instants, NaN equal to NaN).
 """

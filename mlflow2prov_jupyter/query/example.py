@@ -1,4 +1,4 @@
-"""A small hand-built document in the ids and relations of the model specification.
+"""A small hand-built document in the ids and relations of docs/prov-model.md.
 
 Three commits, one experiment with three runs, a logged model, a registered model with three versions and
 two aliases — enough for lineage, passport, diff and validation examples without Git or MLflow. It is

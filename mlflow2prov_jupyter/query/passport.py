@@ -1,7 +1,7 @@
 """`passport()`: where a registered model version or a run came from, as one compact card.
 
-The chain followed (spec §3, §4): alias → model version (#44) → its source, a logged model or a model
-folder (#40) → the run that produced it (#28, #21) with its params, final metrics, datasets (#27) and user →
+The chain followed (docs/prov-model.md#relations): alias → model version (#44) → its source, a logged model or a
+model folder (#40) → the run that produced it (#28, #21) with its params, final metrics, datasets (#27) and user →
 the commit it ran at (#45) → the entry-point file revision (#46). Every gap is said plainly in
 ``missing``; ``subgraph`` is the document of exactly the records the passport used.
 """

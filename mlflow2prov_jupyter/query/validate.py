@@ -282,7 +282,7 @@ class _Checker:
                      f"({', '.join(sorted({doc.relations[i].kind for i in idx}))}) but is not an element of "
                      "the document", [a], idx)
         self._typing(required)
-        # Duplicate relations (spec P4).
+        # Duplicate relations (docs/prov-model.md#identifiers).
         by_key: dict[tuple, list[int]] = defaultdict(list)
         for i, r in enumerate(doc.relations):
             by_key[r.key()].append(i)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import html
 import json
-
+import re
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -189,8 +190,8 @@ def test_renderings_escape_untrusted_text(doc):
     data = json.loads(json.dumps(p.to_dict()))
     assert data["run"]["name"] == evil and data["run"]["params"]["lr"] == evil
     assert data["run"]["start"] == "2025-01-05T10:00:00+00:00"
-    assert set(data) == {"ref", "subject", "alias", "model_version", "model", "run", "commit", "entry_point",
-                         "missing", "notes", "records"}
+    assert set(data) == {"ref", "subject", "headline", "alias", "model_version", "model", "run", "commit",
+                         "entry_point", "missing", "notes", "chain", "context", "records"}
 
 
 def test_markdown_names_every_section(doc):
@@ -273,3 +274,118 @@ def test_run_found_through_the_version_creation_when_the_source_is_unresolved(do
     assert p.missing == [f"version source models:/{MODEL_ID} could not be resolved to a logged model or model folder"]
     assert p.notes == ["run found through the version's creation (#41), not through its source"]
     assert f"{mv}/creation" in p.subgraph.elements
+
+
+# ------------------------------------------------------------------------------------ one sentence, one card
+@pytest.mark.parametrize(
+    "ref, headline",
+    [
+        ("models:/clf@champion", "champion = version 1 of clf, logged by run baseline (r1aaaa, alice, "
+                                 "2025-01-05 10:00 UTC), from commit c2c2c2c, trained on wine (digest d1)"),
+        ("models:/clf@challenger", "challenger = version 2 of clf, logged by run forest (r2bbbb, alice, "
+                                   "2025-01-06 10:00 UTC), from commit fffffff, which is not in the document"),
+        ("models:/clf/3", "version 3 of clf, its run is not in the document"),
+        (R3, "run scratch (r3cccc, alice, 2025-01-07 10:00 UTC), with no Git commit recorded"),
+        (f"models:/{MODEL_ID}", f"logged model {MODEL_ID} (model), logged by run baseline (r1aaaa, alice, "
+                                "2025-01-05 10:00 UTC), from commit c2c2c2c, trained on wine (digest d1)"),
+    ],
+)
+def test_headline_answers_in_one_sentence(doc, ref, headline):
+    p = passport(doc, ref)
+    assert p.headline == headline
+    assert p.to_markdown().splitlines()[0] == headline  # the CLI's passport output starts with it
+    assert p.to_dict()["headline"] == headline
+
+
+def test_headline_says_uncommitted_changes(doc):
+    doc[f"mlflow:run/{R1}"].attrs["m2p:source_git_dirty"] = "true"
+    assert "from commit c2c2c2c with uncommitted changes" in passport(doc, R1).headline
+
+
+def test_chain_is_ordered_and_its_context_drawable(doc):
+    p = passport(doc, "models:/clf@champion")
+    assert p.chain == ["mlflow:registered-model/clf/alias/champion/1", "mlflow:registered-model/clf/version/1",
+                       f"mlflow:model/{MODEL_ID}", f"mlflow:run/{R1}", f"git:commit/{C2}"]
+    assert {f"mlflow:run/{R1}/creation", "mlflow:dataset/wine/d1", "mlflow:experiment/1", "user:mlflow/alice",
+            f"git:revision/{C2}/src/train.py"} <= set(p.context)
+    assert p.show_ids[:5] == p.chain and len(p.show_ids) == len(set(p.show_ids))
+    assert set(p.show_ids) <= set(p.subgraph.elements)  # the drawing shows records the passport used
+    assert p.view() == {"show": p.show_ids, "direction": "LR", "title": p.headline, "select": p.subject}
+    # A run's passport starts its chain at the run.
+    assert passport(doc, R1).chain == [f"mlflow:run/{R1}", f"git:commit/{C2}"]
+
+
+def test_card_is_compact_left_aligned_and_to_the_second(doc):
+    from mlflow2prov_jupyter.notebook.cards import passport_card
+
+    p = passport(doc, "models:/clf@champion")
+    page = p._repr_html_()
+    assert page == passport_card(p)
+    assert page.index("m2p-passport-headline") < page.index("m2p-passport-section")
+    assert html.escape(p.headline) in page
+    assert "2025-01-05 10:00:00 UTC" in page  # the run's start, to the second
+    assert not re.search(r"\d\d:\d\d:\d\d\.\d", page) and "+00:00" not in page  # no microseconds, no ISO offsets
+    assert "text-align:right" not in page and page.count("text-align:left") > 10
+    # Long lists are folded; short ids carry the full id.
+    assert re.search(r"<details style=[^>]*><summary[^>]*>params \(2\)", page)
+    assert "<details open" not in page
+    for sec in p.sections():
+        for _, value in sec.fields:
+            if value.full:
+                assert f'title="{html.escape(value.full)}"' in page
+
+
+def test_card_escapes_hostile_ids_and_text(doc):
+    from mlflow2prov_jupyter.notebook.cards import passport_card
+
+    evil_sha = 'c2c2c2c"><img src=x onerror=alert(1)>'
+    run = f"mlflow:run/{R1}"
+    doc[run].attrs["m2p:name"] = "<b onmouseover=alert(2)>x</b>"
+    doc[run].attrs["m2p:source_git_branch"] = "<script>alert(3)</script>"
+    doc[f"git:commit/{C2}"].attrs["m2p:sha"] = evil_sha
+    doc[f"git:commit/{C2}"].attrs["m2p:title"] = "it's \"quoted\" & <i>"
+    p = passport(doc, "models:/clf@champion")
+    page = passport_card(p)
+    assert "<img" not in page and "<script" not in page and "<b onmouseover" not in page and "<i>" not in page
+    assert f'title="{html.escape(evil_sha, quote=True)}"' in page
+    assert html.escape("it's \"quoted\" & <i>", quote=True) in page
+    assert html.escape("<script>alert(3)</script>") in page  # the branch, in the headline and the commit row
+
+
+def test_sample_champion_headline_card_and_chain(sample):
+    manifest, _, doc = sample
+    rm = manifest.registered_models[0]
+    version = next(v for v in rm.versions if v.version == rm.aliases["champion"])
+    run = next(r for r in manifest.runs if r.run_id == version.run_id)
+    started = datetime.fromtimestamp(run.start_time / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M")
+    training = [d for d in run.datasets if d.context == "training"]
+    expected = (f"champion = version {version.version} of {rm.name}, logged by run {run.name} "
+                f"({run.run_id[:8]}…, {run.user}, {started} UTC), from commit {run.commit[:7]} on main, trained on "
+                + " and ".join(f"{d.name} (digest {d.digest})" for d in training))
+    p = passport(doc, f"models:/{rm.name}@champion")
+    assert p.headline == expected
+    assert p.chain == [f"mlflow:registered-model/{rm.name}/alias/champion/{version.version}",
+                       f"mlflow:registered-model/{rm.name}/version/{version.version}",
+                       f"mlflow:model/{version.model_id}", f"mlflow:run/{run.run_id}", f"git:commit/{run.commit}"]
+    assert {f"mlflow:registered-model/{rm.name}", f"mlflow:run/{run.run_id}/creation",
+            f"mlflow:experiment/{run.experiment_id}", f"user:mlflow/{run.user}"} <= set(p.context)
+    assert {f"mlflow:dataset/{d.name}/{d.digest}" for d in run.datasets} <= set(p.context)
+    assert sorted(p.run["artifacts"]) == p.run["artifacts"] and p.run["artifacts"]
+    page = p._repr_html_()
+    assert not re.search(r"\d\d:\d\d:\d\d\.\d", page)
+    assert f'title="{run.run_id}"' in page and f"{run.run_id[:8]}…" in page
+    assert all(x in page for x in ("params (", "final metrics (value at the largest step) (", "artifacts ("))
+
+
+def test_cli_passport_prints_the_headline_first(sample, tmp_path):
+    from click.testing import CliRunner
+
+    from mlflow2prov_jupyter.cli import cli
+
+    manifest, _, doc = sample
+    path = tmp_path / "doc.json"
+    path.write_text(doc.to_json())
+    ref = f"models:/{manifest.registered_models[0].name}@champion"
+    result = CliRunner().invoke(cli, ["load", str(path), "passport", ref])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == passport(doc, ref).headline

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
@@ -361,7 +363,9 @@ def test_findings_are_ordered_errors_first_and_render():
     dicts = json.loads(json.dumps([f.to_dict() for f in findings]))
     assert {"start-after-end", "unknown-endpoint"} <= {x["code"] for x in dicts}
     assert dicts[-1] == {"severity": "warning", "code": "unknown-endpoint", "message": findings[-1].message,
-                         "records": ["user:mlflow/nobody"], "relations": [len(d.relations) - 1]}
+                         "records": ["user:mlflow/nobody"], "relations": [len(d.relations) - 1],
+                         "nodes": ["mlflow:run/r"],  # the other end: the unknown id cannot be drawn
+                         "names": {"user:mlflow/nobody": "user:mlflow/nobody", "mlflow:run/r": "run r"}}
     assert findings_markdown([]).startswith("No findings")
 
 
@@ -385,3 +389,89 @@ def test_sample_extraction_is_valid_prov(sample):
     assert [str(f) for f in validate(doc)] == []
     assert any(r.kind == "wasInfluencedBy" and "/metric/" in r.source for r in doc.relations)
 
+
+
+# ------------------------------------------------------------------------------------ plain sentences
+def test_findings_are_plain_sentences_with_short_names():
+    d = base()
+    d["mlflow:run/r/creation"].attrs["prov:label"] = "run rf-40-trees"
+    d["mlflow:run/r/creation"].attrs["prov:endTime"] = h(-0.5)
+    (f,) = [f for f in validate(d) if f.code == "start-after-end"]
+    assert f.message == ("run rf-40-trees ends before it starts "
+                         "(starts 2025-03-01 12:00:00 UTC, ends 2025-03-01 11:30:00 UTC)")
+    assert f.records == f.nodes == ("mlflow:run/r/creation",)
+    assert f.names == {"mlflow:run/r/creation": "run rf-40-trees"}
+
+
+def test_times_that_differ_below_a_second_show_milliseconds():
+    d = base()
+    d["mlflow:run/r/creation"].attrs["prov:startTime"] = h(0) + timedelta(milliseconds=700)
+    d["mlflow:run/r/creation"].attrs["prov:endTime"] = h(0) + timedelta(milliseconds=250)
+    d.relations = [r for r in d.relations if r.time is None]  # keep only the start/end disagreement
+    (f,) = [f for f in validate(d) if f.code == "start-after-end"]
+    assert "(starts 2025-03-01 12:00:00.700 UTC, ends 2025-03-01 12:00:00.250 UTC)" in f.message
+
+
+def test_nodes_include_both_ends_of_the_relations():
+    d = base()
+    d.add_relation("used", "mlflow:run/r/creation", "git:revision/c/a.py", time=h(3), role="late")
+    (f,) = [f for f in validate(d) if f.code == "usage-outside-activity"]
+    assert set(f.nodes) == {"mlflow:run/r/creation", "git:revision/c/a.py"}
+    assert f.message == ("run r used file revision git:revision/c/a.py at 2025-03-01 15:00:00 UTC, after it ended "
+                         "(2025-03-01 14:00:00 UTC)")
+    d["mlflow:run/r/creation"].attrs["prov:endTime"] = h(-0.5)
+    own = [f for f in validate(d) if f.code == "generation-outside-activity"]
+    assert [f.message for f in own] == [
+        "run r created its own record at 2025-03-01 12:00:00 UTC, after it ended (2025-03-01 11:30:00 UTC)"]
+
+
+def test_every_seeded_message_is_one_plain_line_without_prov_jargon():
+    jargon = ("wasInformedBy", "wasGeneratedBy", "xsd:dateTime", "specializes", "is generated", "invalidated")
+    for _, build, code in SEEDED:
+        d = base()
+        build(d)
+        for f in validate(d):
+            assert "\n" not in f.message and f.message
+            if code in ("start-after-end", "usage-outside-activity", "generation-outside-activity",
+                        "informant-after-informed", "derivation-before-generation", "usage-before-generation"):
+                assert not any(word in f.message for word in jargon), f.message
+            assert set(f.nodes) <= set(d.elements) and set(f.names) >= set(f.nodes)
+
+
+def test_sample_backdated_registration_reads_as_english(sample):
+    manifest, _, doc = sample
+    rm = manifest.registered_models[0]
+    version = next(v for v in rm.versions if v.version == rm.aliases["champion"])
+    run = next(r for r in manifest.runs if r.run_id == version.run_id)
+    tampered = doc.copy()
+    mvc = f"mlflow:registered-model/{rm.name}/version/{version.version}/creation"
+    for time in ("prov:startTime", "prov:endTime"):
+        tampered[mvc].attrs[time] -= timedelta(days=1)
+    by_code = {f.code: f for f in validate(tampered)}
+    f = by_code["informant-after-informed"]
+    assert f.message.startswith(f"the registration of model version {version.version} of {rm.name} ended (")
+    assert f"before run {run.name} started (" in f.message and f.message.endswith("yet it is recorded as depending on it")
+    assert f.nodes == (mvc, f"mlflow:run/{run.run_id}/creation")
+    assert f.names[f"mlflow:run/{run.run_id}/creation"] == f"run {run.name}"
+    g = by_code["generation-outside-activity"]
+    assert g.message.startswith(f"the registration of model version {version.version} of {rm.name} created "
+                                f"model version {version.version} of {rm.name} at ")
+    assert "after it ended (" in g.message
+    assert not re.search(r"\d\d:\d\d:\d\d\.\d{6}", f.message + g.message)
+
+
+def test_findings_html_escapes_and_lists_full_ids():
+    from mlflow2prov_jupyter.notebook.cards import findings_html
+
+    d = base()
+    evil = "<img src=x onerror=alert(1)>"
+    d["mlflow:run/r/creation"].attrs["prov:label"] = f"run {evil}"
+    d["mlflow:run/r/creation"].attrs["prov:endTime"] = h(-0.5)
+    findings = validate(d)
+    page = findings_html(findings, title="<b>doc</b>")
+    assert "<img" not in page and "<b>doc" not in page
+    assert html.escape(f"run {evil} ends before it starts", quote=True) in page
+    assert "<code>mlflow:run/r/creation</code>" in page and 'data-code="start-after-end"' in page
+    assert "3 errors, 0 warnings" in page
+    assert html.escape(f"run {evil} created run r at", quote=True) in page
+    assert "No findings" in findings_html([]) or "no findings" in findings_html([]).lower()

@@ -8,7 +8,6 @@ extra attributes (prov:role, …) differ count as *changed*. Values compare as t
 
 from __future__ import annotations
 
-import html
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -157,17 +156,10 @@ class Diff:
         return "\n".join(lines) + "\n"
 
     def _repr_html_(self) -> str:
-        if self.empty:
-            return "<p>No differences: both documents hold the same records.</p>"
-        colour = {ADDED: "#1a7f37", REMOVED: "#cf222e", CHANGED: "#bc4c00"}
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in self.COLUMNS)
-        body = []
-        for row in self.to_rows():
-            style = f' style="color:{colour.get(row["change"], "inherit")}"'
-            cells = "".join(f"<td>{html.escape(row[c])}</td>" for c in self.COLUMNS)
-            body.append(f"<tr{style}>{cells}</tr>")
-        counts = html.escape(", ".join(f"{n} {k}" for k, n in self.summary().items() if n))
-        return f"<p>{counts}</p><table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+        # The HTML of diff tables is built in one place, the notebook layer (plain strings, no Jupyter import).
+        from ..notebook.cards import diff_html
+
+        return diff_html(self)
 
     def __repr__(self) -> str:
         if self.empty:

@@ -1,14 +1,20 @@
-"""`passport()`: where a registered model version or a run came from, as one compact card.
+"""`passport()`: where a registered model version or a run came from, in one sentence and a compact card.
 
 The chain followed (docs/prov-model.md#relations): alias → model version (#44) → its source, a logged model or a
 model folder (#40) → the run that produced it (#28, #21) with its params, final metrics, datasets (#27) and user →
 the commit it ran at (#45) → the entry-point file revision (#46). Every gap is said plainly in
 ``missing``; ``subgraph`` is the document of exactly the records the passport used.
+
+For people who don't know PROV: :attr:`Passport.headline` answers in one sentence ("champion = version 2
+of wine-classifier, logged by run rf-40-trees (f45c0e1a…, bob, 2026-12-06 13:31 UTC), from commit a90e976
+on main, trained on wine (digest 53e13291)"); :meth:`Passport.sections` is the card's content (times to
+the second, short ids with the full id beside them), rendered as Markdown here and as HTML by
+``notebook/cards.py``; :attr:`Passport.chain` and :attr:`Passport.show_ids` are what a graph view draws
+left → right.
 """
 
 from __future__ import annotations
 
-import html
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -18,6 +24,7 @@ from typing import Any
 from ..core.errors import Mlflow2ProvError
 from ..core.provdoc import Element, ProvDoc, Relation
 from .lineage import subdocument
+from .plain import cut, short_id, when
 
 
 class UnknownReferenceError(Mlflow2ProvError):
@@ -29,6 +36,35 @@ class UnknownReferenceError(Mlflow2ProvError):
 REFERENCE_FORMS = "models:/<name>@<alias>, models:/<name>/<version>, models:/<model_id>, runs:/<run_id> or a run id"
 
 
+@dataclass(frozen=True)
+class Text:
+    """One value of the card: ``text`` as shown, ``full`` the whole value when ``text`` shortens an id."""
+
+    text: str
+    full: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    """A list inside a section (params, metrics, …); ``folded``: closed until the reader opens it."""
+
+    title: str
+    header: tuple[str, ...]
+    rows: list[tuple[Text, ...]]
+    folded: bool = True
+
+
+@dataclass(frozen=True)
+class Section:
+    """One step of the chain on the card: its title, the element it describes, (label, value) fields and
+    the lists that belong to it."""
+
+    title: str
+    element: str | None
+    fields: list[tuple[str, Text]]
+    tables: list[Table] = field(default_factory=list)
+
+
 @dataclass
 class Passport:
     """The provenance card of a model version, alias, logged model or run.
@@ -36,6 +72,9 @@ class Passport:
     Sections are plain dicts (None when the chain does not reach them): ``alias``, ``model_version``,
     ``model`` (logged model or model folder), ``run``, ``commit``, ``entry_point``. ``missing`` lists
     what could not be followed, ``notes`` other remarks; ``subgraph`` holds exactly the records used.
+    ``chain``: the element ids of the steps found, in order alias → version → model → run → commit;
+    ``context``: the ids beside the chain (registered model, the run's execution, entry point, datasets,
+    experiment, people).
     """
 
     ref: str
@@ -48,162 +87,246 @@ class Passport:
     entry_point: dict[str, Any] | None = None
     missing: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    chain: list[str] = field(default_factory=list)
+    context: list[str] = field(default_factory=list)
     subgraph: ProvDoc = field(default_factory=ProvDoc, repr=False)
 
     SECTIONS = ("alias", "model_version", "model", "run", "commit", "entry_point")
 
+    @property
+    def show_ids(self) -> list[str]:
+        """Every id a drawing of the passport shows: the chain, then its context (each once)."""
+        return list(dict.fromkeys(self.chain + self.context))
+
+    def view(self) -> dict[str, Any]:
+        """The ViewOptions that draw the chain left → right under the headline (see VIEW_CONTRACT)."""
+        return {"show": self.show_ids, "direction": "LR", "title": self.headline,
+                "select": self.subject or None}
+
+    # -- the one-sentence answer -------------------------------------------------------------------
+    @property
+    def headline(self) -> str:
+        """One plain sentence: what the reference is, which run logged it (who, when), from which commit
+        and branch, trained on which data. Gaps are said in the sentence ("its run is not in the
+        document"); the card lists them in full."""
+        mv, m, run = self.model_version, self.model, self.run
+        if self.alias:
+            a = self.alias
+            subject = f"{a['alias']} = version {_text(a.get('version'))} of {a['name']}"
+        elif mv:
+            subject = f"version {_text(mv.get('version'))} of {mv['name']}"
+        elif m and m["kind"] == "logged model":
+            subject = f"logged model {short_id(m.get('model_id'), 12)}"
+            if m.get("name"):
+                subject += f" ({m['name']})"
+        elif m:
+            subject = f"{m['kind']} {m.get('path') or ''}".strip()
+        elif run:
+            subject = f"run {_run_words(run)}"
+        else:
+            subject = self.ref
+        parts = [cut(subject, 120)]
+        if run and (mv or m):
+            parts.append(f"logged by run {_run_words(run)}")
+        elif (mv or m) and not run and not self.commit:
+            parts.append("its run is not in the document")
+        if self.commit:
+            c = self.commit
+            words = f"from commit {c['sha'][:7]}"
+            if run and run.get("branch"):
+                words += f" on {cut(run['branch'], 40)}"
+            if c.get("dirty"):
+                words += " with uncommitted changes"
+            parts.append(words)
+        elif run and run.get("git_commit"):
+            parts.append(f"from commit {str(run['git_commit'])[:7]}, which is not in the document")
+        elif run:
+            parts.append("with no Git commit recorded")
+        if run and run.get("datasets"):
+            training = [d for d in run["datasets"] if d.get("context") == "training"]
+            verb = "trained on" if training else "reading"
+            data = training or run["datasets"]
+            parts.append(f"{verb} " + " and ".join(
+                f"{cut(d['name'], 40)} (digest {short_id(d['digest'], 12)})" if d.get("digest") else cut(d["name"], 40)
+                for d in data[:3]) + (f" and {len(data) - 3} more" if len(data) > 3 else ""))
+        return ", ".join(parts)
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable dict (times as ISO text; the subgraph as its element ids)."""
-        out: dict[str, Any] = {"ref": self.ref, "subject": self.subject}
+        out: dict[str, Any] = {"ref": self.ref, "subject": self.subject, "headline": self.headline}
         for name in self.SECTIONS:
             out[name] = _jsonable(getattr(self, name))
         out["missing"] = list(self.missing)
         out["notes"] = list(self.notes)
+        out["chain"] = list(self.chain)
+        out["context"] = list(self.context)
         out["records"] = sorted(self.subgraph.elements)
         return out
 
-    # -- rendering ---------------------------------------------------------------------------------
-    def _lines(self) -> list[tuple[str, list[tuple[str, str]], list[tuple[str, list[str], list[list[str]]]]]]:
-        """Sections as (title, [(field, text)], [(table title, header, rows)]) for both renderings."""
-        out = []
+    # -- the card's content ------------------------------------------------------------------------
+    def sections(self) -> list[Section]:
+        """The card, step by step, as text ready for a renderer (times to the second, short ids)."""
+        out: list[Section] = []
         if self.alias:
             a = self.alias
-            out.append(("Alias", [("alias", f"{a['name']}@{a['alias']}"), ("version", _s(a.get("version")))], []))
+            out.append(Section("Alias", a["id"], [("alias", Text(f"{a['name']}@{a['alias']}")),
+                                                   ("points to", Text(f"version {_text(a.get('version'))}"))]))
         if self.model_version:
-            mv = self.model_version
-            fields = [("model", f"{mv['name']} version {mv['version']}")]
-            for k in ("aliases", "status", "stage", "description", "user", "created_at", "source"):
-                if mv.get(k) not in (None, "", []) and not (k == "stage" and mv[k] == "None"):
-                    fields.append((k.replace("_", " "), _s(mv[k])))
-            tables = [("tags", ["key", "value"], [[k, _s(v)] for k, v in sorted(mv.get("tags", {}).items())])] if mv.get("tags") else []
-            out.append(("Model version", fields, tables))
+            out.append(self._version_card())
         if self.model:
-            m = self.model
-            fields = [("kind", m["kind"])]
-            for k in ("model_id", "name", "path", "status", "created_at", "artifact_location"):
-                if m.get(k) not in (None, ""):
-                    fields.append((k.replace("_", " "), _s(m[k])))
-            tables = []
-            if m.get("metrics"):
-                rows = [[x["key"], _s(x["value"]), _s(x.get("step")), _s(x.get("dataset")), _s(x.get("run_id"))]
-                        for x in m["metrics"]]
-                tables.append(("metrics linked to the model", ["key", "value", "step", "dataset", "run"], rows))
-            out.append(("Model", fields, tables))
+            out.append(self._model_card())
         if self.run:
-            r = self.run
-            fields = [("run", f"{r.get('name') or ''} ({r['run_id']})".strip())]
-            for k in ("status", "user", "experiment", "start", "end", "parent_run_id"):
-                if r.get(k) not in (None, ""):
-                    fields.append((k.replace("_", " "), _s(r[k])))
-            tables = []
-            if r.get("params"):
-                tables.append(("params", ["key", "value"], [[k, _s(v)] for k, v in sorted(r["params"].items())]))
-            if r.get("metrics"):
-                tables.append(("final metrics (value at the largest step)", ["key", "value", "step"],
-                               [[k, _s(v["value"]), _s(v["step"])] for k, v in sorted(r["metrics"].items())]))
-            if r.get("datasets"):
-                tables.append(("datasets", ["name", "digest", "context"],
-                               [[d["name"], _s(d.get("digest")), _s(d.get("context"))] for d in r["datasets"]]))
-            if r.get("input_models"):
-                tables.append(("input models", ["model id"], [[m] for m in r["input_models"]]))
-            out.append(("Run", fields, tables))
+            out.append(self._run_card())
         if self.commit:
             c = self.commit
-            fields = [("commit", f"{c['sha'][:7]} {c.get('title') or ''}".strip()), ("sha", c["sha"])]
-            author = c.get("author")
-            if author or c.get("author_email"):
-                fields.append(("author", f"{author or ''} <{c.get('author_email') or ''}>".strip()))
+            fields = [("commit", Text(c["sha"][:7], c["sha"]))]
+            if c.get("title"):
+                fields.append(("title", Text(cut(c["title"], 120), c["title"] if len(c["title"]) > 120 else "")))
+            if c.get("author") or c.get("author_email"):
+                fields.append(("author", Text(f"{c.get('author') or ''} <{c.get('author_email') or ''}>".strip())))
             if c.get("authored_at"):
-                fields.append(("date", _s(c["authored_at"])))
+                fields.append(("date", Text(when(c["authored_at"]))))
+            branch = (self.run or {}).get("branch")
+            if branch:
+                fields.append(("branch", Text(branch)))
             dirty = c.get("dirty")
-            fields.append(("dirty", "unknown: the run records no dirty flag" if dirty is None else
-                           "yes: uncommitted changes when the run started" if dirty else "no"))
-            out.append(("Commit", fields, []))
+            fields.append(("dirty", Text("unknown: the run records no dirty flag" if dirty is None else
+                                         "yes: uncommitted changes when the run started" if dirty else "no")))
+            out.append(Section("Commit", c["id"], fields))
         if self.entry_point:
             e = self.entry_point
-            fields = [("path", e["path"])]
+            fields = [("path", Text(e["path"]))]
             if e.get("commit"):
-                fields.append(("revision of commit", e["commit"]))
+                fields.append(("revision of commit", Text(e["commit"][:7], e["commit"])))
             if e.get("blob"):
-                fields.append(("blob", e["blob"]))
-            out.append(("Entry point", fields, []))
+                fields.append(("blob", Text(e["blob"][:7], e["blob"])))
+            out.append(Section("Entry point", e["id"], fields))
         return out
 
+    def _version_card(self) -> Section:
+        mv = self.model_version
+        fields = [("model", Text(f"{mv['name']} version {_text(mv['version'])}"))]
+        for key, label in (("aliases", "aliases"), ("status", "status"), ("stage", "stage"),
+                           ("description", "description"), ("user", "registered by"), ("created_at", "created")):
+            v = mv.get(key)
+            if v in (None, "", []) or (key == "stage" and v == "None"):
+                continue
+            fields.append((label, Text(when(v) if key == "created_at" else _text(v))))
+        if mv.get("source"):
+            fields.append(("source", _id_text(mv["source"], 40)))
+        tables = [Table("tags", ("key", "value"), [(Text(k), Text(_text(v))) for k, v in sorted(mv["tags"].items())])
+                  ] if mv.get("tags") else []
+        return Section("Model version", mv["id"], fields, tables)
+
+    def _model_card(self) -> Section:
+        m = self.model
+        fields = [("kind", Text(m["kind"]))]
+        if m.get("model_id"):
+            fields.append(("model id", _id_text(m["model_id"], 12)))
+        for key, label in (("name", "name"), ("path", "path"), ("status", "status"), ("created_at", "created")):
+            if m.get(key) not in (None, ""):
+                fields.append((label, Text(when(m[key]) if key == "created_at" else _text(m[key]))))
+        tables = []
+        if m.get("metrics"):
+            rows = [(Text(x["key"]), Text(_text(x["value"])), Text(_text(x.get("step"))), Text(_text(x.get("dataset"))),
+                     _id_text(x.get("run_id"), 8)) for x in m["metrics"]]
+            tables.append(Table("metrics linked to the model", ("key", "value", "step", "dataset", "run"), rows))
+        return Section("Model", m["id"], fields, tables)
+
+    def _run_card(self) -> Section:
+        r = self.run
+        fields = [("run", Text(r.get("name") or short_id(r["run_id"]), "")),
+                  ("run id", _id_text(r["run_id"], 8))]
+        for key, label in (("status", "status"), ("user", "user"), ("experiment", "experiment")):
+            if r.get(key) not in (None, ""):
+                fields.append((label, Text(_text(r[key]))))
+        if r.get("start"):
+            fields.append(("started", Text(when(r["start"]))))
+        if r.get("end"):
+            fields.append(("ended", Text(when(r["end"]))))
+        if r.get("parent_run_id"):
+            fields.append(("parent run", _id_text(r["parent_run_id"], 8)))
+        if r.get("datasets"):
+            fields.append(("datasets", Text(", ".join(
+                f"{d['name']} ({', '.join(x for x in (d.get('digest'), d.get('context')) if x)})" for d in r["datasets"]))))
+        tables = []
+        if r.get("params"):
+            tables.append(Table("params", ("key", "value"), [(Text(k), Text(_text(v))) for k, v in sorted(r["params"].items())]))
+        if r.get("metrics"):
+            tables.append(Table("final metrics (value at the largest step)", ("key", "value", "step"),
+                                [(Text(k), Text(_text(v["value"])), Text(_text(v["step"])))
+                                 for k, v in sorted(r["metrics"].items())]))
+        if r.get("artifacts"):
+            tables.append(Table("artifacts", ("path",), [(Text(a),) for a in r["artifacts"]]))
+        if r.get("input_models"):
+            tables.append(Table("input models", ("model id",), [(_id_text(m, 12),) for m in r["input_models"]]))
+        return Section("Run", r["id"], fields, tables)
+
+    # -- renderings --------------------------------------------------------------------------------
     def to_markdown(self) -> str:
-        """The card as Markdown (all text escaped for Markdown tables and emphasis)."""
-        md = [f"## Passport of `{_code(self.ref)}`", ""]
-        for title, fields, tables in self._lines():
-            md.append(f"### {title}")
+        """The card as Markdown: the headline first, then one part per step (all text escaped; ids in full)."""
+        md = [_md_escape(self.headline), "", f"## Passport of `{_code(self.ref)}`", ""]
+        for s in self.sections():
+            md.append(f"### {s.title}")
             md.append("")
-            for k, v in fields:
-                md.append(f"- **{k}**: {_md(v)}")
-            for ttitle, header, rows in tables:
+            for k, v in s.fields:
+                md.append(f"- **{k}**: {_md_escape(v.full or v.text)}")
+            for t in s.tables:
                 md.append("")
-                md.append(f"*{_md(ttitle)}*")
+                md.append(f"*{_md_escape(t.title)}*")
                 md.append("")
-                md.append("| " + " | ".join(_md(h) for h in header) + " |")
-                md.append("|" + "---|" * len(header))
-                for row in rows:
-                    md.append("| " + " | ".join(_md(x) for x in row) + " |")
+                md.append("| " + " | ".join(_md_escape(h) for h in t.header) + " |")
+                md.append("|" + "---|" * len(t.header))
+                for row in t.rows:
+                    md.append("| " + " | ".join(_md_escape(x.full or x.text) for x in row) + " |")
             md.append("")
-        if self.missing:
-            md.append("### Missing")
-            md.append("")
-            md.extend(f"- {_md(m)}" for m in self.missing)
-            md.append("")
-        if self.notes:
-            md.append("### Notes")
-            md.append("")
-            md.extend(f"- {_md(n)}" for n in self.notes)
-            md.append("")
+        for title, items in (("Missing", self.missing), ("Notes", self.notes)):
+            if items:
+                md.append(f"### {title}")
+                md.append("")
+                md.extend(f"- {_md_escape(m)}" for m in items)
+                md.append("")
         return "\n".join(md)
 
     def _repr_html_(self) -> str:
-        e = html.escape
-        parts = [
-            '<div class="m2p-passport" style="border:1px solid #ccc;border-radius:6px;padding:8px 12px;'
-            'font-family:sans-serif;font-size:13px;max-width:60em">',
-            f"<h3 style='margin:4px 0'>Passport of <code>{e(self.ref)}</code></h3>",
-        ]
-        for title, fields, tables in self._lines():
-            parts.append(f"<h4 style='margin:8px 0 2px'>{e(title)}</h4><table>")
-            for k, v in fields:
-                parts.append(f"<tr><th style='text-align:left;padding-right:1em'>{e(k)}</th><td>{e(v)}</td></tr>")
-            parts.append("</table>")
-            for ttitle, header, rows in tables:
-                parts.append(f"<details open><summary>{e(ttitle)} ({len(rows)})</summary><table>")
-                parts.append("<tr>" + "".join(f"<th style='text-align:left'>{e(h)}</th>" for h in header) + "</tr>")
-                for row in rows:
-                    parts.append("<tr>" + "".join(f"<td>{e(x)}</td>" for x in row) + "</tr>")
-                parts.append("</table></details>")
-        if self.missing:
-            parts.append("<h4 style='margin:8px 0 2px;color:#cf222e'>Missing</h4><ul>")
-            parts.extend(f"<li>{e(m)}</li>" for m in self.missing)
-            parts.append("</ul>")
-        if self.notes:
-            parts.append("<h4 style='margin:8px 0 2px'>Notes</h4><ul>")
-            parts.extend(f"<li>{e(n)}</li>" for n in self.notes)
-            parts.append("</ul>")
-        n = len(self.subgraph.elements)
-        parts.append(f"<p style='color:#666'>{n} records in <code>passport.subgraph</code></p></div>")
-        return "".join(parts)
+        # The HTML of cards is built in one place, the notebook layer (plain strings, no Jupyter import).
+        from ..notebook.cards import passport_card
+
+        return passport_card(self)
 
 
-def _s(v: Any) -> str:
+def _run_words(run: dict[str, Any]) -> str:
+    """``rf-40-trees (f45c0e1a…, bob, 2026-12-06 13:31 UTC)``: a run's name, short id, user and start."""
+    inside = [short_id(run["run_id"])]
+    if run.get("user"):
+        inside.append(cut(run["user"], 40))
+    if isinstance(run.get("start"), datetime):
+        inside.append(when(run["start"], "minutes"))
+    name = cut(run["name"], 60) + " " if run.get("name") else ""
+    return f"{name}({', '.join(inside)})"
+
+
+def _id_text(value: Any, keep: int) -> Text:
+    s = _text(value)
+    short = short_id(s, keep)
+    return Text(short, s if short != s else "")
+
+
+def _text(v: Any) -> str:
     if v is None:
         return ""
     if isinstance(v, datetime):
-        return v.isoformat()
+        return when(v)
     if isinstance(v, (list, tuple)):
-        return ", ".join(_s(x) for x in v)
+        return ", ".join(_text(x) for x in v)
     return str(v)
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
 
 
-def _md(text: Any) -> str:
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(_s(text).split()))
+def _md_escape(text: Any) -> str:
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(_text(text).split()))
 
 
 def _code(text: str) -> str:
@@ -235,18 +358,24 @@ class _Graph:
                 self.inc[r.target].append(r)
         self.ids: set[str] = set()
         self.rels: list[Relation] = []
+        self.context: list[str] = []  # ids beside the chain, in the order met
         self._rel_ids: set[int] = set()
 
-    def el(self, eid: str | None) -> Element | None:
+    def element(self, eid: str | None) -> Element | None:
         return self.doc.elements.get(eid) if eid else None
 
-    def use(self, eid: str | None) -> Element | None:
-        el = self.el(eid)
+    def record(self, eid: str | None) -> Element | None:
+        el = self.element(eid)
         if el is not None:
             self.ids.add(el.id)
         return el
 
-    def via(self, r: Relation) -> None:
+    def beside(self, r: Relation, el: Element) -> None:
+        """Record ``r`` and note its element ``el`` as context of the chain."""
+        self.record_relation(r)
+        self.context.append(el.id)
+
+    def record_relation(self, r: Relation) -> None:
         if id(r) not in self._rel_ids:
             self._rel_ids.add(id(r))
             self.rels.append(r)
@@ -263,7 +392,7 @@ class _Graph:
                 continue
             if role is not None and role not in r.roles:
                 continue
-            other = self.el(r.source if incoming else r.target)
+            other = self.element(r.source if incoming else r.target)
             if other is None or (typ is not None and typ not in other.types):
                 continue
             out.append((r, other))
@@ -324,7 +453,7 @@ def _resolve(g: _Graph, ref: str, p: Passport) -> tuple[str, Element]:
     if kind == "alias":
         cands = g.find("m2p:ModelAlias", name=parts["name"], alias=parts["alias"])
         if not cands:
-            known = sorted({f"{_s(a.get('m2p:name'))}@{_s(a.get('m2p:alias'))}" for a in g.find("m2p:ModelAlias")})
+            known = sorted({f"{_text(a.get('m2p:name'))}@{_text(a.get('m2p:alias'))}" for a in g.find("m2p:ModelAlias")})
             raise UnknownReferenceError(
                 f"no alias {parts['alias']!r} of registered model {parts['name']!r} in the document"
                 + (f"; known aliases: {', '.join(known[:8])}" if known else "; the document holds no model aliases"))
@@ -332,8 +461,8 @@ def _resolve(g: _Graph, ref: str, p: Passport) -> tuple[str, Element]:
         if len(cands) > 1:
             p.notes.append(
                 f"alias {parts['alias']} points to versions "
-                f"{', '.join(_s(a.get('m2p:version')) for a in cands)} in this document (merged extractions); "
-                f"showing the highest, {_s(cands[-1].get('m2p:version'))}")
+                f"{', '.join(_text(a.get('m2p:version')) for a in cands)} in this document (merged extractions); "
+                f"showing the highest, {_text(cands[-1].get('m2p:version'))}")
         return "alias", cands[-1]
     if kind == "version":
         name, version = parts["name"], parts["version"]
@@ -367,7 +496,7 @@ def _resolve(g: _Graph, ref: str, p: Passport) -> tuple[str, Element]:
             return "run-path:" + parts["path"], run[0]
         return "run", run[0]
     value = parts["value"]
-    el = g.el(value)
+    el = g.element(value)
     if el is not None:
         for typ, k in (("m2p:ModelAlias", "alias"), ("m2p:ModelVersion", "version"), ("m2p:LoggedModel", "model"),
                        ("m2p:Run", "run")):
@@ -384,44 +513,46 @@ def _resolve(g: _Graph, ref: str, p: Passport) -> tuple[str, Element]:
 
 
 def _known_models(g: _Graph) -> str:
-    names = sorted({_s(r.get("m2p:name")) for r in g.find("m2p:RegisteredModel")})
+    names = sorted({_text(r.get("m2p:name")) for r in g.find("m2p:RegisteredModel")})
     return f"registered models: {', '.join(names[:8])}" if names else "the document holds no registered models"
 
 
 # --------------------------------------------------------------------------------------------- sections
 def _alias_section(g: _Graph, alias: Element, p: Passport) -> Element | None:
-    g.use(alias.id)
-    p.alias = {"id": alias.id, "name": _s(alias.get("m2p:name")), "alias": _s(alias.get("m2p:alias")),
+    g.record(alias.id)
+    p.alias = {"id": alias.id, "name": _text(alias.get("m2p:name")), "alias": _text(alias.get("m2p:alias")),
                "version": _int(alias.get("m2p:version"))}
     hits = g.follow(alias.id, "specializationOf", "m2p:ModelVersion")
     if hits:
-        g.via(hits[0][0])
+        g.record_relation(hits[0][0])
         return hits[0][1]
     mvs = [m for m in g.find("m2p:ModelVersion", name=p.alias["name"])
            if _int(m.get("m2p:version")) == p.alias["version"]]
     if mvs:
         p.notes.append("alias is not linked to its version; matched the version by name and number")
-        return g.use(mvs[0].id)
+        return g.record(mvs[0].id)
     p.missing.append(f"alias {p.alias['alias']} names version {p.alias['version']}, which is not in the document")
     return None
 
 
 def _version_section(g: _Graph, mv: Element, p: Passport) -> tuple[Element | None, Element | None]:
     """Fill model_version; return (source element, run element hinted by the version)."""
-    g.use(mv.id)
+    g.record(mv.id)
     tags = {}
     for r, tag in g.follow(mv.id, "hadMember", "m2p:ModelVersionTag"):
-        g.via(r)
-        tags[_s(tag.get("m2p:key"))] = _s(tag.get("m2p:value"))
-    aliases = sorted(_s(a.get("m2p:alias")) for _, a in g.follow(mv.id, "specializationOf", "m2p:ModelAlias",
+        g.record_relation(r)
+        tags[_text(tag.get("m2p:key"))] = _text(tag.get("m2p:value"))
+    aliases = sorted(_text(a.get("m2p:alias")) for _, a in g.follow(mv.id, "specializationOf", "m2p:ModelAlias",
                                                                   incoming=True))
-    user = _s(mv.get("m2p:user_id")) or None
+    user = _text(mv.get("m2p:user_id")) or None
     for r, agent in g.follow(mv.id, "wasAttributedTo"):
-        g.via(r)
-        user = _s(agent.get("m2p:username")) or user
+        g.beside(r, agent)
+        user = _text(agent.get("m2p:username")) or user
+    for r, registered in g.follow(mv.id, "specializationOf", "m2p:RegisteredModel"):
+        g.beside(r, registered)
     p.model_version = {
         "id": mv.id,
-        "name": _s(mv.get("m2p:name")),
+        "name": _text(mv.get("m2p:name")),
         "version": _int(mv.get("m2p:version")),
         "aliases": aliases,
         "status": _first(mv.get("m2p:status")),
@@ -437,14 +568,14 @@ def _version_section(g: _Graph, mv: Element, p: Passport) -> tuple[Element | Non
     source = None
     for r, el in g.follow(mv.id, "wasDerivedFrom"):
         if {"m2p:LoggedModel", "m2p:ModelArtifact", "m2p:Artifact"} & set(el.types):
-            g.via(r)
+            g.record_relation(r)
             source = el
             break
     if source is None:
         mid = p.model_version["model_id"]
         lm = g.find("m2p:LoggedModel", model_id=mid) if mid else []
         if lm:
-            source = g.use(lm[0].id)
+            source = g.record(lm[0].id)
             p.notes.append(f"version source not linked; used the logged model of its model_id {mid}")
         else:
             src = p.model_version["source"]
@@ -463,16 +594,16 @@ def _version_section(g: _Graph, mv: Element, p: Passport) -> tuple[Element | Non
 
 def _model_section(g: _Graph, model: Element, p: Passport) -> Element | None:
     """Fill model from a logged model or model folder; return the run that produced it (or None)."""
-    g.use(model.id)
+    g.record(model.id)
     types = set(model.types)
     if "m2p:LoggedModel" in types:
         metrics = []
         for r, met in g.follow(model.id, "wasDerivedFrom", "m2p:Metric", incoming=True):
-            g.via(r)
+            g.record_relation(r)
             ds = met.get("m2p:dataset_name")
-            metrics.append({"key": _s(met.get("m2p:key")), "value": _first(met.get("m2p:value")),
+            metrics.append({"key": _text(met.get("m2p:key")), "value": _first(met.get("m2p:value")),
                             "step": _int(met.get("m2p:step")), "run_id": _run_of_metric(g, met),
-                            "dataset": f"{_s(ds)} ({_s(met.get('m2p:dataset_digest'))})" if ds else None})
+                            "dataset": f"{_text(ds)} ({_text(met.get('m2p:dataset_digest'))})" if ds else None})
         metrics.sort(key=lambda m: (m["key"], m["run_id"] or "", m["step"] or 0))
         p.model = {"id": model.id, "kind": "logged model", "model_id": _first(model.get("m2p:model_id")),
                    "name": _first(model.get("m2p:name")), "status": _first(model.get("m2p:status")),
@@ -481,7 +612,7 @@ def _model_section(g: _Graph, model: Element, p: Passport) -> Element | None:
         for r, rc in g.follow(model.id, "wasGeneratedBy", "m2p:RunCreation"):
             run = _run_of_creation(g, rc)
             if run is not None:
-                g.via(r)
+                g.record_relation(r)
                 return run
         rid = p.model["source_run_id"]
         if rid:
@@ -493,7 +624,7 @@ def _model_section(g: _Graph, model: Element, p: Passport) -> Element | None:
         else:
             # Spec #32: a logged model without source run may name a commit.
             for r, c in g.follow(model.id, "wasInfluencedBy", "m2p:Commit"):
-                g.via(r)
+                g.record_relation(r)
                 _commit_section(g, c, None, p)
                 break
             else:
@@ -504,7 +635,7 @@ def _model_section(g: _Graph, model: Element, p: Passport) -> Element | None:
     kind = "model folder" if "m2p:ModelArtifact" in types else "artifact"
     p.model = {"id": model.id, "kind": kind, "path": _first(model.get("m2p:path"))}
     for r, run in g.follow(model.id, "hadMember", "m2p:Run", incoming=True):
-        g.via(r)
+        g.record_relation(r)
         return run
     p.missing.append(f"{kind} {p.model['path']} is not linked to a run")
     return None
@@ -512,7 +643,7 @@ def _model_section(g: _Graph, model: Element, p: Passport) -> Element | None:
 
 def _run_of_creation(g: _Graph, rc: Element) -> Element | None:
     for r, run in g.follow(rc.id, "wasGeneratedBy", "m2p:Run", incoming=True):
-        g.via(r)
+        g.record_relation(r)
         return run
     return None
 
@@ -530,16 +661,20 @@ def _run_of_metric(g: _Graph, met: Element) -> str | None:
 
 def _run_section(g: _Graph, run: Element, p: Passport) -> Element | None:
     """Fill run; return its creation activity."""
-    g.use(run.id)
+    g.record(run.id)
     params: dict[str, Any] = {}
     finals: dict[str, dict[str, Any]] = {}
+    artifacts: list[str] = []
     for r, m in g.follow(run.id, "hadMember"):
         types = set(m.types)
         if "m2p:Param" in types:
-            g.via(r)
-            params[_s(m.get("m2p:key"))] = _first(m.get("m2p:value"))
+            g.record_relation(r)
+            params[_text(m.get("m2p:key"))] = _first(m.get("m2p:value"))
+        elif {"m2p:Artifact", "m2p:ModelArtifact"} & types:
+            g.record_relation(r)
+            artifacts.append(_text(m.get("m2p:path")) or m.id)
         elif "m2p:Metric" in types:
-            key = _s(m.get("m2p:key"))
+            key = _text(m.get("m2p:key"))
             step = _int(m.get("m2p:step")) or 0
             cur = finals.get(key)
             if cur is None or step > cur["step"]:
@@ -547,38 +682,41 @@ def _run_section(g: _Graph, run: Element, p: Passport) -> Element | None:
                                "timestamp": _first(m.get("m2p:timestamp")), "_r": r}
     metrics = {}
     for key, v in finals.items():
-        g.via(v.pop("_r"))
+        g.record_relation(v.pop("_r"))
         metrics[key] = v
     user = _first(run.get("m2p:user"))
     for r, agent in g.follow(run.id, "wasAttributedTo"):
-        g.via(r)
-        user = _s(agent.get("m2p:username")) or user
+        g.beside(r, agent)
+        user = _text(agent.get("m2p:username")) or user
     experiment = None
     for r, exp in g.follow(run.id, "hadMember", "m2p:Experiment", incoming=True):
-        g.via(r)
-        experiment = f"{_s(exp.get('m2p:name'))} ({_s(exp.get('m2p:experiment_id'))})"
+        g.beside(r, exp)
+        experiment = f"{_text(exp.get('m2p:name'))} ({_text(exp.get('m2p:experiment_id'))})"
     p.run = {"id": run.id, "run_id": _first(run.get("m2p:run_id")), "name": _first(run.get("m2p:name")),
              "status": _first(run.get("m2p:status")), "lifecycle_stage": _first(run.get("m2p:lifecycle_stage")),
              "user": user, "experiment": experiment, "parent_run_id": _first(run.get("m2p:parent_run_id")),
-             "start": None, "end": None, "params": params, "metrics": metrics, "datasets": [], "input_models": []}
+             "start": None, "end": None, "params": params, "metrics": metrics, "datasets": [], "input_models": [],
+             "artifacts": artifacts, "git_commit": _first(run.get("m2p:source_git_commit")),
+             "branch": _first(run.get("m2p:source_git_branch"))}
     hit = _creation_of_run(g, run)
     if hit is None:
         p.missing.append(f"run {p.run['run_id']} has no creation activity in the document")
         return None
     r, rc = hit
-    g.via(r)
+    g.beside(r, rc)
+    p.run["artifacts"].sort()
     p.run["start"] = rc.get("prov:startTime")
     p.run["end"] = rc.get("prov:endTime")
     for r, ds in g.follow(rc.id, "used", "m2p:Dataset"):
-        g.via(r)
+        g.beside(r, ds)
         roles = r.roles
-        p.run["datasets"].append({"name": _s(ds.get("m2p:name")), "digest": _s(ds.get("m2p:digest")),
-                                  "context": _s(roles) if roles else None,
+        p.run["datasets"].append({"name": _text(ds.get("m2p:name")), "digest": _text(ds.get("m2p:digest")),
+                                  "context": _text(roles) if roles else None,
                                   "source": _first(ds.get("m2p:source"))})
     p.run["datasets"].sort(key=lambda d: (d["name"], d["digest"], d["context"] or ""))
     for r, lm in g.follow(rc.id, "used", "m2p:LoggedModel", role="InputModel"):
-        g.via(r)
-        p.run["input_models"].append(_s(lm.get("m2p:model_id")))
+        g.record_relation(r)
+        p.run["input_models"].append(_text(lm.get("m2p:model_id")))
     p.run["input_models"].sort()
     return rc
 
@@ -598,14 +736,14 @@ def _dirty(run: Element) -> bool | None:
 
 
 def _commit_section(g: _Graph, c: Element, run: Element | None, p: Passport) -> None:
-    g.use(c.id)
+    g.record(c.id)
     author = email = None
     for r, agent in g.follow(c.id, "wasAssociatedWith"):
         if "CommitAuthor" in r.roles:
-            g.via(r)
-            author = _s(agent.get("m2p:name")) or None
+            g.beside(r, agent)
+            author = _text(agent.get("m2p:name")) or None
             email = _first(agent.get("m2p:email"))
-    p.commit = {"id": c.id, "sha": _s(c.get("m2p:sha")), "title": _first(c.get("m2p:title")),
+    p.commit = {"id": c.id, "sha": _text(c.get("m2p:sha")), "title": _first(c.get("m2p:title")),
                 "author": author, "author_email": email, "authored_at": _first(c.get("m2p:authored_at")),
                 "committed_at": _first(c.get("m2p:committed_at")), "dirty": _dirty(run) if run is not None else None}
 
@@ -615,7 +753,7 @@ def _git_sections(g: _Graph, run: Element, rc: Element | None, p: Passport) -> N
     commit = None
     if rc is not None:
         for r, c in g.follow(rc.id, "wasInformedBy", "m2p:Commit"):
-            g.via(r)
+            g.record_relation(r)
             commit = c
             break
     if commit is None:
@@ -631,12 +769,12 @@ def _git_sections(g: _Graph, run: Element, rc: Element | None, p: Passport) -> N
     if p.commit and p.commit["dirty"]:
         p.notes.append("the run started from a work tree with uncommitted changes: the commit is not the exact code")
     for r, rev in g.follow(rc.id, "used", "m2p:FileRevision", role="EntryPoint"):
-        g.via(r)
+        g.beside(r, rev)
         file_id = None
         for r2, f in g.follow(rev.id, "specializationOf", "m2p:File"):
-            g.via(r2)
+            g.record_relation(r2)
             file_id = f.id
-        p.entry_point = {"id": rev.id, "path": _s(rev.get("m2p:path")), "commit": _first(rev.get("m2p:commit")),
+        p.entry_point = {"id": rev.id, "path": _text(rev.get("m2p:path")), "commit": _first(rev.get("m2p:commit")),
                          "blob": _first(rev.get("m2p:blob")), "file": file_id}
         return
     source = _first(run.get("m2p:source_name"))
@@ -649,12 +787,12 @@ def _git_sections(g: _Graph, run: Element, rc: Element | None, p: Passport) -> N
 def _run_path_model(g: _Graph, run: Element, path: str, p: Passport) -> Element | None:
     """The model of ``runs:/<run>/<path>``: the run's logged model named path (newest), else the folder."""
     rid = _first(run.get("m2p:run_id"))
-    lms = [m for m in g.find("m2p:LoggedModel", source_run_id=rid) if _s(m.get("m2p:name")) == path]
+    lms = [m for m in g.find("m2p:LoggedModel", source_run_id=rid) if _text(m.get("m2p:name")) == path]
     if lms:
-        return max(lms, key=lambda m: (_s(_first(m.get("m2p:created_at"))), m.id))
+        return max(lms, key=lambda m: (_text(_first(m.get("m2p:created_at"))), m.id))
     for typ in ("m2p:ModelArtifact", "m2p:Artifact"):
         for r, a in g.follow(run.id, "hadMember", typ):
-            if _s(a.get("m2p:path")) == path:
+            if _text(a.get("m2p:path")) == path:
                 return a
     p.missing.append(f"run {rid} has no logged model or artifact named {path}")
     return None
@@ -701,8 +839,8 @@ def passport(doc: ProvDoc, ref: str) -> Passport:
             for r2, rc in g.follow(mvc.id, "wasInformedBy", "m2p:RunCreation"):
                 run = _run_of_creation(g, rc)
                 if run is not None:
-                    g.via(r)
-                    g.via(r2)
+                    g.record_relation(r)
+                    g.record_relation(r2)
                     p.notes.append("run found through the version's creation (#41), not through its source")
                     break
             if run is not None:
@@ -713,8 +851,10 @@ def passport(doc: ProvDoc, ref: str) -> Passport:
     elif p.commit is None and (mv is not None or model is not None):
         if not any("run" in m for m in p.missing):
             p.missing.append("no run could be found for this model")
+    p.chain = [s["id"] for s in (p.alias, p.model_version, p.model, p.run, p.commit) if s]
+    p.context = [i for i in dict.fromkeys(g.context) if i not in p.chain]
     p.subgraph = subdocument(doc, g.ids, relations=g.rels, name=f"passport of {p.ref}")
     return p
 
 
-__all__ = ["passport", "Passport", "UnknownReferenceError", "REFERENCE_FORMS"]
+__all__ = ["passport", "Passport", "Section", "Table", "Text", "UnknownReferenceError", "REFERENCE_FORMS"]

@@ -1,8 +1,10 @@
 """`validate()`: PROV-DM structure and the PROV-CONSTRAINTS a single document can violate.
 
 Each :class:`Finding` names its rule (``code``), the records involved (element ids, and the positions of
-the relations in ``doc.relations``) and one line of explanation. Errors make a document invalid PROV;
-warnings flag what PROV allows but this toolkit's model (spec) does not expect.
+the relations in ``doc.relations``) and one plain sentence a person who doesn't know PROV can read
+("run rf-40-trees ends before it starts (…)"), naming records by short names (:mod:`.plain`); the full
+ids are in ``records``, ``nodes`` (what a view centres on) and ``names`` (id → short name). Errors make
+a document invalid PROV; warnings flag what PROV allows but this toolkit's model (docs/prov-model.md) does not expect.
 
 Checked (PROV-CONSTRAINTS names in brackets):
 
@@ -46,7 +48,9 @@ from ..core.provdoc import (
     ProvDoc,
     QName,
     _canon_value,
+    parse_time,
 )
+from .plain import distinct_times, element_name, when
 
 ERROR = "error"
 WARNING = "warning"
@@ -133,17 +137,41 @@ CODES: dict[str, str] = {
     "specialization-cycle": ERROR,
 }
 
+# Each relation kind in words: "A <words> B".
+RELATION_WORDS: dict[str, str] = {
+    "wasGeneratedBy": "was created by",
+    "used": "used",
+    "wasInformedBy": "depends on",
+    "wasStartedBy": "was started by",
+    "wasEndedBy": "was ended by",
+    "wasInvalidatedBy": "was deleted by",
+    "wasDerivedFrom": "comes from",
+    "wasAttributedTo": "is attributed to",
+    "wasAssociatedWith": "was done by",
+    "actedOnBehalfOf": "acted on behalf of",
+    "wasInfluencedBy": "was influenced by",
+    "specializationOf": "is a more specific form of",
+    "alternateOf": "is an alternate of",
+    "hadMember": "contains",
+    "mentionOf": "mentions",
+}
+_TIME_WORDS = {"prov:startTime": "start time", "prov:endTime": "end time"}
+
 
 @dataclass(frozen=True)
 class Finding:
-    """One problem: ``severity`` (error | warning), rule ``code``, one-line ``message``, the element ids
-    involved (``records``) and the positions of the relations involved in ``doc.relations``."""
+    """One problem: ``severity`` (error | warning), rule ``code``, a one-line plain ``message`` (records
+    called by short names), the element ids involved (``records``) and the positions of the relations
+    involved in ``doc.relations``. ``nodes``: the elements of the document to centre a view on (the
+    records and both ends of the relations); ``names``: id → the short name the message uses."""
 
     severity: str
     code: str
     message: str
     records: tuple[str, ...] = ()
     relations: tuple[int, ...] = field(default=(), compare=False)
+    nodes: tuple[str, ...] = field(default=(), compare=False)
+    names: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -152,6 +180,8 @@ class Finding:
             "message": self.message,
             "records": list(self.records),
             "relations": list(self.relations),
+            "nodes": list(self.nodes),
+            "names": dict(self.names),
         }
 
     def __str__(self) -> str:
@@ -168,21 +198,36 @@ def _t(v: Any) -> datetime | None:
     return v if v.tzinfo else v.replace(tzinfo=timezone.utc)
 
 
-def _iso(t: datetime) -> str:
-    return t.isoformat()
+def _value_text(v: Any) -> str:
+    return when(v) if isinstance(v, datetime) else repr(v)
 
 
 class _Checker:
     def __init__(self, doc: ProvDoc):
         self.doc = doc
         self.findings: list[Finding] = []
+        self._names: dict[str, str] = {}
 
     def add(self, code: str, message: str, records: Iterable[str] = (), relations: Iterable[int] = (),
             severity: str | None = None) -> None:
         recs = tuple(dict.fromkeys(r for r in records if r is not None))
-        self.findings.append(
-            Finding(severity or CODES[code], code, message, recs, tuple(sorted(set(relations))))
-        )
+        rels = tuple(sorted(set(relations)))
+        ends = [a for i in rels if 0 <= i < len(self.doc.relations)
+                for a in (self.doc.relations[i].source, self.doc.relations[i].target)]
+        nodes = tuple(x for x in dict.fromkeys([*recs, *ends]) if isinstance(x, str) and x in self.doc.elements)
+        names = {x: self.name(x) for x in dict.fromkeys([*recs, *nodes]) if isinstance(x, str)}
+        self.findings.append(Finding(severity or CODES[code], code, message, recs, rels, nodes, names))
+
+    def name(self, eid: Any) -> str:
+        """The short name of a record (:func:`.plain.element_name`), computed once per id."""
+        key = eid if isinstance(eid, str) else repr(eid)
+        if key not in self._names:
+            self._names[key] = element_name(self.doc, eid)
+        return self._names[key]
+
+    def link(self, r: Any) -> str:
+        """A relation in words: 'the link “run X used dataset Y”'."""
+        return f"the link “{self.name(r.source)} {RELATION_WORDS[r.kind]} {self.name(r.target)}”"
 
     # -- structure ---------------------------------------------------------------------------------
     def prefixes(self) -> None:
@@ -213,36 +258,38 @@ class _Checker:
     def elements(self) -> None:
         for eid, el in self.doc.elements.items():
             if el.kind not in ELEMENT_KINDS:
-                self.add("key-kind", f"{eid} has kind {el.kind!r}, not entity, activity or agent", [eid])
+                self.add("key-kind", f"{self.name(eid)} has kind {el.kind!r}, not entity, activity or agent", [eid])
                 continue
             for name in ("prov:startTime", "prov:endTime"):
                 v = el.attrs.get(name)
                 if v is None:
                     continue
                 if el.kind != "activity":
-                    self.add("bad-argument", f"{eid} is an {el.kind} but has {name}", [eid])
+                    self.add("bad-argument", f"{self.name(eid)} is an {el.kind} but has a {_TIME_WORDS[name]} "
+                             f"({name}); only activities have one", [eid])
                 vals = v if isinstance(v, tuple) else (v,)
                 for x in vals:
-                    self._check_time(x, f"{name} of {eid}", [eid])
+                    self._check_time(x, f"the {_TIME_WORDS[name]} of {self.name(eid)}", [eid])
                 distinct = {_canon_value(_t(x) or x) for x in vals}
                 if len(distinct) > 1:
                     self.add("key-formal",
-                             f"{eid} has {len(distinct)} different {name} values: "
-                             + ", ".join(_iso(x) if isinstance(x, datetime) else str(x) for x in vals),
+                             f"{self.name(eid)} has {len(distinct)} different {_TIME_WORDS[name]}s: "
+                             + ", ".join(when(x) if isinstance(x, datetime) else str(x) for x in vals),
                              [eid])
             for x in el.values("prov:type"):
                 if isinstance(x, str) and not isinstance(x, QName) and ":" in x and " " not in x:
                     self.add("type-not-qname",
-                             f"prov:type {x!r} of {eid} is a string; give it as a qualified name", [eid])
+                             f"the type {x!r} of {self.name(eid)} is plain text; give it as a qualified name",
+                             [eid])
 
     def _check_time(self, v: Any, what: str, records: list[str], relations: Iterable[int] = ()) -> None:
         if not isinstance(v, datetime):
-            self.add("bad-time", f"{what} is {v!r}, not an xsd:dateTime", records, relations)
+            self.add("bad-time", f"{what} is {v!r}, not a date and time (xsd:dateTime)", records, relations)
             return
         if v.tzinfo is None:
-            self.add("naive-time", f"{what} {v.isoformat()} has no time zone (taken as UTC)", records, relations)
+            self.add("naive-time", f"{what} ({when(v)}) has no time zone; it is read as UTC", records, relations)
         if _t(v) < _EPOCH_LIMIT:
-            self.add("epoch-time", f"{what} {v.isoformat()} is before 1971, likely an unknown time stored as 0",
+            self.add("epoch-time", f"{what} ({when(v)}) is before 1971: probably an unknown time stored as 0",
                      records, relations)
 
     def relations(self) -> None:
@@ -252,22 +299,23 @@ class _Checker:
         for i, r in enumerate(doc.relations):
             names = RELATION_FORMALS[r.kind]
             if len(r.args) > len(names):
-                self.add("bad-argument", f"{r.kind} relation #{i} has {len(r.args)} arguments, at most "
+                self.add("bad-argument", f"a {r.kind} relation has {len(r.args)} arguments, at most "
                          f"{len(names)} allowed", [], [i])
             args = dict(zip(names, r.args))
             for m in MANDATORY[r.kind]:
                 if args.get(m) is None:
-                    self.add("missing-argument", f"{r.kind} relation #{i} lacks its mandatory {m}",
+                    self.add("missing-argument",
+                             f"a “{RELATION_WORDS[r.kind]}” link ({r.kind}) is missing its {m.split(':', 1)[1]}",
                              [a for n, a in args.items() if isinstance(a, str) and n not in _TIME_ARGS], [i])
             for name, a in args.items():
                 if a is None:
                     continue
                 if name in _TIME_ARGS:
-                    self._check_time(a, f"prov:time of {r.kind} relation #{i}", [], [i])
+                    self._check_time(a, f"the time of {self.link(r)}", [], [i])
                     continue
                 if not isinstance(a, str) or isinstance(a, datetime):
-                    self.add("bad-argument", f"{name} of {r.kind} relation #{i} is {a!r}, not an identifier",
-                             [], [i])
+                    self.add("bad-argument", f"the {name.split(':', 1)[1]} of a “{RELATION_WORDS[r.kind]}” link "
+                             f"({r.kind}) is {a!r}, not an identifier", [], [i])
                     continue
                 if name in _RELATION_REFS or (r.kind == "mentionOf" and name == "prov:bundle"):
                     continue
@@ -278,9 +326,9 @@ class _Checker:
                     required[a][kind].append(i)
         for a, idx in unknown.items():
             self.add("unknown-endpoint",
-                     f"{a} is named by {len(idx)} relation{'s' if len(idx) != 1 else ''} "
-                     f"({', '.join(sorted({doc.relations[i].kind for i in idx}))}) but is not an element of "
-                     "the document", [a], idx)
+                     f"{a} is linked by {len(idx)} relation{'s' if len(idx) != 1 else ''} "
+                     f"({', '.join(sorted({doc.relations[i].kind for i in idx}))}) but is not in the document",
+                     [a], idx)
         self._typing(required)
         # Duplicate relations (docs/prov-model.md#identifiers).
         by_key: dict[tuple, list[int]] = defaultdict(list)
@@ -290,7 +338,7 @@ class _Checker:
             if len(same) > 1:
                 r = doc.relations[same[0]]
                 self.add("duplicate-relation",
-                         f"{r.kind}({r.source}, {r.target}) occurs {len(same)} times", [r.source, r.target], same)
+                         f"{self.link(r)} is recorded {len(same)} times", [r.source, r.target], same)
         # Relations sharing an id with different content [key-properties].
         named: dict[str, list[int]] = defaultdict(list)
         for i, r in enumerate(doc.relations):
@@ -309,8 +357,8 @@ class _Checker:
                 ent = sorted({doc.relations[i].kind for i in kinds["entity"]})
                 act = sorted({doc.relations[i].kind for i in kinds["activity"]})
                 self.add("typing-conflict",
-                         f"{a} is used as an entity ({', '.join(ent)}) and as an activity ({', '.join(act)}); "
-                         "entities and activities are disjoint", [a], kinds["entity"] + kinds["activity"])
+                         f"{self.name(a)} is used both as a thing (entity: {', '.join(ent)}) and as an action "
+                         f"(activity: {', '.join(act)}); it cannot be both", [a], kinds["entity"] + kinds["activity"])
             el = doc.elements.get(a)
             if el is None:
                 continue
@@ -319,7 +367,7 @@ class _Checker:
                     continue
                 rels = ", ".join(sorted({doc.relations[i].kind for i in idx}))
                 severity = ERROR if {kind, el.kind} == {"entity", "activity"} else WARNING
-                self.add("wrong-kind", f"{a} is an {el.kind} but {rels} needs an {kind} there",
+                self.add("wrong-kind", f"{self.name(a)} is an {el.kind}, but {rels} needs an {kind} there",
                          [a], idx, severity=severity)
 
     def collections(self) -> None:
@@ -334,12 +382,13 @@ class _Checker:
             types = el.values("prov:type")
             if "prov:EmptyCollection" in types:
                 self.add("empty-collection-member",
-                         f"{r.source} is a prov:EmptyCollection but has member {r.target}",
+                         f"{self.name(r.source)} is declared empty (prov:EmptyCollection) but contains "
+                         f"{self.name(r.target)}",
                          [r.source, r.target], [i])
             elif "prov:Collection" not in types:
                 untyped[r.source].append(i)
         for c, idx in untyped.items():
-            self.add("collection-untyped", f"{c} has members but is not typed prov:Collection", [c], idx)
+            self.add("collection-untyped", f"{self.name(c)} has members but is not typed prov:Collection", [c], idx)
 
     # -- keys and event ordering -------------------------------------------------------------------
     def events(self) -> None:
@@ -355,7 +404,8 @@ class _Checker:
             if e is not None:
                 end[eid] = e
             if s is not None and e is not None and s > e:
-                self.add("start-after-end", f"{eid} starts at {_iso(s)}, after it ends at {_iso(e)}", [eid])
+                ts, te = distinct_times(s, e)
+                self.add("start-after-end", f"{self.name(eid)} ends before it starts (starts {ts}, ends {te})", [eid])
 
         gens: dict[str, list[tuple[datetime, int, str | None]]] = defaultdict(list)
         invs: dict[str, list[tuple[datetime, int, str | None]]] = defaultdict(list)
@@ -365,15 +415,13 @@ class _Checker:
                                         "wasEndedBy") else None
             if r.kind == "wasGeneratedBy" and t is not None and isinstance(r.source, str):
                 gens[r.source].append((t, i, r.target))
-                self._within(r.target, t, i, start, end, "generation-outside-activity",
-                             f"{r.source} was generated")
+                self._within(r.target, t, i, start, end, "generation-outside-activity", "created", r.source)
             elif r.kind == "wasInvalidatedBy" and t is not None and isinstance(r.source, str):
                 invs[r.source].append((t, i, r.target))
             elif r.kind == "used" and t is not None and isinstance(r.source, str):
                 if isinstance(r.target, str):
                     uses.append((r.target, t, i, r.source))
-                self._within(r.source, t, i, start, end, "usage-outside-activity",
-                             f"{r.target or 'an entity'} was used")
+                self._within(r.source, t, i, start, end, "usage-outside-activity", "used", r.target)
             elif r.kind in ("wasStartedBy", "wasEndedBy") and t is not None:
                 self._start_end(r, i, t, start, end)
 
@@ -381,15 +429,15 @@ class _Checker:
             times = {x[0] for x in lst}
             if len(times) > 1:
                 self.add("generation-times-differ",
-                         f"{e} is generated {len(lst)} times at different times "
-                         f"({', '.join(_iso(t) for t in sorted(times))}); an entity is generated once",
+                         f"{self.name(e)} is created {len(lst)} times, at different times "
+                         f"({', '.join(distinct_times(*sorted(times)))}); a record is created once",
                          [e] + [x[2] for x in lst if x[2]], [x[1] for x in lst])
         for e, lst in invs.items():
             times = {x[0] for x in lst}
             if len(times) > 1:
                 self.add("invalidation-times-differ",
-                         f"{e} is invalidated {len(lst)} times at different times "
-                         f"({', '.join(_iso(t) for t in sorted(times))}); an entity is invalidated once",
+                         f"{self.name(e)} is deleted {len(lst)} times, at different times "
+                         f"({', '.join(distinct_times(*sorted(times)))}); a record is deleted once",
                          [e] + [x[2] for x in lst if x[2]], [x[1] for x in lst])
         first_gen = {e: min(lst) for e, lst in gens.items()}
         last_inv = {e: max(lst) for e, lst in invs.items()}
@@ -397,91 +445,114 @@ class _Checker:
         for e, (ti, ii, ai) in first_inv.items():
             g = first_gen.get(e)
             if g is not None and ti < g[0]:
+                t1, t2 = distinct_times(ti, g[0])
                 self.add("invalidation-before-generation",
-                         f"{e} is invalidated at {_iso(ti)} before it is generated at {_iso(g[0])}",
+                         f"{self.name(e)} is deleted ({t1}) before it is created ({t2})",
                          [e, ai, g[2]], [ii, g[1]])
         for e, t, i, a in uses:
             g = first_gen.get(e)
             if g is not None and t < g[0]:
+                t1, t2 = distinct_times(t, g[0])
                 self.add("usage-before-generation",
-                         f"{a} uses {e} at {_iso(t)} before it is generated at {_iso(g[0])}",
+                         f"{self.name(a)} uses {self.name(e)} at {t1}, before it was created ({t2})",
                          [a, e, g[2]], [i, g[1]])
             inv = last_inv.get(e)
             if inv is not None and t > inv[0]:
+                t1, t2 = distinct_times(t, inv[0])
                 self.add("usage-after-invalidation",
-                         f"{a} uses {e} at {_iso(t)} after it is invalidated at {_iso(inv[0])}",
+                         f"{self.name(a)} uses {self.name(e)} at {t1}, after it was deleted ({t2})",
                          [a, e, inv[2]], [i, inv[1]])
 
         for i, r in enumerate(doc.relations):
             if r.kind == "wasDerivedFrom":
                 g2, g1 = first_gen.get(r.source), first_gen.get(r.target)
                 if g1 is not None and g2 is not None and g1[0] > g2[0]:
+                    t2, t1 = distinct_times(g2[0], g1[0])
                     self.add("derivation-before-generation",
-                             f"{r.source} (generated {_iso(g2[0])}) is derived from {r.target}, which is "
-                             f"generated later ({_iso(g1[0])})", [r.source, r.target], [i, g1[1], g2[1]])
+                             f"{self.name(r.source)} (created {t2}) comes from {self.name(r.target)}, which was "
+                             f"created later ({t1})", [r.source, r.target], [i, g1[1], g2[1]])
             elif r.kind == "wasInformedBy":
                 s1, e2 = start.get(r.target), end.get(r.source)
                 if s1 is not None and e2 is not None and s1 > e2:
+                    t2, t1 = distinct_times(e2, s1)
                     self.add("informant-after-informed",
-                             f"{r.source} (ended {_iso(e2)}) was informed by {r.target}, which started later "
-                             f"({_iso(s1)})", [r.source, r.target], [i])
+                             f"{self.name(r.source)} ended ({t2}) before {self.name(r.target)} started ({t1}), "
+                             "yet it is recorded as depending on it", [r.source, r.target], [i])
             elif r.kind == "specializationOf":
                 gs, gg = first_gen.get(r.source), first_gen.get(r.target)
                 if gs is not None and gg is not None and gg[0] > gs[0]:
+                    t1, t2 = distinct_times(gs[0], gg[0])
                     self.add("specialization-generation-order",
-                             f"{r.source} (generated {_iso(gs[0])}) specializes {r.target}, which is generated "
-                             f"later ({_iso(gg[0])})", [r.source, r.target], [i, gs[1], gg[1]])
+                             f"{self.name(r.source)} (created {t1}) is a more specific form of "
+                             f"{self.name(r.target)}, which was created later ({t2})", [r.source, r.target],
+                             [i, gs[1], gg[1]])
                 vs, vg = last_inv.get(r.source), first_inv.get(r.target)
                 if vs is not None and vg is not None and vs[0] > vg[0]:
+                    t1, t2 = distinct_times(vs[0], vg[0])
                     self.add("specialization-invalidation-order",
-                             f"{r.source} (invalidated {_iso(vs[0])}) specializes {r.target}, which is "
-                             f"invalidated earlier ({_iso(vg[0])})", [r.source, r.target], [i, vs[1], vg[1]])
+                             f"{self.name(r.source)} (deleted {t1}) is a more specific form of "
+                             f"{self.name(r.target)}, which was deleted earlier ({t2})", [r.source, r.target],
+                             [i, vs[1], vg[1]])
             elif r.kind in ("wasStartedBy", "wasEndedBy"):
                 t = _t(r.time)
                 trig = r.formal("prov:trigger")
                 if t is not None and r.kind == "wasStartedBy" and isinstance(trig, str):
                     g = first_gen.get(trig)
                     if g is not None and g[0] > t:
+                        t1, t2 = distinct_times(t, g[0])
                         self.add("trigger-after-start",
-                                 f"{r.source} is started at {_iso(t)} by trigger {trig}, generated later "
-                                 f"({_iso(g[0])})", [r.source, trig], [i, g[1]])
+                                 f"{self.name(r.source)} was started ({t1}) by {self.name(trig)}, which was "
+                                 f"created later ({t2})", [r.source, trig], [i, g[1]])
 
-    def _within(self, act: Any, t: datetime, i: int, start: dict, end: dict, code: str, what: str) -> None:
+    def _within(self, act: Any, t: datetime, i: int, start: dict, end: dict, code: str, verb: str,
+                entity: Any) -> None:
+        """``act`` ``verb`` (created / used) ``entity`` at ``t``: flag it when outside act's start and end."""
         if not isinstance(act, str):
             return
         s, e = start.get(act), end.get(act)
-        if (s is not None and t < s) or (e is not None and t > e):
-            span = f"[{_iso(s) if s else '?'}, {_iso(e) if e else '?'}]"
-            r = self.doc.relations[i]
-            self.add(code, f"{what} at {_iso(t)} by {act}, outside the activity's {span}",
-                     [r.source, r.target], [i])
+        if s is not None and t < s:
+            t1, t2 = distinct_times(t, s)
+            when_words = f"at {t1}, before it started ({t2})"
+        elif e is not None and t > e:
+            t1, t2 = distinct_times(t, e)
+            when_words = f"at {t1}, after it ended ({t2})"
+        else:
+            return
+        what = self.name(entity) if entity is not None else "an entity"
+        if what == self.name(act):  # a run's execution and the run's record share the name "run X"
+            what = "its own record"
+        r = self.doc.relations[i]
+        self.add(code, f"{self.name(act)} {verb} {what} {when_words}", [r.source, r.target], [i])
 
     def _start_end(self, r: Any, i: int, t: datetime, start: dict, end: dict) -> None:
         act = r.source
         if r.kind == "wasStartedBy":
             s = start.get(act)
             if s is not None and s != t:
+                t1, t2 = distinct_times(s, t)
                 self.add("start-time-mismatch",
-                         f"{act} starts at {_iso(s)} but its start event (wasStartedBy) is at {_iso(t)}",
+                         f"{self.name(act)} starts at {t1}, but its start is recorded at {t2} (wasStartedBy)",
                          [act, r.target], [i])
             starter = r.target
             s2 = start.get(starter) if isinstance(starter, str) else None
             if s2 is not None and s2 > t:
+                t1, t2 = distinct_times(t, s2)
                 self.add("starter-after-start",
-                         f"{act} is started at {_iso(t)} by {starter}, which starts later ({_iso(s2)})",
+                         f"{self.name(act)} was started ({t1}) by {self.name(starter)}, which started later ({t2})",
                          [act, starter], [i])
         else:
             e = end.get(act)
             if e is not None and e != t:
+                t1, t2 = distinct_times(e, t)
                 self.add("end-time-mismatch",
-                         f"{act} ends at {_iso(e)} but its end event (wasEndedBy) is at {_iso(t)}",
+                         f"{self.name(act)} ends at {t1}, but its end is recorded at {t2} (wasEndedBy)",
                          [act, r.target], [i])
 
     # -- impossibilities ---------------------------------------------------------------------------
     def cycles(self) -> None:
         for kind, self_code, cycle_code, verb in (
-            ("wasDerivedFrom", "self-derivation", "derivation-cycle", "is derived from"),
-            ("specializationOf", "self-specialization", "specialization-cycle", "specializes"),
+            ("wasDerivedFrom", "self-derivation", "derivation-cycle", RELATION_WORDS["wasDerivedFrom"]),
+            ("specializationOf", "self-specialization", "specialization-cycle", RELATION_WORDS["specializationOf"]),
         ):
             graph: dict[str, set[str]] = defaultdict(set)
             rel_idx: dict[tuple[str, str], list[int]] = defaultdict(list)
@@ -489,7 +560,7 @@ class _Checker:
                 if r.kind != kind or not isinstance(r.source, str) or not isinstance(r.target, str):
                     continue
                 if r.source == r.target:
-                    self.add(self_code, f"{r.source} {verb} itself", [r.source], [i])
+                    self.add(self_code, f"{self.name(r.source)} {verb} itself", [r.source], [i])
                     continue
                 graph[r.source].add(r.target)
                 rel_idx[(r.source, r.target)].append(i)
@@ -499,8 +570,9 @@ class _Checker:
                 members = sorted(comp)
                 idx = [i for (s, t), lst in rel_idx.items() if s in comp and t in comp for i in lst]
                 self.add(cycle_code,
-                         f"{members[0]} {verb} itself through a cycle of {len(members)} entities "
-                         f"({', '.join(members[:5])}{', …' if len(members) > 5 else ''})", members, idx)
+                         f"{self.name(members[0])} {verb} itself through a cycle of {len(members)} records "
+                         f"({', '.join(self.name(m) for m in members[:5])}{', …' if len(members) > 5 else ''})",
+                         members, idx)
 
 
 def _sccs(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -580,16 +652,14 @@ def _raw_keys(data: dict) -> tuple[list[Finding], dict]:
                             continue
                         v = v.get("$") if isinstance(v, dict) else v
                         try:
-                            from ..core.provdoc import parse_time
-
                             formals[(eid, name)].add(_canon_value(_t(parse_time(v)) or v))
                         except (ValueError, TypeError):
                             formals[(eid, name)].add(("s", str(v)))
     drop: dict[str, set[str]] = defaultdict(set)
     for eid, ks in kinds.items():
         if len(ks) > 1:
-            findings.append(Finding(ERROR, "key-kind", f"{eid} is declared as {' and as '.join(ks)}; one id "
-                                    "names one element", (eid,)))
+            findings.append(Finding(ERROR, "key-kind", f"{eid} is declared both as {' and as '.join(ks)}; "
+                                    "one id names one record", (eid,)))
             for k in ks[1:]:
                 drop[k].add(eid)
     for (eid, name), vals in formals.items():
@@ -632,7 +702,8 @@ def validate(doc: ProvDoc | str | bytes | dict) -> list[Finding]:
         pre, data = _raw_keys(data)
         doc = ProvDoc.from_json(data)
     c = _Checker(doc)
-    c.findings.extend(pre)
+    for f in pre:  # found in the PROV-JSON text: now name their nodes in the document read
+        c.add(f.code, f.message, f.records, f.relations, f.severity)
     c.prefixes()
     c.elements()
     c.relations()

@@ -198,10 +198,6 @@ def _t(v: Any) -> datetime | None:
     return v if v.tzinfo else v.replace(tzinfo=timezone.utc)
 
 
-def _value_text(v: Any) -> str:
-    return when(v) if isinstance(v, datetime) else repr(v)
-
-
 class _Checker:
     def __init__(self, doc: ProvDoc):
         self.doc = doc

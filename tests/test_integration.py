@@ -1,11 +1,9 @@
-"""End to end: the demo, the README's chains, and the sample project's extraction against its ground truth."""
+"""End to end: the demo and the sample project's extraction against its ground truth (the README: test_readme.py)."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import shlex
 import shutil
 import subprocess
 import sys
@@ -149,58 +147,3 @@ def test_case_75_yaml_use_pseudonyms_false_is_not_applied(tmp_path, sample_manif
         assert result.exit_code == 0, result.output
         text = out.with_suffix(".json").read_text()
         assert ("user:mlflow/alice" in text) is expect_clear
-
-
-def _readme_chains() -> list[str]:
-    text = (ROOT / "README.md").read_text()
-    blocks = re.findall(r"```bash\n(.*?)```", text, re.S)
-    lines = []
-    for block in blocks:
-        for line in block.replace("\\\n", " ").splitlines():
-            line = line.split("  #", 1)[0].strip()
-            if line.startswith("mlflow2prov ") and " demo" not in line:
-                lines.append(line)
-    return lines
-
-
-def test_readme_has_chains():
-    assert len(_readme_chains()) >= 3
-
-
-@pytest.mark.parametrize("chain", _readme_chains())
-def test_every_readme_chain_runs(tmp_path, sample_manifest, chain):
-    work = tmp_path / "proj"
-    shutil.copytree(sample_manifest.repo_path, work, symlinks=True)
-    (work / "pipeline.yaml").write_text(_readme_yaml())
-    cwd = os.getcwd()
-    os.chdir(work)
-    try:
-        doc = extract(".", "sqlite:///mlflow.db", metric_history="latest")
-        names = ("a", "b", "provenance") if chain.startswith("mlflow2prov load") else ()
-        for name in names:  # documents the README's load examples read
-            save([doc], name)
-        result = CliRunner().invoke(cli, shlex.split(chain)[1:])
-    finally:
-        os.chdir(cwd)
-    assert result.exit_code == 0, (chain, result.output)
-
-
-def _readme_yaml() -> str:
-    text = (ROOT / "README.md").read_text()
-    return re.findall(r"```yaml\n(.*?)```", text, re.S)[0]
-
-
-def test_readme_yaml_pipeline_runs(tmp_path, sample_manifest):
-    work = tmp_path / "proj"
-    shutil.copytree(sample_manifest.repo_path, work, symlinks=True)
-    (work / "pipeline.yaml").write_text(_readme_yaml())
-    cwd = os.getcwd()
-    os.chdir(work)
-    try:
-        result = CliRunner().invoke(cli, ["--config", "pipeline.yaml"])
-    finally:
-        os.chdir(cwd)
-    assert result.exit_code == 0, result.output
-    assert (work / "provenance.json").exists() and (work / "provenance.trig").exists()
-    data = json.loads((work / "provenance.json").read_text())
-    assert "user:mlflow/alice" not in json.dumps(data)

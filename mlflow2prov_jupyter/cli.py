@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import traceback
 from typing import Any
@@ -13,7 +14,8 @@ from typing import Any
 import click
 
 from . import __version__
-from .core.errors import Mlflow2ProvError
+from .core.errors import EXIT_INCOMPLETE, Mlflow2ProvError, one_line_warnings
+from .core.redact import first_line, public_line
 from .verbs import VERBS, Option, RunContext, Verb, run_steps
 
 
@@ -52,7 +54,8 @@ class _VerbCommand(click.Command):
 
     click parses chained commands without interspersed options so that the rest of the line reaches the
     next command; here the command's own words end at the next verb name instead (a verb name fills a
-    *required* argument that is still empty, e.g. a file called ``merge`` after ``load``).
+    *required* argument that is still empty, e.g. a file called ``merge`` after ``load``, and an optional
+    one when it names an existing file or folder or repeats the command: ``demo demo``).
     """
 
     def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any) -> click.Context:
@@ -70,6 +73,7 @@ class _VerbCommand(click.Command):
             for decl in p.opts + p.secondary_opts
         }
         required = sum(1 for p in self.params if isinstance(p, click.Argument) and p.required)
+        optional = sum(1 for p in self.params if isinstance(p, click.Argument) and not p.required)
         filled = 0
         i = 0
         while i < len(args):
@@ -79,7 +83,9 @@ class _VerbCommand(click.Command):
             if tok.startswith("-") and tok != "-":
                 if tok in takes_value:
                     i += 1
-            elif tok in VERBS and filled >= required:
+            elif tok in VERBS and filled >= required and not (
+                filled < required + optional and (tok == self.name or os.path.exists(tok))
+            ):
                 return args[:i], args[i:]
             else:
                 filled += 1
@@ -120,17 +126,20 @@ def _run(ctx: click.Context, steps: list[tuple[str, dict[str, Any]]], config: st
     from .pipeline import parse_pipeline
 
     run_ctx = RunContext(echo=click.echo, progress=progress)
+    incomplete = False
     try:
         if validate:
             parsed = parse_pipeline(validate, where=validate)
             click.echo(f"{validate}: {len(parsed)} valid steps ({', '.join(n for n, _ in parsed)})")
             return
         all_steps = list(parse_pipeline(config, where=config) if config else []) + list(steps or [])
-        run_steps(all_steps, run_ctx)
+        with one_line_warnings(lambda line: click.echo(line, err=True)) as report:
+            run_steps(all_steps, run_ctx)
+        incomplete = report.incomplete
     except Mlflow2ProvError as err:
         lines = err.lines() if hasattr(err, "lines") else [str(err)]
         for line in lines:
-            click.echo(f"Error: {line}", err=True)
+            click.echo(f"Error: {public_line(line)}", err=True)
         ctx.exit(err.exit_code)
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
@@ -143,11 +152,12 @@ def _run(ctx: click.Context, steps: list[tuple[str, dict[str, Any]]], config: st
     except Exception as err:  # noqa: BLE001 - a library failure is still one line for the user
         if debug:
             traceback.print_exc()
-        first = str(err).strip().splitlines()[0] if str(err).strip() else ""
-        click.echo(f"Error: {type(err).__name__}: {first} (run with --debug for the traceback)", err=True)
+        click.echo(f"Error: {type(err).__name__}: {first_line(err)} (run with --debug for the traceback)", err=True)
         ctx.exit(1)
     if run_ctx.exit_code:
         ctx.exit(run_ctx.exit_code)
+    if incomplete:  # completed, but part of a source could not be read: the warnings above name it
+        ctx.exit(EXIT_INCOMPLETE)
 
 
 def main(argv: list[str] | None = None) -> None:

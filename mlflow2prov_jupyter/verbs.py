@@ -250,6 +250,8 @@ EXTRACT_OPTIONS = (
     Option("git_refs", f"Git refs (globs) whose commits are walked (repeat; default: {' '.join(DEFAULT_GIT_REFS)}).", multiple=True, cli_name="git_ref"),
     Option("user_map", "YAML file mapping MLflow users to Git users (name, email, aliases).", type="path"),
     Option("max_text_length", "Cut longer texts to this many characters (0: off).", type="int", default=_EXTRACT.max_text_length),
+    Option("max_artifacts", "Artifact entries listed per run; a run with more is marked incomplete.", type="int", default=_EXTRACT.max_artifacts),
+    Option("timeout", "Seconds an MLflow server may stall before the read fails (default: $MLFLOW_HTTP_REQUEST_TIMEOUT, else 30).", type="int", default=_EXTRACT.timeout),
 )
 
 VERBS: dict[str, Verb] = {

@@ -11,7 +11,7 @@ from IPython.core.error import UsageError
 
 from mlflow2prov_jupyter.core.provdoc import ProvDoc, QName
 from mlflow2prov_jupyter.notebook.explorer import Explorer
-from mlflow2prov_jupyter.notebook.magics import MagicSession, execute, parse_line
+from mlflow2prov_jupyter.notebook.magics import MagicError, MagicSession, execute, parse_line
 from mlflow2prov_jupyter.ops.load import load
 from mlflow2prov_jupyter.ops.merge import merge
 from mlflow2prov_jupyter.ops.save import save
@@ -270,35 +270,37 @@ def test_usage_error_in_a_cell_shows_no_traceback(ip, ns, capsys):
 
 
 # ----------------------------------------------------------------------------------- library errors
-def test_library_errors_print_one_line_and_return_nothing(ip, ns, tmp_path, capsys):
+def magic_error(ip, line: str) -> str:
+    """The one line a failing magic raises (the cell fails: issue 13 item 9)."""
+    with pytest.raises(MagicError) as info:
+        run(ip, line)
+    err = str(info.value)
+    assert err.startswith("Error: ") and "\n" not in err and info.value._render_traceback_() == [err]
+    return err
+
+
+def test_library_errors_fail_with_one_line(ip, ns, tmp_path):
     junk = tmp_path / "junk.json"
     junk.write_bytes(os.urandom(200))
-    assert run(ip, f"load {junk}") is None
-    err = capsys.readouterr().err.strip()
-    assert err.startswith("Error: ") and "\n" not in err and str(junk) in err
+    assert str(junk) in magic_error(ip, f"load {junk}")
 
     target = tmp_path / "exists"
     save([ns["a"]], target, formats=("json",))
     before = (tmp_path / "exists.json").read_bytes()
-    assert run(ip, f"save b -o {target}") is None
-    err = capsys.readouterr().err.strip()
-    assert err.startswith("Error: ") and "\n" not in err and "already exists" in err
+    assert "already exists" in magic_error(ip, f"save b -o {target}")
     assert (tmp_path / "exists.json").read_bytes() == before
 
     clash = small_doc(runs=1, steps=2)
     start = clash["git:commit/c0"].attrs["prov:startTime"]
     clash["git:commit/c0"].attrs["prov:startTime"] = start.replace(year=2020)
     ns["clash"] = clash
-    assert run(ip, "merge a clash -o never") is None
-    err = capsys.readouterr().err.strip()
-    assert err.startswith("Error: cannot merge") and "\n" not in err and "git:commit/c0" in err
+    err = magic_error(ip, "merge a clash -o never")
+    assert err.startswith("Error: cannot merge") and "git:commit/c0" in err
     assert "never" not in ns
 
 
-def test_bad_source_is_one_line(ip, ns, tmp_path, capsys):
-    assert run(ip, f"--no-progress extract --repo {tmp_path / 'no-such-repo'}") is None
-    err = capsys.readouterr().err.strip()
-    assert err.startswith("Error: ") and "\n" not in err and "Traceback" not in err
+def test_bad_source_is_one_line(ip, ns, tmp_path):
+    assert "Traceback" not in magic_error(ip, f"--no-progress extract --repo {tmp_path / 'no-such-repo'}")
 
 
 def test_variables_holding_lists_and_qname_types_survive(ip, ns):

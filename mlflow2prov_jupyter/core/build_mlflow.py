@@ -259,6 +259,8 @@ class _Builder:
         ]
         if not r.artifacts_listed:
             items.append(("m2p:artifacts_listed", False))
+        if r.incomplete:
+            items.append(("m2p:incomplete", r.incomplete))
         self.entity(R, _types("Run", True), name, items)
         self.activity(rc, start, end, _t("RunCreation"), f"run {name}")
         if r.experiment_id in self.exp_ids:

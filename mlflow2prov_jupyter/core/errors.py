@@ -1,12 +1,67 @@
-"""Error types whose message is one line that names the problem and the fix."""
+"""Error and warning types whose message is one line that names the problem and the fix.
+
+Every message is made public on creation (:func:`~.redact.public_line`: no credentials, no control
+characters), whichever part of the package raises it.
+"""
 
 from __future__ import annotations
+
+import warnings
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
+
+from .redact import public_line
+
+#: Exit code of a command that completed but could not read part of its sources (see :class:`IncompleteWarning`).
+EXIT_INCOMPLETE = 4
 
 
 class Mlflow2ProvError(Exception):
     """Base class: `str(err)` is a single user-facing line; the CLI prints it and exits non-zero."""
 
     exit_code = 1
+
+    def __init__(self, *args: Any) -> None:
+        if args and isinstance(args[0], str):
+            args = (public_line(args[0]), *args[1:])
+        super().__init__(*args)
+
+
+class IncompleteWarning(UserWarning):
+    """A run, file or artifact listing that could not be read: the rest was extracted, the damaged part is
+    marked ``m2p:incomplete`` in the document, and the CLI exits with :data:`EXIT_INCOMPLETE`."""
+
+
+def warn_incomplete(message: str, stacklevel: int = 3) -> None:
+    """Emit an :class:`IncompleteWarning` whose text is made public first."""
+    warnings.warn(public_line(message), IncompleteWarning, stacklevel=stacklevel)
+
+
+class WarningReport:
+    """What :func:`one_line_warnings` saw: the lines shown and whether a source was read incompletely."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.incomplete = False
+
+
+@contextmanager
+def one_line_warnings(echo: Callable[[str], None]) -> Iterator[WarningReport]:
+    """Show every warning raised inside the block as one line ``Warning: <message>`` through ``echo``
+    (not Python's ``file:line: Category: message`` plus source line); the report says what was shown."""
+    report = WarningReport()
+
+    def show(message: Any, category: type, filename: str, lineno: int, file: Any = None, line: Any = None) -> None:
+        text = f"Warning: {public_line(message)}"
+        report.lines.append(text)
+        if issubclass(category, IncompleteWarning):
+            report.incomplete = True
+        echo(text)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", IncompleteWarning)
+        warnings.showwarning = show
+        yield report
 
 
 class SourceError(Mlflow2ProvError):
@@ -64,7 +119,7 @@ class MergeConflictError(Mlflow2ProvError):
         for c in self.conflicts:
             pairs = zip(c.get("values", ()), c.get("documents", ()))
             vals = " vs ".join(f"{_fmt_conflict_value(v)} (document {d})" for v, d in pairs)
-            out.append(f"{c.get('identifier')} ({c.get('kind')}): {c.get('attribute')} differs: {vals}")
+            out.append(public_line(f"{c.get('identifier')} ({c.get('kind')}): {c.get('attribute')} differs: {vals}"))
         return out
 
 

@@ -81,7 +81,8 @@ class RunRecord:
 
     ``metrics`` holds every history point (``metric_history="all"``) or the latest point per key
     (``"latest"``); ``artifacts`` is None when artifacts were not listed (option off), and
-    ``artifacts_listed`` is False when listing was attempted and failed.
+    ``artifacts_listed`` is False when listing was attempted and failed; ``incomplete`` says which part of
+    a damaged run could not be read (the rest was).
     """
 
     run_id: str
@@ -101,6 +102,7 @@ class RunRecord:
     model_outputs: list[ModelOutput] = field(default_factory=list)
     artifacts: list[ArtifactEntry] | None = None
     artifacts_listed: bool = True
+    incomplete: str | None = None  # why part of the run could not be read (→ m2p:incomplete)
 
 
 @dataclass

@@ -16,8 +16,14 @@ experiments out among forked processes (:mod:`.forked`; same records, same warni
 
 While reading, the process tracking URI points at the store (MLflow's file registry looks logged models
 up through it; see :func:`reader_environment`) and a few environment variables are set for the reader's client: HTTP retries and timeouts
-(an unreachable server fails within seconds), credentials from a URI's userinfo, ``MLFLOW_ALLOW_FILE_STORE``
-for file stores. All of it is restored afterwards. File stores and SQLite files are only read.
+(an unreachable server fails within seconds, a stalled one after ``timeout`` seconds, the user's own
+``MLFLOW_HTTP_REQUEST_TIMEOUT`` / ``_MAX_RETRIES`` respected), credentials from a URI's userinfo,
+``MLFLOW_ALLOW_FILE_STORE`` for file stores. All of it is restored afterwards. File stores and SQLite files are
+only read. A call to a server that has not answered after a few seconds is named on stderr while it waits.
+
+A damaged run (an unreadable file, a missing folder) does not stop the read: what can be read is kept, the run
+gets ``incomplete`` (``m2p:incomplete`` in the document) and an :class:`~.errors.IncompleteWarning` names it.
+Artifact listings never follow symbolic links (a link is listed as an entry) and stop at ``max_artifacts``.
 """
 
 from __future__ import annotations
@@ -25,7 +31,8 @@ from __future__ import annotations
 import os
 import sqlite3
 import sys
-import warnings
+import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
@@ -33,7 +40,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 from urllib.request import url2pathname
 
 from . import forked
-from .errors import SourceError
+from .errors import SourceError, warn_incomplete
 from .mlflow_model import (
     DELETED_INTERNAL_STAGE,
     ArtifactEntry,
@@ -49,6 +56,7 @@ from .mlflow_model import (
     RunRecord,
 )
 from .options import ExtractOptions
+from .redact import public_line
 from .values import blank_to_none, strip_secrets
 
 FILE, SQL, HTTP, OTHER = "file", "sql", "http", "other"
@@ -57,8 +65,11 @@ RUNS_PAGE = 50000  # the stores' maximum: a file store re-reads every run for ea
 LOGGED_MODELS_PAGE = 1000
 REGISTERED_MODELS_PAGE = 1000
 MODEL_VERSIONS_PAGE = 10000
-PROBE_TIMEOUT = "5"  # seconds for the first request to a server (unreachable ⇒ error within 10 s)
-READ_TIMEOUT = "60"
+PROBE_TIMEOUT = 5  # seconds for the first request to a server (unreachable ⇒ error within 10 s)
+DEFAULT_TIMEOUT = 30  # seconds any later request may stall (``timeout`` option, else $MLFLOW_HTTP_REQUEST_TIMEOUT)
+NOTICE_AFTER = 5  # seconds after which the call being waited on is named on stderr
+SUPPORTED_STORES = "give an mlruns folder, a file: URI, a sqlite:///… database or an http(s):// server"
+_MLFLOW_SHORTHANDS = ("databricks", "databricks-uc", "uc")  # tracking URIs without "://" MLflow knows
 DATA_CONTEXT_TAG = "mlflow.data.context"
 
 
@@ -82,6 +93,8 @@ def resolve_target(tracking_uri: str | os.PathLike) -> StoreTarget:
         raise SourceError("empty MLflow tracking URI; give an mlruns folder, a sqlite:///… file or an http(s):// URI")
     parts = urlsplit(text)
     scheme = parts.scheme.lower()
+    if text.lower() in _MLFLOW_SHORTHANDS and not os.path.exists(text):
+        raise SourceError(f"tracking URI {text!r} (a Databricks workspace) is not supported; {SUPPORTED_STORES}")
     if len(scheme) <= 1 or scheme == "file":
         path = url2pathname(unquote(parts.path)) if scheme == "file" else text
         if scheme == "file" and parts.netloc not in ("", "localhost"):
@@ -97,7 +110,7 @@ def resolve_target(tracking_uri: str | os.PathLike) -> StoreTarget:
         netloc = parts.netloc.rsplit("@", 1)[-1]
         clean = urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
         return StoreTarget(HTTP, clean, strip_secrets(clean) or clean, username=user, password=password)
-    return StoreTarget(OTHER, text, strip_secrets(text) or text)
+    raise SourceError(f"tracking URI scheme {scheme + ':'!r} is not supported; {SUPPORTED_STORES}")
 
 
 def _file_target(path: str) -> StoreTarget:
@@ -168,9 +181,24 @@ _ENV_KEYS = (
 )
 
 
+def request_timeout(timeout: int | None) -> int:
+    """Seconds a server may stall: ``timeout``, else a valid ``$MLFLOW_HTTP_REQUEST_TIMEOUT``, else 30."""
+    if timeout is not None:
+        return int(timeout)
+    text = os.environ.get("MLFLOW_HTTP_REQUEST_TIMEOUT", "").strip()
+    try:
+        return max(1, int(text)) if text else DEFAULT_TIMEOUT
+    except ValueError:
+        return DEFAULT_TIMEOUT
+
+
 @contextmanager
-def reader_environment(target: StoreTarget) -> Iterator[None]:
+def reader_environment(target: StoreTarget, timeout: int | None = None) -> Iterator[None]:
     """Point the process tracking URI at the store and set the reader's variables; restore both after.
+
+    HTTP: the first request waits at most 5 s (an unreachable server fails fast), every later one
+    :func:`request_timeout` seconds; requests are not retried unless ``MLFLOW_HTTP_REQUEST_MAX_RETRIES`` is
+    set, so a stalled server fails after one timeout, not three.
 
     MLflow's file registry looks logged models up through the process tracking URI (else it creates
     ``./mlflow.db``). Without an explicitly set URI, ``MLFLOW_TRACKING_URI`` is set for the read; an
@@ -182,11 +210,15 @@ def reader_environment(target: StoreTarget) -> Iterator[None]:
     saved_env = {k: os.environ.get(k) for k in _ENV_KEYS}
     explicit = _current_global_tracking_uri()
     switched = False
+    stall = request_timeout(timeout)
+    retries = saved_env["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] or "0"
     try:
         if target.kind == FILE:
             os.environ["MLFLOW_ALLOW_FILE_STORE"] = "true"
         os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] = "0"
-        os.environ["MLFLOW_HTTP_REQUEST_TIMEOUT"] = PROBE_TIMEOUT
+        os.environ["MLFLOW_HTTP_REQUEST_TIMEOUT"] = str(min(PROBE_TIMEOUT, stall))
+        os.environ[_STALL_ENV] = str(stall)
+        os.environ[_RETRIES_ENV] = retries
         os.environ["MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR"] = "1"
         os.environ["MLFLOW_HTTP_REQUEST_BACKOFF_JITTER"] = "0"
         if target.username is not None:
@@ -202,6 +234,8 @@ def reader_environment(target: StoreTarget) -> Iterator[None]:
             switched = True
         yield
     finally:
+        os.environ.pop(_STALL_ENV, None)
+        os.environ.pop(_RETRIES_ENV, None)
         if switched:
             mlflow.set_tracking_uri(explicit)
         for k, v in saved_env.items():
@@ -218,20 +252,25 @@ def _current_global_tracking_uri() -> str | None:
     return getattr(tracking_utils, "_tracking_uri", None)
 
 
+# The read's stall timeout and the user's retries, kept beside the variables MLflow reads (restored after).
+_STALL_ENV = "_MLFLOW2PROV_STALL_TIMEOUT"
+_RETRIES_ENV = "_MLFLOW2PROV_MAX_RETRIES"
+
+
 def _after_probe() -> None:
-    """The store answered: allow slow pages and a couple of retries from now on."""
-    os.environ["MLFLOW_HTTP_REQUEST_TIMEOUT"] = READ_TIMEOUT
-    os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] = "2"
+    """The store answered: from now on wait up to the stall timeout (and retry only as the user asked)."""
+    os.environ["MLFLOW_HTTP_REQUEST_TIMEOUT"] = os.environ.get(_STALL_ENV, str(DEFAULT_TIMEOUT))
+    os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] = os.environ.get(_RETRIES_ENV, "0")
 
 
 def _one_line(exc: BaseException, limit: int = 240) -> str:
-    """An exception as one short line; network failures by their cause."""
-    text = " ".join(str(exc).split()) or type(exc).__name__
+    """An exception as one short public line (:func:`~.redact.public_line`); network failures by their cause."""
+    text = public_line(" ".join(str(exc).split())) or type(exc).__name__
     low = text.lower()
     if "connection refused" in low:
         return "connection refused"
     if "timed out" in low or "timeout" in low:
-        return "no answer in time"
+        return f"no answer within {os.environ.get('MLFLOW_HTTP_REQUEST_TIMEOUT', '?')} s"
     if "name or service not known" in low or "nodename nor servname" in low or "getaddrinfo failed" in low:
         return "unknown host"
     for marker in ("Caused by ", "Failed to establish a new connection: "):
@@ -269,7 +308,7 @@ def read_mlflow(
     show = options.progress if progress is None else progress
     if show is None:
         show = sys.stderr.isatty()
-    with reader_environment(target):
+    with reader_environment(target, options.timeout):
         return _Reader(target, options, bool(show)).read()
 
 
@@ -280,6 +319,7 @@ class _Reader:
         self.t = target
         self.opts = options
         self.progress = progress
+        self._waiting: _Waiting | None = None
         self.client = self._call("open", MlflowClient, tracking_uri=target.uri, registry_uri=target.uri)
         self.snap = MlflowSnapshot()
         self._dead_artifact_roots: dict[str, int] = {}
@@ -287,6 +327,9 @@ class _Reader:
 
     # -- helpers --------------------------------------------------------------------------------------
     def _call(self, what: str, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+        waiting = self._waiting
+        if waiting is not None:
+            waiting.begin(what)
         try:
             return fn(*args, **kw)
         except SourceError:
@@ -294,13 +337,31 @@ class _Reader:
         except Exception as exc:  # MLflow raises MlflowException, requests errors, OSError, …
             raise SourceError(
                 f"cannot read MLflow tracking store {self.t.display} ({what}: {_one_line(exc)}); "
-                "check the tracking URI and that the store is reachable"
+                f"{_store_hint(exc)}"
             ) from None
+        finally:
+            if waiting is not None:
+                waiting.end()
 
     def _warn(self, msg: str) -> None:
+        msg = public_line(msg)
         self.snap.warnings.append(msg)
         if not self._quiet:  # a forked reader's warnings are raised by the parent
-            warnings.warn(msg, UserWarning, stacklevel=4)
+            warn_incomplete(msg, stacklevel=4)
+
+    def _damaged(self, rec: RunRecord, what: str, rest: str = "the rest of the run was read") -> None:
+        """Mark ``rec`` incomplete (its part ``what`` could not be read) and warn once for it."""
+        rec.incomplete = what if rec.incomplete is None else f"{rec.incomplete}; {what}"
+        self._warn(f"run {rec.run_id}: {what}; {rest} (marked m2p:incomplete)")
+
+    def _local_damage(self, exc: BaseException) -> bool:
+        """Whether a failed per-run call means damaged run data (read around it) rather than an unreachable
+        store (fail at once: every further call would wait as long)."""
+        if self.t.kind != HTTP:
+            return True
+        from mlflow.exceptions import RestException
+
+        return isinstance(exc, RestException)  # the server answered, about this run
 
     def _pages(self, what: str, fn: Callable[..., Any], **kw: Any) -> Iterator[Any]:
         token = None
@@ -316,13 +377,20 @@ class _Reader:
         from mlflow.entities import ViewType
 
         view = ViewType.ALL if self.opts.include_deleted else ViewType.ACTIVE_ONLY
-        experiments = self._read_experiments()
-        _after_probe()
-        exp_ids = [e.experiment_id for e in experiments]
-        self.snap.logged_models = self._read_logged_models(exp_ids) if exp_ids else []
-        if exp_ids:
-            self._read_runs(exp_ids, view)
-        self._read_registry()
+        if self.t.kind != FILE:  # a file store never stalls; its reads fork (no thread may exist then)
+            self._waiting = _Waiting(self.t.display)
+        try:
+            experiments = self._read_experiments()
+            _after_probe()
+            exp_ids = [e.experiment_id for e in experiments]
+            self.snap.logged_models = self._read_logged_models(exp_ids) if exp_ids else []
+            if exp_ids:
+                self._read_runs(exp_ids, view)
+            self._read_registry()
+        finally:
+            if self._waiting is not None:
+                self._waiting.stop()
+                self._waiting = None
         self.snap.experiments = experiments
         return self.snap
 
@@ -469,13 +537,18 @@ class _Reader:
 
     def _runs_of(self, exp_ids: list[str], view: Any, progress: bool) -> "_RunsPart":
         """Search the runs of ``exp_ids`` and read each into a :class:`RunRecord` (in run order)."""
-        runs = list(
-            self._pages("search_runs", self.client.search_runs, experiment_ids=exp_ids, run_view_type=view,
-                        max_results=RUNS_PAGE)
-        )
-        runs.sort(key=lambda r: (_id_sort_key(str(r.info.experiment_id)), r.info.run_id))
         warned = len(self.snap.warnings)
         part = _RunsPart()
+        try:
+            runs = list(
+                self._pages("search_runs", self.client.search_runs, experiment_ids=exp_ids, run_view_type=view,
+                            max_results=RUNS_PAGE)
+            )
+        except SourceError:
+            if self.t.kind != FILE:
+                raise
+            runs = self._runs_one_by_one(exp_ids, view, part)  # a damaged run broke the search
+        runs.sort(key=lambda r: (_id_sort_key(str(r.info.experiment_id)), r.info.run_id))
         iterable: Any = runs
         if progress and runs:
             from tqdm import tqdm  # not tqdm.auto: the core never imports IPython
@@ -486,9 +559,44 @@ class _Reader:
         for run in iterable:
             rec = self._run_record(run, latest, need_get_run, part.datasets)
             part.records.append(rec)
+        part.records.sort(key=_run_order)  # runs read one by one include unreadable ones, added as stubs
         part.warnings = self.snap.warnings[warned:]  # handed back with the part (a forked child's are lost else)
         del self.snap.warnings[warned:]
         return part
+
+    def _runs_one_by_one(self, exp_ids: list[str], view: Any, part: "_RunsPart") -> list[Any]:
+        """A file store's runs read with ``get_run`` each (when ``search_runs`` failed on a damaged run):
+        the readable runs are returned; each unreadable one becomes a stub record marked incomplete, with
+        one warning naming the run and, where it can be found, the damaged file."""
+        from mlflow.entities import ViewType
+
+        root = self.t.root or ""
+        runs = []
+        for exp_id in exp_ids:
+            folder = os.path.join(root, exp_id)
+            if not os.path.isdir(folder):
+                folder = os.path.join(root, ".trash", exp_id)
+            try:
+                names = sorted(n for n in os.listdir(folder) if os.path.isdir(os.path.join(folder, n)))
+            except OSError:
+                continue
+            for name in names:
+                if name in ("models", "datasets", "traces", "tags") or name.startswith("."):
+                    continue
+                try:
+                    run = self.client.get_run(name)
+                except Exception as exc:  # noqa: BLE001 - whatever broke, this run is damaged
+                    rec = RunRecord(run_id=name, experiment_id=exp_id, artifacts_listed=False)
+                    damaged = _damaged_file(os.path.join(folder, name))
+                    what = f"cannot read {damaged}" if damaged else f"cannot read the run ({_one_line(exc, 160)})"
+                    self._damaged(rec, what, "only its id is kept")
+                    part.records.append(rec)
+                    continue
+                stage = run.info.lifecycle_stage
+                if view == ViewType.ACTIVE_ONLY and stage == "deleted":
+                    continue
+                runs.append(run)
+        return runs
 
     def _run_record(self, run: Any, latest: bool, need_get_run: bool, datasets: dict) -> RunRecord:
         info = run.info
@@ -513,7 +621,14 @@ class _Reader:
             ]
         else:
             for key in sorted(run.data.metrics):
-                hist = self._call("get_metric_history", self.client.get_metric_history, rid, key)
+                try:
+                    hist = self.client.get_metric_history(rid, key)
+                except Exception as exc:  # noqa: BLE001 - classified below
+                    if not self._local_damage(exc):
+                        self._call("get_metric_history", _reraise, exc)
+                    self._damaged(rec, f"cannot read the history of metric {key!r} ({_one_line(exc, 160)}), "
+                                       "only its latest point")  # fmt: skip
+                    hist = [m for m in run.data.to_proto().metrics if m.key == key]
                 rec.metrics.extend(
                     MetricPoint(key, _metric(m.value), int(m.step or 0), _ms(m.timestamp), run_id=rid) for m in hist
                 )
@@ -543,8 +658,13 @@ class _Reader:
         else:
             model_inputs = []
         if need_get_run:
-            full = self._call("get_run", self.client.get_run, rid)
-            model_inputs = [mi.model_id for mi in ((full.inputs.model_inputs if full.inputs else None) or [])]
+            try:
+                full = self.client.get_run(rid)
+                model_inputs = [mi.model_id for mi in ((full.inputs.model_inputs if full.inputs else None) or [])]
+            except Exception as exc:  # noqa: BLE001 - classified below
+                if not self._local_damage(exc):
+                    self._call("get_run", _reraise, exc)
+                self._damaged(rec, f"cannot read its model inputs ({_one_line(exc, 160)})")
         rec.model_inputs = list(dict.fromkeys(m for m in model_inputs if m))
         outputs = getattr(run, "outputs", None)
         if outputs is not None:
@@ -563,12 +683,18 @@ class _Reader:
             return [], True
         depth = self.opts.artifact_max_depth
         local = local_path(uri)
+        limit = self.opts.max_artifacts
         if local is not None:
             try:
-                return _walk_local(local, depth), True
+                entries = _walk_local(local, depth, limit)
             except OSError as exc:
+                run.incomplete = "artifacts not listed"
                 self._warn(f"cannot list the artifacts of run {run.run_id} ({_one_line(exc)}); artifacts_listed = false")
                 return None, False
+            if len(entries) > limit:
+                self._damaged(run, f"artifact listing stopped after {limit} entries (max_artifacts)")
+                del entries[limit:]
+            return entries, True
         root = _root_key(uri)
         if root in self._dead_artifact_roots:
             self._dead_artifact_roots[root] += 1
@@ -579,8 +705,13 @@ class _Reader:
             from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
 
             repo = get_artifact_repository(uri, tracking_uri=self.t.uri)
-            return _walk_repo(repo, depth), True
+            entries = _walk_repo(repo, depth, limit)
+            if len(entries) > limit:
+                self._damaged(run, f"artifact listing stopped after {limit} entries (max_artifacts)")
+                del entries[limit:]
+            return entries, True
         except Exception as exc:
+            run.incomplete = "artifacts not listed"
             self._dead_artifact_roots[root] = 1
             self._warn(
                 f"cannot list the artifacts of run {run.run_id} under {strip_secrets(uri)} ({_one_line(exc, 160)}); "
@@ -748,54 +879,166 @@ def _root_key(uri: str) -> str:
     return f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}"
 
 
-def _walk_local(root: str, max_depth: int | None) -> list[ArtifactEntry]:
-    """Every file and directory under ``root`` (missing root: none), down to ``max_depth`` levels."""
+def _walk_local(root: str, max_depth: int | None, limit: int | None = None) -> list[ArtifactEntry]:
+    """Every file and directory under ``root`` (missing root: none), down to ``max_depth`` levels; at most
+    ``limit`` + 1 entries (one more tells the caller there were more).
+
+    A symbolic link is listed as an entry (no size) and never followed: the walk stays under ``root``.
+    """
     out: list[ArtifactEntry] = []
     if not os.path.isdir(root):
         return out
-    seen = {os.path.realpath(root)}
+    stop = None if limit is None else limit + 1
 
-    def walk(path: str, rel: str, depth: int) -> None:
+    def walk(path: str, rel: str, depth: int) -> bool:
         if max_depth is not None and depth > max_depth:
-            return
+            return True
         with os.scandir(path) as it:
             entries = sorted(it, key=lambda e: e.name)
         for e in entries:
+            if stop is not None and len(out) >= stop:
+                return False
             child = f"{rel}{e.name}"
-            if e.is_dir():
+            if e.is_symlink():
+                out.append(ArtifactEntry(child, False, None))
+            elif e.is_dir(follow_symlinks=False):
                 out.append(ArtifactEntry(child, True, None))
-                real = os.path.realpath(e.path)
-                if real in seen:
-                    continue
-                seen.add(real)
-                walk(e.path, child + "/", depth + 1)
+                if not walk(e.path, child + "/", depth + 1):
+                    return False
             else:
                 try:
-                    size = e.stat().st_size
+                    size = e.stat(follow_symlinks=False).st_size
                 except OSError:
                     size = None
                 out.append(ArtifactEntry(child, False, size))
+        return True
 
     walk(root, "", 1)
     return out
 
 
-def _walk_repo(repo: Any, max_depth: int | None) -> list[ArtifactEntry]:
-    """Every entry of an artifact repository, listed one directory per request."""
+def _walk_repo(repo: Any, max_depth: int | None, limit: int | None = None) -> list[ArtifactEntry]:
+    """Every entry of an artifact repository, listed one directory per request (at most ``limit`` + 1)."""
     out: list[ArtifactEntry] = []
+    stop = None if limit is None else limit + 1
 
-    def walk(path: str | None, depth: int) -> None:
+    def walk(path: str | None, depth: int) -> bool:
         if max_depth is not None and depth > max_depth:
-            return
+            return True
         infos = sorted(repo.list_artifacts(path), key=lambda f: f.path)
         for f in infos:
+            if stop is not None and len(out) >= stop:
+                return False
             rel = f.path.strip("/")
             if f.is_dir:
                 out.append(ArtifactEntry(rel, True, None))
-                walk(rel, depth + 1)
+                if not walk(rel, depth + 1):
+                    return False
             else:
                 size = f.file_size
                 out.append(ArtifactEntry(rel, False, None if size is None else int(size)))
+        return True
 
     walk(None, 1)
     return out
+
+
+def _reraise(exc: BaseException) -> None:
+    """Raise ``exc`` again (through :meth:`_Reader._call`, which turns it into the one-line error)."""
+    raise exc
+
+
+def _damaged_file(run_dir: str) -> str | None:
+    """The first file of a file-store run folder MLflow cannot read (missing meta.yaml, a folder missing, text
+    that is not UTF-8), as ``<run folder>/<path>``; None if none is found."""
+    base = os.path.basename(run_dir)
+    meta = os.path.join(run_dir, "meta.yaml")
+    if not os.path.isfile(meta):
+        return f"{base}/meta.yaml (missing)"
+    candidates = [meta]
+    for sub in ("params", "tags", "metrics"):
+        for dirpath, _, files in os.walk(os.path.join(run_dir, sub)):
+            candidates.extend(os.path.join(dirpath, f) for f in sorted(files))
+    for path in candidates:
+        try:
+            with open(path, "rb") as fh:
+                fh.read().decode("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else (exc.strerror or "unreadable")
+            return f"{base}/{os.path.relpath(path, run_dir)} ({reason})"
+    if not os.path.isdir(os.path.join(run_dir, "artifacts")):
+        return f"{base}/artifacts (missing)"
+    return None
+
+
+def _store_hint(exc: BaseException) -> str:
+    """The fix to suggest for a failed store call (a database schema newer than this MLflow's, else reach)."""
+    text = str(exc)
+    if "out-of-date database schema" in text:
+        import re
+
+        m = re.search(r"found version (\w+)", text)
+        if m and not _known_schema(m.group(1)):
+            import mlflow
+
+            return (f"the database was written by a newer MLflow than the installed {mlflow.__version__}; "
+                    "upgrade mlflow (pip install -U mlflow), do not run 'mlflow db upgrade'")  # fmt: skip
+        return "the database is older than the installed MLflow; run 'mlflow db upgrade' on a copy of it"
+    return "check the tracking URI and that the store is reachable"
+
+
+def _known_schema(revision: str) -> bool:
+    """Whether the installed MLflow has a migration to database schema ``revision``."""
+    try:
+        import mlflow.store.db_migrations as migrations
+
+        folder = os.path.join(os.path.dirname(migrations.__file__), "versions")
+        return any(name.startswith(revision + "_") for name in os.listdir(folder))
+    except (ImportError, OSError):
+        return True
+
+
+class _Waiting:
+    """Names the call a read waits on: after :data:`NOTICE_AFTER` seconds without an answer, one line on
+    stderr (once per call). One daemon thread per read of a server or database, stopped by :meth:`stop`."""
+
+    def __init__(self, store: str) -> None:
+        self._store = store
+        self._call: tuple[str, float] | None = None
+        self._told: tuple[str, float] | None = None
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="mlflow2prov-waiting", daemon=True)
+        self._thread.start()
+
+    def begin(self, what: str) -> None:
+        self._call = (what, time.monotonic())
+
+    def end(self) -> None:
+        self._call = None
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join(timeout=2)
+
+    def _watch(self) -> None:
+        while not self._done.wait(0.5):
+            call = self._call
+            if call is None or call is self._told:
+                continue
+            waited = time.monotonic() - call[1]
+            stall = os.environ.get("MLFLOW_HTTP_REQUEST_TIMEOUT", "?")
+            if waited >= min(NOTICE_AFTER, _half(stall)):
+                self._told = call
+                try:
+                    sys.stderr.write(f"waiting for {call[0]} from {public_line(self._store)} "
+                                     f"({waited:.0f} s; timeout {stall} s)\n")  # fmt: skip
+                    sys.stderr.flush()
+                except (OSError, ValueError):
+                    pass
+
+
+def _half(seconds: str) -> float:
+    try:
+        return max(1.0, int(seconds) / 2)
+    except ValueError:
+        return float(NOTICE_AFTER)

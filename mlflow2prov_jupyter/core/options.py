@@ -46,6 +46,8 @@ class ExtractOptions:
     git_refs: tuple[str, ...] = DEFAULT_GIT_REFS
     user_map: tuple[dict[str, Any], ...] = field(default_factory=tuple)
     max_text_length: int = 0
+    max_artifacts: int = 10000  # artifact entries listed per run; more → a warning, the run marked incomplete
+    timeout: int | None = None  # seconds a server may stall; None = $MLFLOW_HTTP_REQUEST_TIMEOUT, else 30
     progress: bool | None = None  # None = only on a TTY
 
     def __post_init__(self) -> None:
@@ -108,6 +110,14 @@ class ExtractOptions:
         if mtl < 0:
             raise OptionError("max_text_length must be 0 (off) or more")
         kw["max_text_length"] = mtl
+        for name in ("max_artifacts", "timeout"):  # whole numbers of at least 1
+            if name in kw:
+                try:
+                    kw[name] = int(kw[name])
+                except (TypeError, ValueError):
+                    raise OptionError(f"{name} must be a whole number, not {kw[name]!r}") from None
+                if kw[name] < 1:
+                    raise OptionError(f"{name} must be 1 or more")
         if "experiment_ids" in kw:
             ids = kw["experiment_ids"]
             if isinstance(ids, (str, int)):

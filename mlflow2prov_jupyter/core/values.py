@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import datetime, timezone
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -90,7 +90,9 @@ def strip_secrets(uri: str | None) -> str | None:
             query = urlencode(kept)
     if netloc == parts.netloc and query == parts.query:
         return text
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    # Joined by hand: urlunsplit turns sqlite:////abs/path (empty host, path //abs/path) into sqlite://abs/path.
+    head = f"{parts.scheme}://" if text[len(parts.scheme) : len(parts.scheme) + 3] == "://" else f"{parts.scheme}:"
+    return head + netloc + parts.path + (f"?{query}" if query else "") + (f"#{parts.fragment}" if parts.fragment else "")
 
 
 def truncate(text: str, limit: int) -> tuple[str, bool]:

@@ -18,7 +18,8 @@ import click
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 
-from ..core.errors import Mlflow2ProvError, OptionError
+from ..core.errors import Mlflow2ProvError, OptionError, one_line_warnings
+from ..core.redact import first_line, public_line
 from ..core.provdoc import ProvDoc
 from ..verbs import VERBS, RunContext, run_steps
 
@@ -62,6 +63,17 @@ QUERY_VERBS = ("passport", "lineage", "validate")  # without documents they ask 
 QUIET_LAST = ("save", "statistics", "stats", "show", "explore")
 STORE = "m2p_store"
 DOCS = "m2p_docs"
+
+
+class MagicError(Exception):
+    """A failed ``%mlflow2prov`` line: the cell fails (Run All, nbclient and papermill stop) and shows this
+    one line, no traceback (IPython prints what ``_render_traceback_`` returns)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(public_line(message))
+
+    def _render_traceback_(self) -> list[str]:
+        return [str(self)]
 
 
 @dataclass
@@ -323,46 +335,30 @@ def execute(
     display: Callable[[Any], None] | None = None,
     session: MagicSession | None = None,
 ) -> Any:
-    """Run parsed steps; returns the value of the magic (see :data:`MAGIC_HELP`)."""
+    """Run parsed steps; returns the value of the magic (see :data:`MAGIC_HELP`).
+
+    Warnings are shown as one line each; every failure raises (bad usage :class:`UsageError`, anything else
+    :class:`MagicError`), so that the cell fails with one line and no traceback (``--debug``: the traceback).
+    """
     resolve = make_resolver(namespace)
     ctx = RunContext(echo=lambda text: print(text), progress=parsed.progress, resolve=resolve)
-    stream: list[ProvDoc] = []
-    shown: Any = None
-    cards: list[Any] = []
     try:
-        for pos, (name, kw) in enumerate(parsed.steps):
-            kw = dict(kw)
-            names = list(kw.pop(DOCS, None) or ())
-            if names:
-                _check_doc_names(names, resolve)
-                stream = run_steps(load_steps(names), ctx, stream)
-            if name in QUERY_VERBS and not stream:
-                stream = implicit_docs(name, namespace, session)
-            if name in ("show", "explore"):
-                shown = _open_explorer(name, stream, kw, namespace)
-                if display is not None:
-                    display(shown)
-                continue
-            if name == "passport":
-                cards = _passports(stream, kw, pos == len(parsed.steps) - 1, display)
-                continue
-            stream = run_steps([(name, kw)], ctx, stream)
+        with one_line_warnings(_err):
+            stream, shown, cards = _run_parsed(parsed, namespace, display, session, ctx, resolve)
     except UsageError:
         raise
     except OptionError as exc:
         raise UsageError(f"%mlflow2prov: {exc}") from None
     except Mlflow2ProvError as exc:
-        _err(f"Error: {exc}")
-        return None
+        raise MagicError(f"Error: {exc}") from None
     except KeyboardInterrupt:
-        _err("Interrupted.")
-        return None
+        raise MagicError("Interrupted.") from None
     except Exception as exc:  # noqa: BLE001 - one line unless --debug
         if parsed.debug:
             raise
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        _err(f"Error: {type(exc).__name__}: {first} (add --debug after %mlflow2prov for the traceback)")
-        return None
+        raise MagicError(
+            f"Error: {type(exc).__name__}: {first_line(exc)} (add --debug after %mlflow2prov for the traceback)"
+        ) from None
     last = parsed.steps[-1][0] if parsed.steps else None
     value: Any = stream[0] if len(stream) == 1 else (list(stream) if stream else None)
     if session is not None and stream:
@@ -374,6 +370,38 @@ def execute(
     if last in QUIET_LAST or (last == "passport" and parsed.steps[-1][1].get("format") == "json"):
         return None
     return value
+
+
+def _run_parsed(
+    parsed: Parsed,
+    namespace: dict[str, Any],
+    display: Callable[[Any], None] | None,
+    session: MagicSession | None,
+    ctx: RunContext,
+    resolve: Callable[[str], list[ProvDoc] | None],
+) -> tuple[list[ProvDoc], Any, list[Any]]:
+    """Run the steps of ``parsed``: the final stream, the explorer shown (if any) and the passport cards."""
+    stream: list[ProvDoc] = []
+    shown: Any = None
+    cards: list[Any] = []
+    for pos, (name, kw) in enumerate(parsed.steps):
+        kw = dict(kw)
+        names = list(kw.pop(DOCS, None) or ())
+        if names:
+            _check_doc_names(names, resolve)
+            stream = run_steps(load_steps(names), ctx, stream)
+        if name in QUERY_VERBS and not stream:
+            stream = implicit_docs(name, namespace, session)
+        if name in ("show", "explore"):
+            shown = _open_explorer(name, stream, kw, namespace)
+            if display is not None:
+                display(shown)
+            continue
+        if name == "passport":
+            cards = _passports(stream, kw, pos == len(parsed.steps) - 1, display)
+            continue
+        stream = run_steps([(name, kw)], ctx, stream)
+    return stream, shown, cards
 
 
 def _open_explorer(name: str, stream: list[ProvDoc], kw: dict[str, Any], namespace: dict[str, Any]) -> Any:

@@ -85,8 +85,8 @@ def passport_card(p: Passport) -> str:
         parts.append('<div class="m2p-passport-notes" style="margin-top:6px">Notes:<ul style="margin:2px 0">'
                      + "".join(f"<li>{esc(n)}</li>" for n in p.notes) + "</ul></div>")
     steps = " → ".join(s.title.lower() for s in p.sections() if s.element in p.chain)
-    parts.append(f'<p style="margin:6px 0 0;{MUTED};font-size:0.9em">{len(p.subgraph.elements)} records in '
-                 f"<code>passport.subgraph</code> · chain: {esc(steps)}</p></div>")
+    parts.append(f'<p style="margin:6px 0 0;{MUTED};font-size:0.9em">Passport of <code>{esc(p.ref)}</code> · '
+                 f"chain: {esc(steps)} · {len(p.subgraph.elements)} records in <code>passport.subgraph</code></p></div>")
     return "".join(parts)
 
 

@@ -80,9 +80,18 @@ def _extract(stream: list[ProvDoc], kw: dict[str, Any], ctx: RunContext) -> list
 
 
 def _load(stream: list[ProvDoc], kw: dict[str, Any], ctx: RunContext) -> list[ProvDoc]:
+    from .core.errors import OptionError
     from .ops.load import load
 
     path = kw["path"]
+    if kw.get("store"):
+        from .store.push import load as load_store
+
+        if path:
+            raise OptionError("load takes a file or --store, not both: use two load steps")
+        return stream + load_store(kw["store"], kw.get("project"), kw.get("graph"))
+    if not path:
+        raise OptionError("load needs a file to read ('-' reads stdin) or --store STORE")
     named = ctx.resolve(path)
     if named is not None:
         return stream + list(named)
@@ -156,9 +165,66 @@ def _statistics(stream: list[ProvDoc], kw: dict[str, Any], ctx: RunContext) -> l
     return stream
 
 
+def _with_store(stream: list[ProvDoc], kw: dict[str, Any]) -> list[ProvDoc]:
+    """The stream plus, with --store, the store's projects as one linked document (store/links.py)."""
+    if not kw.get("store"):
+        return stream
+    from .store.links import linked_document
+
+    return stream + [linked_document(kw["store"], kw.get("projects") or None)]
+
+
+def _push(stream: list[ProvDoc], kw: dict[str, Any], ctx: RunContext) -> list[ProvDoc]:
+    from .core.errors import OptionError
+    from .store.push import push
+
+    if not stream:
+        raise OptionError("push has no document to write: put extract, load or merge before it")
+    if kw["project"] and len(stream) > 1:
+        raise OptionError(f"push --project names one project, the stream holds {len(stream)} documents: merge them first or push each")
+    for d in stream:
+        result = push(d, kw["store"], kw["project"], repository_url=kw["repo"], tracking_uri=kw["tracking_uri"], prune=kw["prune"])
+        ctx.echo(f"pushed {result.summary()}")
+        ctx.outputs.append(result)
+    return stream
+
+
+def _sync(stream: list[ProvDoc], kw: dict[str, Any], ctx: RunContext) -> list[ProvDoc]:
+    from .store.sync import sync_once, watch
+
+    kw = dict(kw)
+    args = (kw.pop("repo"), kw.pop("tracking_uri"), kw.pop("store"), kw.pop("project"))
+    every, rounds, full = kw.pop("interval"), kw.pop("rounds"), kw.pop("full")
+    kw["experiment_ids"] = kw.pop("experiment_ids") or None
+    kw["git_refs"] = kw.pop("git_refs") or None
+    if kw.pop("watch") or rounds:
+        ctx.outputs.extend(watch(*args, interval=every, rounds=rounds, echo=ctx.echo, full=full, progress=False, **kw))
+    else:
+        r = sync_once(*args, full=full, progress=ctx.progress, **kw)
+        ctx.echo(r.line())
+        ctx.outputs.append(r)
+    return stream
+
+
+def _query(stream: list[ProvDoc], kw: dict[str, Any], ctx: RunContext) -> list[ProvDoc]:
+    from .store.query import Table, run_query
+
+    result = run_query(kw["store"], kw["query"], kw["params"])
+    ctx.outputs.append(result)
+    if isinstance(result, Table):
+        ctx.echo(result.to_text(kw["format"]).rstrip("\n"))
+        return stream
+    if isinstance(result, bool):
+        ctx.echo("true" if result else "false")
+        return stream
+    ctx.echo(f"query result: {len(result.elements)} elements, {len(result.relations)} relations")
+    return stream + [result]
+
+
 def _lineage(stream: list[ProvDoc], kw: dict[str, Any], ctx: RunContext) -> list[ProvDoc]:
     from .query.lineage import lineage
 
+    stream = _with_store(stream, kw)
     return [
         lineage(d, kw["node"], direction=kw["direction"], depth=kw["depth"], relations=kw["relations"] or None)
         for d in stream
@@ -170,6 +236,7 @@ def _passport(stream: list[ProvDoc], kw: dict[str, Any], ctx: RunContext) -> lis
 
     from .query.passport import passport
 
+    stream = _with_store(stream, kw)
     for d in stream:
         card = passport(d, kw["ref"])
         text = card.to_markdown() if kw["format"] == "markdown" else json.dumps(card.to_dict(), indent=2, default=str)
@@ -185,6 +252,10 @@ def _diff(stream: list[ProvDoc], kw: dict[str, Any], ctx: RunContext) -> list[Pr
     from .query.diff import diff
 
     docs = list(stream)
+    if kw.get("store"):  # the stream's documents against what the store holds for them
+        from .store.push import load as load_store
+
+        docs = [x for d in docs for x in (d, load_store(kw["store"], kw.get("projects", [None])[0] if kw.get("projects") else d.name)[0])]
     for path in (kw["a"], kw["b"]):
         if path:
             docs = _load(docs, {"path": path, "format": None}, ctx)
@@ -213,6 +284,7 @@ def _validate(stream: list[ProvDoc], kw: dict[str, Any], ctx: RunContext) -> lis
 
     from .query.validate import ERROR, findings_markdown, validate
 
+    stream = _with_store(stream, kw)
     for d in stream:
         findings = [f for f in validate(d) if kw["warnings"] or f.severity == ERROR]
         if kw["format"] == "json":
@@ -254,6 +326,12 @@ EXTRACT_OPTIONS = (
     Option("timeout", "Seconds an MLflow server may stall before the read fails (default: $MLFLOW_HTTP_REQUEST_TIMEOUT, else 30).", type="int", default=_EXTRACT.timeout),
 )
 
+STORE_URI_HELP = "Provenance store: a folder (embedded Oxigraph) or sparql+http(s)://host/… (SPARQL 1.1 server)."
+STORE_READ_OPTIONS = (
+    Option("store", "Also read this provenance store's projects, linked across projects (" + STORE_URI_HELP + ")"),
+    Option("projects", "Only these projects of the store (repeat; default: all).", multiple=True, cli_name="project"),
+)
+
 VERBS: dict[str, Verb] = {
     v.name: v
     for v in (
@@ -262,8 +340,11 @@ VERBS: dict[str, Verb] = {
             "load",
             "Load a PROV document (PROV-JSON, PROV-XML, RDF, PROV-N, JSON-LD; '-' reads stdin); repeat to load more.",
             (
-                Option("path", "File to load ('-' reads stdin).", type="path", argument=True, required=True),
+                Option("path", "File to load ('-' reads stdin).", type="path", argument=True),
                 Option("format", "Format of the files (default: from the extension, else detected).", type="choice", choices=READ_FORMATS),
+                Option("store", "Load from this provenance store instead of a file: " + STORE_URI_HELP),
+                Option("project", "With --store: only this project (default: every project, one document each)."),
+                Option("graph", "With --store: only this unit (run/<id>, commit/<sha>, …) or graph IRI."),
             ),
             _load,
         ),
@@ -322,6 +403,7 @@ VERBS: dict[str, Verb] = {
                 Option("direction", "up: what it came from; down: what came from it; both.", type="choice", choices=("up", "down", "both"), default="up"),
                 Option("depth", "Number of relation steps (default: all).", type="int"),
                 Option("relations", "Follow only these relation kinds (repeat; PROV-JSON or PROV-DM names).", multiple=True, cli_name="relation"),
+                *STORE_READ_OPTIONS,
             ),
             _lineage,
         ),
@@ -331,6 +413,7 @@ VERBS: dict[str, Verb] = {
             (
                 Option("ref", "Model or run reference.", argument=True, required=True),
                 Option("format", "Output format.", type="choice", choices=("markdown", "json"), default="markdown"),
+                *STORE_READ_OPTIONS,
             ),
             _passport,
         ),
@@ -341,6 +424,8 @@ VERBS: dict[str, Verb] = {
                 Option("a", "First document (else the stream's first).", type="path", argument=True),
                 Option("b", "Second document (else the stream's second).", type="path", argument=True),
                 Option("format", "Output format.", type="choice", choices=("table", "markdown", "json"), default="table"),
+                Option("store", "Compare each document of the stream with the store's project of the same name (or --project): " + STORE_URI_HELP),
+                Option("projects", "With --store: the project to compare with.", multiple=True, cli_name="project"),
             ),
             _diff,
         ),
@@ -351,8 +436,46 @@ VERBS: dict[str, Verb] = {
                 Option("format", "Output format.", type="choice", choices=("table", "markdown", "json"), default="table"),
                 Option("warnings", "Report warnings as well as errors.", type="bool", default=True, flag_pair=True),
                 Option("strict", "Fail on warnings too.", type="bool", default=False),
+                *STORE_READ_OPTIONS,
             ),
             _validate,
+        ),
+        Verb(
+            "push",
+            "Write each document of the stream into a provenance store as a project; only changed units are replaced.",
+            (
+                Option("store", STORE_URI_HELP, required=True),
+                Option("project", "Project name in the store (default: the document's name)."),
+                Option("repo", "Repository path or URL recorded in the project's catalogue.", type="path"),
+                Option("tracking_uri", "Tracking URI recorded in the project's catalogue (credentials are removed)."),
+                Option("prune", "Remove units the document no longer has (off: push a partial document).", type="bool", default=True, flag_pair=True),
+            ),
+            _push,
+        ),
+        Verb(
+            "sync",
+            "Bring a project in a provenance store up to date with its Git repository and MLflow store (--watch: keep doing it).",
+            (
+                *EXTRACT_OPTIONS,
+                Option("store", STORE_URI_HELP, required=True),
+                Option("project", "Project name in the store (default: the repository folder's name)."),
+                Option("watch", "Sync every --interval seconds until Ctrl-C, one line per round.", type="bool", default=False),
+                Option("interval", "Seconds between rounds with --watch.", type="int", default=60),
+                Option("rounds", "Stop after this many rounds (default: one, or until Ctrl-C with --watch).", type="int"),
+                Option("full", "Extract even when the sources look unchanged.", type="bool", default=False),
+            ),
+            _sync,
+        ),
+        Verb(
+            "query",
+            "Run SPARQL over a provenance store: SELECT prints a table, CONSTRUCT adds a document; QUERY is SPARQL, a .rq file or a ready query.",
+            (
+                Option("query", "SPARQL text, a .rq file, or a ready query: models-trained-on-dataset, downstream-of-commit, runs-per-person, orphaned-models.", argument=True, required=True),
+                Option("store", STORE_URI_HELP, required=True),
+                Option("params", "Bind a query variable: NAME=VALUE (repeat), e.g. digest=53e13291.", multiple=True, cli_name="param"),
+                Option("format", "Output format of a SELECT.", type="choice", choices=("table", "csv", "json"), default="table"),
+            ),
+            _query,
         ),
     )
 }

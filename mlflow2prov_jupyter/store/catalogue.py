@@ -57,10 +57,11 @@ class Catalogue:
     last_commit: str | None = None
     last_commit_at: datetime | None = None
     last_run_started_at: datetime | None = None
+    source_fingerprint: str | None = None  # the sources' state at the last sync (store/sync.py)
     prefixes: dict[str, str] = field(default_factory=dict)
     units: dict[str, UnitEntry] = field(default_factory=dict)
 
-    META = ("repository_url", "tracking_uri", "synced_at", "last_commit", "last_commit_at", "last_run_started_at")
+    META = ("repository_url", "tracking_uri", "synced_at", "last_commit", "last_commit_at", "last_run_started_at", "source_fingerprint")
 
     def meta_triples(self) -> list[str]:
         """N-Triples of the project's own description (everything but its units)."""

@@ -13,6 +13,7 @@ next to an otherwise equal one with attributes, and an element's explicit ``prov
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any, Callable, Iterable
 
@@ -95,7 +96,7 @@ _NODE_CLASSES = frozenset(PROV + dm for dm in PROV_DM_NAMES.values()) | _DERIVAT
 _REVERSE_QUALIFIED_ATTR = {v: k for k, v in _QUALIFIED_ATTR_PREDICATES.items()}
 
 _ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
-_IRI_FORBIDDEN = frozenset('<>"{}|^`\\ \t\n\r')
+_IRI_FORBIDDEN = re.compile(r'[<>"{}|^`\\\x00-\x20]')
 
 
 def _literal(text: str) -> str:
@@ -120,7 +121,7 @@ class Encoder:
                 raise DocumentFormatError(f"{qname[:80]!r} has no declared prefix: declare it in the document's prefixes")
             ns, local = self.default, qname
         iri = ns + local
-        if any(c in _IRI_FORBIDDEN for c in iri):
+        if _IRI_FORBIDDEN.search(iri):
             raise DocumentFormatError(f"{qname[:80]!r} is not a valid IRI in RDF: percent-encode spaces and <>\"{{}}|^`\\")
         return iri
 

@@ -6,7 +6,6 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from ..core.errors import OptionError
 from ..core.gcpause import gc_paused
@@ -53,18 +52,15 @@ class PushResult:
 
 
 def public_uri(uri: Any) -> str | None:
-    """A tracking or repository URI without credentials (userinfo and secret-looking query parameters)."""
+    """A tracking or repository URI without credentials (the core's rule: no userinfo, no secret parameters)."""
+    from ..core.values import strip_secrets
+
     if uri in (None, ""):
         return None
     text = os.fspath(uri)
-    if "://" not in text:
-        return os.path.abspath(text) if not text.startswith(("sqlite:", "file:")) else text
-    parts = urlsplit(text)
-    netloc = parts.netloc.rsplit("@", 1)[-1]
-    query = "&".join(
-        q for q in parts.query.split("&") if q and not any(w in q.split("=", 1)[0].lower() for w in ("token", "sig", "key", "secret", "password", "credential"))
-    )
-    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+    if "://" not in text and not text.startswith(("sqlite:", "file:")):
+        text = os.path.abspath(text)
+    return strip_secrets(text)
 
 
 def watermark(doc: ProvDoc) -> tuple[str | None, datetime | None, datetime | None]:
@@ -103,6 +99,7 @@ def push(
     repository_url: Any = None,
     tracking_uri: Any = None,
     prune: bool = True,
+    source_fingerprint: str | None = None,
 ) -> PushResult:
     """Write ``doc`` as project ``project`` (default: the document's name) into ``store``.
 
@@ -127,6 +124,7 @@ def push(
             last_run_started_at=run_at or (old.last_run_started_at if old else None),
             prefixes=dict(doc.prefixes) if prune or not old else {**old.prefixes, **doc.prefixes},
             synced_at=datetime.now(timezone.utc).replace(microsecond=0),
+            source_fingerprint=source_fingerprint,
         )
         before = old.units if old else {}
         result = PushResult(name)

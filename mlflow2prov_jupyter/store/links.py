@@ -1,0 +1,153 @@
+"""Cross-project questions: the store's projects as one document, linked where one's output is another's input.
+
+Projects meet where they name the same thing: a data set with the same digest and source, or the same
+URI (a logged model's artifact location, a model version's source, a run artifact's full URI, a data
+set's source URI). For each such match between *different* projects the linked document gets a
+``prov:alternateOf`` relation ("two aspects of the same thing"), which lineage follows both ways, so a
+passport or lineage started in one project continues into the project that produced its input.
+
+:func:`linked_document` caches the decoded projects per content (the catalogue's unit hashes): a warm
+process answers the next question without reading the store again.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any, Iterable
+
+from ..core.gcpause import gc_paused
+from ..core.provdoc import ProvDoc, QName, Relation
+from .backends import Backend, StoreError, open_store
+from .catalogue import check_ours, projects, read_catalogue
+from .provo import decode_triples
+
+_CACHE: dict[tuple, ProvDoc] = {}
+_LOCK = threading.Lock()
+
+
+def _expand(doc: ProvDoc, qname: str) -> str:
+    prefix, _, local = qname.partition(":")
+    ns = doc.prefixes.get(prefix)
+    return ns + local if ns is not None else qname
+
+
+def _uri_value(v: Any) -> str | None:
+    """A URI from an attribute value: plain text, or a data set source's JSON ``{"uri": …}``."""
+    text = str(v).strip() if v is not None else ""
+    if text.startswith("{"):
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return None
+        text = str(data.get("uri") or data.get("url") or data.get("path") or "") if isinstance(data, dict) else ""
+    text = text.rstrip("/")
+    return text if "://" in text or text.startswith("models:/") else None
+
+
+def match_keys(doc: ProvDoc) -> dict[str, set[tuple]]:
+    """Full element IRI → the keys under which another project may name the same thing."""
+    out: dict[str, set[tuple]] = {}
+    runs_uri: dict[str, str] = {}
+    for el in doc.elements.values():
+        if QName("m2p:Run") in el.types and el.get("m2p:artifact_uri"):
+            runs_uri[el.id] = str(el.get("m2p:artifact_uri")).rstrip("/")
+    for el in doc.elements.values():
+        types = el.types
+        keys: set[tuple] = set()
+        if QName("m2p:Dataset") in types:
+            src = el.get("m2p:source")
+            if el.get("m2p:digest") and src is not None:
+                keys.add(("dataset", str(el.get("m2p:digest")), _uri_value(src) or str(src)))
+            if _uri_value(src):
+                keys.add(("uri", _uri_value(src)))
+        if QName("m2p:LoggedModel") in types:
+            for name in ("m2p:artifact_location",):
+                if _uri_value(el.get(name)):
+                    keys.add(("uri", _uri_value(el.get(name))))
+            if el.get("m2p:model_id"):
+                keys.add(("uri", f"models:/{el.get('m2p:model_id')}"))
+        if QName("m2p:ModelVersion") in types and _uri_value(el.get("m2p:source")):
+            keys.add(("uri", _uri_value(el.get("m2p:source"))))
+        if (QName("m2p:Artifact") in types or QName("m2p:ModelArtifact") in types) and el.get("m2p:path"):
+            run_id = el.id.split("/artifact/")[0].split("/model-artifact/")[0]
+            base = runs_uri.get(run_id)
+            if base:
+                keys.add(("uri", f"{base}/{el.get('m2p:path')}".rstrip("/")))
+        if keys:
+            out[_expand(doc, el.id)] = keys
+    return out
+
+
+def _load_project(backend: Backend, name: str) -> ProvDoc:
+    cat = read_catalogue(backend, name)
+    if cat is None:
+        raise StoreError(f"store {backend.label} has no project {name!r}; projects: {', '.join(projects(backend)) or 'none'}")
+    key = (backend.label, name, tuple(sorted((e.key, e.hash) for e in cat.units.values())))
+    with _LOCK:
+        hit = _CACHE.get(key)
+    if hit is not None:
+        return hit
+    triples: list = []
+    for e in cat.units.values():
+        triples.extend(backend.triples(e.graph))
+    doc = decode_triples(triples, cat.prefixes, name=name)
+    with _LOCK:
+        for k in [k for k in _CACHE if k[:2] == key[:2]]:
+            del _CACHE[k]
+        _CACHE[key] = doc
+    return doc
+
+
+def linked_document(store: str | Backend, names: Iterable[str] | None = None) -> ProvDoc:
+    """The store's projects (or ``names``) merged into one document, with cross-project alternateOf links."""
+    from ..ops.merge import merge
+
+    backend = open_store(store) if not hasattr(store, "triples") else store
+    if not check_ours(backend):
+        raise StoreError(f"store {backend.label} is empty: push documents into it first")
+    wanted = list(names) if names else projects(backend)
+    docs = [_load_project(backend, n) for n in wanted]
+    key = ("linked", backend.label, tuple(id(d) for d in docs))
+    with _LOCK:
+        hit = _CACHE.get(key)
+    if hit is not None:
+        return hit
+    with gc_paused():
+        merged = merge(docs, on_conflict="first") if len(docs) > 1 else ProvDoc.from_json(docs[0].to_json(), name=docs[0].name)
+        merged.name = "store: " + ", ".join(wanted)
+        for a, b in cross_project_pairs(docs):
+            qa, qb = _compact(merged, a), _compact(merged, b)
+            if qa in merged.elements and qb in merged.elements:
+                merged.relations.append(Relation("alternateOf", (qa, qb), {"prov:type": QName("m2p:CrossProjectLink")}))
+    with _LOCK:
+        for k in [k for k in _CACHE if k[:2] == key[:2]]:
+            del _CACHE[k]
+        _CACHE[key] = merged
+    return merged
+
+
+def cross_project_pairs(docs: list[ProvDoc]) -> list[tuple[str, str]]:
+    """Pairs of full IRIs, from different documents, that name the same data set, model or artifact."""
+    by_key: dict[tuple, dict[int, set[str]]] = {}
+    for i, d in enumerate(docs):
+        for iri, keys in match_keys(d).items():
+            for k in keys:
+                by_key.setdefault(k, {}).setdefault(i, set()).add(iri)
+    pairs: set[tuple[str, str]] = set()
+    for holders in by_key.values():
+        if len(holders) < 2:
+            continue
+        firsts = [min(ids) for _, ids in sorted(holders.items())]
+        for a, b in zip(firsts, firsts[1:]):
+            if a != b:
+                pairs.add((a, b))
+    return sorted(pairs)
+
+
+def _compact(doc: ProvDoc, iri: str) -> str:
+    best = None
+    for p, ns in doc.prefixes.items():
+        if iri.startswith(ns) and (best is None or len(ns) > len(doc.prefixes[best])):
+            best = p
+    return f"{best}:{iri[len(doc.prefixes[best]):]}" if best is not None else iri

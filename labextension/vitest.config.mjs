@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.spec.ts'],
     environment: 'node',
+    setupFiles: ['test/setup.ts'],
     testTimeout: 20000
   }
 });

@@ -1,16 +1,19 @@
 /**
- * MIME extension: renders `application/vnd.prov+json` outputs and opens `.provjson` / `.prov.json` files
- * as the graph by default (the file type `provjson`; "Open With" still offers the text editor).
+ * MIME extension: renders `application/vnd.prov+json` outputs (rank 40: below HTML's 50, so JupyterLab and
+ * Notebook 7 pick the graph over the offline `text/html` fallback of the same output) and opens
+ * `.provjson` / `.prov.json` files as the graph by default; `.json` and `.jsonld` can be opened with it
+ * ("Open as PROV graph", "Open With").
  */
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 
+import { FILE_TYPE, JSONLD_FILE_TYPE, OPENABLE_FILE_TYPES } from './files';
 import { MIME_TYPE, ProvGraphRenderer } from './renderer';
 
 export const FACTORY = 'PROV Graph';
-export const FILE_TYPE = 'provjson';
+export const RANK = 40;
 
 export const rendererFactory: IRenderMime.IRendererFactory = {
-  // Safe: document text only reaches the page through textContent and the canvas.
+  // Safe: runs nothing from the data; document text reaches the page through textContent and the canvas.
   safe: true,
   mimeTypes: [MIME_TYPE],
   createRenderer: options => new ProvGraphRenderer(options)
@@ -20,8 +23,9 @@ const extension: IRenderMime.IExtension = {
   id: 'mlflow2prov-jupyter:prov-graph',
   description: 'Interactive graph of W3C PROV-JSON documents',
   rendererFactory,
-  rank: 50,
-  dataType: 'json',
+  rank: RANK,
+  // Files reach the renderer as text: a file that is not JSON gets one line in the view, not a dialog.
+  dataType: 'string',
   fileTypes: [
     {
       name: FILE_TYPE,
@@ -29,13 +33,20 @@ const extension: IRenderMime.IExtension = {
       mimeTypes: [MIME_TYPE],
       extensions: ['.provjson', '.prov.json'],
       fileFormat: 'text'
+    },
+    {
+      name: JSONLD_FILE_TYPE,
+      displayName: 'JSON-LD',
+      mimeTypes: ['application/ld+json'],
+      extensions: ['.jsonld'],
+      fileFormat: 'text'
     }
   ],
   documentWidgetFactoryOptions: {
     name: FACTORY,
     label: 'PROV Graph',
     primaryFileType: FILE_TYPE,
-    fileTypes: [FILE_TYPE],
+    fileTypes: OPENABLE_FILE_TYPES,
     defaultFor: [FILE_TYPE]
   }
 };

@@ -1,28 +1,26 @@
 /**
- * Front-end plugin: the command "Open as PROV graph" (command palette, file browser context menu) that
- * opens the current file with the PROV Graph viewer.
+ * Front-end plugin: the command "Open as PROV graph" (command palette, file browser context menu on
+ * `.json`, `.jsonld`, `.provjson` and `.prov.json` files) that opens a file with the PROV Graph viewer.
  */
 import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { DocumentWidget } from '@jupyterlab/docregistry';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 
+import { OPENABLE_FILE_TYPES, canOpen } from './files';
 import { FACTORY } from './mime';
 
 export const COMMAND = 'mlflow2prov:open-prov-graph';
 
 function currentPath(app: JupyterFrontEnd, browser: IDefaultFileBrowser | null): string | null {
-  const w = app.shell.currentWidget;
-  if (w instanceof DocumentWidget) {
-    return w.context.path;
-  }
   if (browser) {
     const item = browser.selectedItems().next();
     if (item && !item.done && item.value.type !== 'directory') {
       return item.value.path;
     }
   }
-  return null;
+  const w = app.shell.currentWidget;
+  return w instanceof DocumentWidget ? w.context.path : null;
 }
 
 const plugin: JupyterFrontEndPlugin<void> = {
@@ -31,13 +29,15 @@ const plugin: JupyterFrontEndPlugin<void> = {
   autoStart: true,
   optional: [ICommandPalette, IDefaultFileBrowser],
   activate: (app: JupyterFrontEnd, palette: ICommandPalette | null, browser: IDefaultFileBrowser | null) => {
+    const target = (args: Record<string, unknown>) => (args['path'] as string | undefined) ?? currentPath(app, browser);
     app.commands.addCommand(COMMAND, {
       label: 'Open as PROV graph',
-      caption: 'Open the current file (PROV-JSON) with the PROV Graph viewer',
-      isEnabled: () => true,
+      caption: 'Open this PROV-JSON file (.json, .jsonld, .provjson) with the PROV Graph viewer',
+      isEnabled: args => canOpen(target(args)),
+      isVisible: args => canOpen(target(args)),
       execute: async args => {
-        const path = (args['path'] as string | undefined) ?? currentPath(app, browser);
-        if (!path) {
+        const path = target(args);
+        if (!canOpen(path)) {
           return;
         }
         return app.commands.execute('docmanager:open', { path, factory: FACTORY });
@@ -46,7 +46,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     palette?.addItem({ command: COMMAND, category: 'PROV' });
     app.contextMenu.addItem({
       command: COMMAND,
-      selector: '.jp-DirListing-item[data-isdir="false"]',
+      selector: OPENABLE_FILE_TYPES.map(t => `.jp-DirListing-item[data-file-type="${t}"]`).join(', '),
       rank: 3
     });
   }

@@ -1,196 +1,91 @@
 /**
- * The `application/vnd.prov+json` renderer: a header with record counts per kind, collapse and prov:type
- * controls, and the shared graph view (search, legend, details of the clicked node).
+ * The `application/vnd.prov+json` renderer (notebook outputs and the PROV-JSON document viewer): the shared
+ * graph view with the output's view options (`metadata[MIME_TYPE].view`). Runs nothing from the data, so it
+ * is safe in untrusted notebooks. Snapshot outputs (`metadata[MIME_TYPE].snapshot_of`) stay empty while the
+ * explorer widget of that id is live (see the contract's handshake, live.ts).
  */
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
 
-import { h } from './graph/dom';
-import { nodeDetails } from './graph/details';
-import { Graph, GraphOptions, SearchTextOf, provToGraph, searchTexts } from './graph/model';
-import { RELATION_KINDS, countElements } from './graph/prov';
-import { GraphView } from './graph/view';
+import type { ViewOptions } from './graph/model';
+import { ProvView, createProvView } from './graph/view';
+import { isLive, onLive } from './live';
 
 export const MIME_TYPE = 'application/vnd.prov+json';
+export const SNAPSHOT_CAPTION = 'Last state of the explorer (snapshot)';
 
-/** Documents with more elements than this open with run members and revisions collapsed too. */
-export const AUTO_COLLAPSE = 500;
+interface ProvMeta {
+  view?: ViewOptions;
+  snapshot_of?: string;
+}
 
-const KIND_NAMES: Record<string, [string, string]> = {
-  entity: ['entity', 'entities'],
-  activity: ['activity', 'activities'],
-  agent: ['agent', 'agents'],
-  relation: ['relation', 'relations']
-};
-
-/** `3 entities`, `1 entity`. */
-function count(n: number, kind: string): string {
-  return `${n} ${KIND_NAMES[kind][n === 1 ? 0 : 1]}`;
+/** The view options and snapshot id of an output's metadata (anything malformed is ignored). */
+export function readMeta(metadata: unknown): ProvMeta {
+  const m = metadata && typeof metadata === 'object' ? (metadata as Record<string, unknown>)[MIME_TYPE] : null;
+  if (!m || typeof m !== 'object') {
+    return {};
+  }
+  const o = m as Record<string, unknown>;
+  const out: ProvMeta = {};
+  if (o.view && typeof o.view === 'object' && !Array.isArray(o.view)) {
+    out.view = o.view as ViewOptions;
+  }
+  if (typeof o.snapshot_of === 'string' && o.snapshot_of) {
+    out.snapshot_of = o.snapshot_of;
+  }
+  return out;
 }
 
 export class ProvGraphRenderer extends Widget implements IRenderMime.IRenderer {
   private _mimeType: string;
-  private _data: unknown = null;
-  private _graph: Graph | null = null;
-  private _searchText: SearchTextOf | null = null;
-  private _t0 = 0;
-  private _view: GraphView | null = null;
-  private _opts: GraphOptions = {};
-  private _header = h('div', 'm2p-header');
-  private _controls = h('div', 'm2p-controls');
-  private _typeList = h('div', 'm2p-typefilter-list');
-  private _error = h('div', 'm2p-error');
+  private _view: ProvView | null = null;
+  private _data: unknown = undefined;
+  private _stopLive: (() => void) | null = null;
+  private _fill: boolean;
 
-  constructor(options: IRenderMime.IRendererOptions) {
+  constructor(options: IRenderMime.IRendererOptions, fill = false) {
     super();
     this._mimeType = options.mimeType;
+    this._fill = fill;
     this.addClass('m2p-prov-renderer');
-    this.node.append(this._header, this._controls, this._error);
   }
 
   async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
-    this._t0 = performance.now();
-    let data = model.data[this._mimeType] as unknown;
-    this._error.textContent = '';
-    try {
-      if (typeof data === 'string') {
-        data = JSON.parse(data);
-      }
-      if (data === this._data && this._view) {
+    const data = model.data[this._mimeType] as unknown;
+    const meta = readMeta(model.metadata);
+    this._stopLive?.();
+    this._stopLive = null;
+    if (meta.snapshot_of) {
+      const id = meta.snapshot_of;
+      this.node.dataset.snapshotOf = id;
+      if (isLive(id)) {
+        this._hide();
         return;
       }
-      this._data = data;
-      const big = countElements(data) > AUTO_COLLAPSE;
-      this._opts = {
-        collapseMetrics: true,
-        collapseRunMembers: big,
-        collapseRevisions: big,
-        typeFilter: null
-      };
-      this._graph = provToGraph(data, this._opts);
-      this._buildControls(this._graph);
-      this._renderHeader(this._graph);
-      this._redraw();
-    } catch (err) {
-      this._view?.dispose();
-      this._view = null;
-      this._error.textContent = `Cannot show this PROV-JSON document: ${(err as Error).message}`;
+      // Drawn now; hidden if the explorer of this id comes alive later (kernel re-run).
+      this._stopLive = onLive(id, () => this._hide());
     }
-  }
-
-  private _renderHeader(graph: Graph): void {
-    const c = graph.stats.counts;
-    this._header.replaceChildren();
-    const main = ['entity', 'activity', 'agent'].map(k => count(c[k] ?? 0, k));
-    const rels = RELATION_KINDS.filter(k => c[k]);
-    const total = rels.reduce((s, k) => s + c[k], 0);
-    main.push(count(total, 'relation'));
-    this._header.appendChild(h('span', 'm2p-header-main', main.join(' · ')));
-    const detail = h('span', 'm2p-header-relations');
-    detail.textContent = rels.map(k => `${k} ${c[k]}`).join(' · ');
-    this._header.appendChild(detail);
-    this._header.dataset.counts = JSON.stringify(c);
-  }
-
-  private _checkbox(label: string, key: keyof GraphOptions): HTMLElement {
-    const wrap = h('label', 'm2p-control');
-    const box = h('input');
-    box.type = 'checkbox';
-    box.checked = !!this._opts[key];
-    box.dataset.option = key;
-    box.addEventListener('change', () => {
-      (this._opts as Record<string, unknown>)[key] = box.checked;
-      this._graph = null;
-      this._redraw();
-    });
-    wrap.append(box, h('span', undefined, label));
-    return wrap;
-  }
-
-  private _buildControls(graph: Graph): void {
-    this._controls.replaceChildren();
-    this._controls.append(
-      this._checkbox('Collapse metric series', 'collapseMetrics'),
-      this._checkbox('Collapse run members', 'collapseRunMembers'),
-      this._checkbox('Collapse revisions', 'collapseRevisions')
-    );
-    const types = Object.entries(graph.stats.types).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    const filter = h('details', 'm2p-typefilter');
-    filter.appendChild(h('summary', undefined, `Types (${types.length})`));
-    this._typeList.replaceChildren();
-    const boxes: HTMLInputElement[] = [];
-    const apply = () => {
-      const on = boxes.filter(b => b.checked).map(b => b.value);
-      this._opts.typeFilter = on.length === boxes.length ? null : on;
-      this._graph = null;
-      this._redraw();
-    };
-    const buttons = h('div', 'm2p-typefilter-buttons');
-    for (const [text, value] of [
-      ['All', true],
-      ['None', false]
-    ] as [string, boolean][]) {
-      const b = h('button', 'm2p-button', text);
-      b.type = 'button';
-      b.addEventListener('click', () => {
-        boxes.forEach(x => (x.checked = value));
-        apply();
-      });
-      buttons.appendChild(b);
+    const caption = meta.snapshot_of ? SNAPSHOT_CAPTION : undefined;
+    this.node.hidden = false;
+    if (this._view && data === this._data) {
+      this._view.update(undefined, meta.view ?? {});
+      return;
     }
-    this._typeList.appendChild(buttons);
-    for (const [t, n] of types) {
-      const wrap = h('label', 'm2p-control');
-      const box = h('input');
-      box.type = 'checkbox';
-      box.checked = true;
-      box.value = t;
-      box.addEventListener('change', apply);
-      boxes.push(box);
-      wrap.append(box, h('span', undefined, `${t} (${n})`));
-      this._typeList.appendChild(wrap);
-    }
-    filter.appendChild(this._typeList);
-    this._controls.appendChild(filter);
+    this._data = data;
+    this._view?.dispose();
+    this._view = createProvView(this.node, data, meta.view ?? {}, { caption, fill: this._fill });
   }
 
-  private _redraw(): void {
-    if (!this._graph) {
-      this._graph = provToGraph(this._data, this._opts);
-    }
-    const graph = this._graph;
-    this._searchText = searchTexts(graph);
-    if (!this._view) {
-      this._view = new GraphView(this.node, {
-        searchText: id => this._searchText?.(id),
-        onPaint: () => {
-          // Milliseconds from receiving the data to the first drawn frame (parse, graph, layout, draw).
-          if (this._t0 && this._view) {
-            this._view.element.dataset.renderMs = String(Math.round(performance.now() - this._t0));
-            this._t0 = 0;
-          }
-        },
-        details: id => {
-          const g = this._graph;
-          const n = g?.nodes.find(x => x.id === id);
-          return g && n ? nodeDetails(g, n) : null;
-        }
-      });
-    }
-    this._view.setGraph(graph.nodes as never[], graph.edges as never[]);
-    this._view.element.dataset.elements = String(graph.stats.elements);
-    this._view.element.dataset.collapsed = String(graph.stats.collapsed);
-  }
-
-  protected onResize(): void {
-    this._view?.network?.redraw();
-  }
-
-  protected onAfterShow(): void {
-    this._view?.network?.redraw();
+  private _hide(): void {
+    this._view?.dispose();
+    this._view = null;
+    this._data = undefined;
+    this.node.hidden = true;
+    this.node.dataset.live = 'true';
   }
 
   dispose(): void {
+    this._stopLive?.();
     this._view?.dispose();
     this._view = null;
     super.dispose();

@@ -1,14 +1,13 @@
 /**
- * The anywidget front-end (`mlflow2prov_jupyter/static/graph_widget.js`, bundled by esbuild with
- * vis-network). Model traits: `nodes` (list of vis node dicts), `edges` (list), `options` (dict of
- * vis-network options), `selected` (str, written here on click), `details` (dict shown in the details
- * panel), `highlight` (list of node ids to emphasise). See labextension/README.md.
+ * The anywidget front-end of the explorer (`mlflow2prov_jupyter/static/graph_widget.js`, bundled by
+ * esbuild with the graph module). Traits (notes/VIEW_CONTRACT.md): `doc` (PROV-JSON), `view`
+ * (ViewOptions), `view_id` (registered as live for the snapshot handshake), `selected` (written here on
+ * click, "" = none), `height` (px of the graph area).
  */
-import visCss from 'vis-network/styles/vis-network.css';
-
 import baseCss from '../style/base.css';
-import { detailsFromDict } from './graph/details';
-import { GraphView, ViewEdge, ViewNode } from './graph/view';
+import type { ViewOptions } from './graph/model';
+import { createProvView } from './graph/view';
+import { markLive } from './live';
 
 interface Model {
   get(name: string): unknown;
@@ -18,65 +17,65 @@ interface Model {
   off(event: string, cb: () => void): void;
 }
 
-const STYLE_ID = 'mlflow2prov-graph-widget-style';
+const STYLE_ID = 'mlflow2prov-graph-style';
 
-function ensureStyle(el: HTMLElement): void {
+/** Put the view's CSS into the document (or the widget's shadow root) once. */
+export function ensureStyle(el: HTMLElement, css: string = baseCss): void {
   const root = el.getRootNode() as Document | ShadowRoot;
-  const doc = root instanceof ShadowRoot ? root : document;
-  if ((doc as ParentNode).querySelector?.(`#${STYLE_ID}`)) {
+  const scope: ParentNode = root instanceof ShadowRoot ? root : document;
+  if (scope.querySelector?.(`#${STYLE_ID}`)) {
     return;
   }
   const style = document.createElement('style');
   style.id = STYLE_ID;
-  style.textContent = `${visCss}\n${baseCss}`;
-  (doc instanceof ShadowRoot ? doc : document.head).appendChild(style);
+  style.textContent = css;
+  (root instanceof ShadowRoot ? root : document.head).appendChild(style);
+}
+
+function viewOf(model: Model): ViewOptions {
+  const v = (model.get('view') as ViewOptions | null) ?? {};
+  const height = model.get('height');
+  return typeof height === 'number' && height > 0 ? { ...v, height } : v;
 }
 
 function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
   ensureStyle(el);
   el.classList.add('m2p-widget');
-  const view = new GraphView(el, {
+  markLive(String(model.get('view_id') ?? ''));
+  const view = createProvView(el, model.get('doc') ?? {}, viewOf(model), {
     onSelect: id => {
       model.set('selected', id ?? '');
       model.save_changes();
     }
   });
+  // One redraw per burst of trait changes (Python sets doc and view in one message, but in two events).
+  let docChanged = false;
   let pending = false;
-  const draw = () => {
+  const schedule = (doc: boolean) => {
+    docChanged ||= doc;
     if (pending) {
       return;
     }
     pending = true;
     setTimeout(() => {
       pending = false;
-      view.setGraph(
-        (model.get('nodes') as ViewNode[]) ?? [],
-        (model.get('edges') as ViewEdge[]) ?? [],
-        (model.get('options') as Record<string, unknown>) ?? {}
-      );
-      view.setHighlight((model.get('highlight') as string[]) ?? []);
+      const d = docChanged;
+      docChanged = false;
+      view.update(d ? model.get('doc') ?? {} : undefined, viewOf(model));
     }, 0);
   };
-  const onDetails = () => {
-    const d = detailsFromDict(model.get('details') as Record<string, unknown> | null);
-    if (d) {
-      view.setDetails(d);
-    }
-  };
-  const onHighlight = () => view.setHighlight((model.get('highlight') as string[]) ?? []);
-  model.on('change:nodes', draw);
-  model.on('change:edges', draw);
-  model.on('change:options', draw);
-  model.on('change:details', onDetails);
-  model.on('change:highlight', onHighlight);
-  draw();
-  onDetails();
+  const onDoc = () => schedule(true);
+  const onView = () => schedule(false);
+  const onId = () => markLive(String(model.get('view_id') ?? ''));
+  model.on('change:doc', onDoc);
+  model.on('change:view', onView);
+  model.on('change:height', onView);
+  model.on('change:view_id', onId);
   return () => {
-    model.off('change:nodes', draw);
-    model.off('change:edges', draw);
-    model.off('change:options', draw);
-    model.off('change:details', onDetails);
-    model.off('change:highlight', onHighlight);
+    model.off('change:doc', onDoc);
+    model.off('change:view', onView);
+    model.off('change:height', onView);
+    model.off('change:view_id', onId);
     view.dispose();
   };
 }

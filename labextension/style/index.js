@@ -1,2 +1,1 @@
-import 'vis-network/styles/vis-network.css';
 import './base.css';

@@ -1,9 +1,10 @@
 /**
- * What the details panel shows for a clicked node: plain data (no DOM), rendered by `renderDetails`.
+ * What the details panel shows for a node: plain data (no DOM), rendered by dom.ts. The full id, the
+ * attributes, the linked nodes in words, and the folded members with their values.
  */
-import type { Graph, GraphNode } from './model';
-import { labelOf } from './model';
+import type { ViewGraph } from './model';
 import { ProvValue, firstText } from './prov';
+import { STYLE, labelOf, typeStyle } from './style';
 
 export interface DetailsSection {
   heading: string;
@@ -12,109 +13,115 @@ export interface DetailsSection {
   more?: number;
 }
 
-export interface Details {
-  title: string;
-  subtitle?: string;
-  sections: DetailsSection[];
+export interface DetailsLink {
+  /** Node id to go to. */
+  id: string;
+  /** "used by", "generated", … as read from this node. */
+  text: string;
+  label: string;
 }
 
-export const MAX_MEMBER_ROWS = 300;
+export interface Details {
+  id: string;
+  title: string;
+  subtitle: string;
+  /** Folded members: how many, and whether they are drawn now. */
+  fold?: { count: number; expanded: boolean };
+  badge?: string;
+  sections: DetailsSection[];
+  links: DetailsLink[];
+}
 
-function valueText(v: ProvValue): string {
+export const MAX_ROWS = 200;
+export const MAX_LINKS = 40;
+
+export function valueText(v: ProvValue): string {
   if (v.lang) {
     return `${v.text} @${v.lang}`;
   }
-  if (v.type && v.type !== 'xsd:string') {
-    return `${v.text} (${v.type})`;
+  if (v.type === 'xsd:dateTime') {
+    // To the second, in the document's offset: "2026-12-06 12:15:56 +00:00".
+    const m = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)(?:\.\d+)?(Z|[+-]\d\d:\d\d)?$/.exec(v.text);
+    return m ? `${m[1]} ${m[2]}${m[3] ? ' ' + (m[3] === 'Z' ? 'UTC' : m[3]) : ''}` : v.text;
   }
   return v.text;
 }
 
-/** Details of a provToGraph node: all attributes of an element, or the members of a group node. */
-export function nodeDetails(graph: Graph, node: GraphNode): Details {
-  if (node.members) {
-    const rows: [string, string][] = [];
-    for (const id of node.members.slice(0, MAX_MEMBER_ROWS)) {
-      const el = graph.elements.get(id);
-      if (!el) {
-        continue;
-      }
-      let value = labelOf(el);
-      if (node.group === 'metrics') {
-        const step = firstText(el.attrs, 'm2p:step');
-        const val = firstText(el.attrs, 'm2p:value');
-        value = `step ${step ?? '?'}: ${val ?? '?'}`;
-      }
-      rows.push([id, value]);
-    }
-    return {
-      title: node.label.replace('\n', ' '),
-      subtitle: `${node.count} × ${node.ptype} (collapsed ${node.group})`,
-      sections: [
-        {
-          heading: 'Members',
-          rows,
-          more: Math.max(0, node.members.length - MAX_MEMBER_ROWS)
-        }
-      ]
-    };
+function memberRow(g: ViewGraph, id: string): [string, string] {
+  const el = g.doc.elements.get(id);
+  if (!el) {
+    return [id, ''];
   }
-  const el = graph.elements.get(node.id);
-  const rows: [string, string][] = [
-    ['id', node.id],
-    ['kind', node.kind]
-  ];
-  if (el) {
-    for (const [k, vals] of Object.entries(el.attrs)) {
-      for (const v of vals) {
-        rows.push([k, valueText(v)]);
-      }
-    }
+  const key = firstText(el.attrs, 'm2p:key');
+  const value = el.attrs['m2p:value'];
+  if (key !== undefined && value) {
+    const step = firstText(el.attrs, 'm2p:step');
+    return [step !== undefined ? `${key} (step ${step})` : key, value.map(valueText).join(', ')];
   }
-  return {
-    title: el ? labelOf(el) : node.label,
-    subtitle: el?.implicit ? `${node.ptype} (referenced, not described here)` : node.ptype,
-    sections: [{ heading: 'Attributes', rows }]
-  };
+  const path = firstText(el.attrs, 'm2p:path');
+  if (path !== undefined) {
+    return [path, firstText(el.attrs, 'm2p:status') ?? ''];
+  }
+  const start = el.attrs['prov:startTime'];
+  return [labelOf(el, g.styleKeys.get(id)), start ? valueText(start[0]) : ''];
 }
 
-/**
- * Details from a plain dict (as a notebook sets the widget's `details` trait): scalar entries become rows
- * of an "Attributes" section, lists one row per value, nested dicts sections of their own. Keys `title`
- * and `subtitle` (strings) set the heading.
- */
-export function detailsFromDict(d: Record<string, unknown> | null | undefined): Details | null {
-  if (!d || typeof d !== 'object' || !Object.keys(d).length) {
+/** Details of node `id` of `g` (null when it is not drawn). */
+export function nodeDetails(g: ViewGraph, id: string): Details | null {
+  const node = g.byId.get(id);
+  if (!node) {
     return null;
   }
-  const main: DetailsSection = { heading: 'Attributes', rows: [] };
-  const sections: DetailsSection[] = [main];
-  const text = (v: unknown) =>
-    v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
-  const addRows = (sec: DetailsSection, k: string, v: unknown) => {
-    if (Array.isArray(v)) {
-      v.forEach(x => sec.rows.push([k, text(x)]));
-    } else {
-      sec.rows.push([k, text(v)]);
-    }
-  };
-  for (const [k, v] of Object.entries(d)) {
-    if ((k === 'title' || k === 'subtitle') && typeof v === 'string') {
-      continue;
-    }
-    if (v && typeof v === 'object' && !Array.isArray(v)) {
-      const sec: DetailsSection = { heading: k, rows: [] };
-      for (const [k2, v2] of Object.entries(v as Record<string, unknown>)) {
-        addRows(sec, k2, v2);
-      }
-      sections.push(sec);
-    } else {
-      addRows(main, k, v);
+  const el = g.doc.elements.get(id);
+  const ts = typeStyle(node.key);
+  const kind = STYLE.kinds[node.kind]?.legend ?? node.kind;
+  const attrs: [string, string][] = [['id', id]];
+  if (el) {
+    for (const [k, vals] of Object.entries(el.attrs)) {
+      attrs.push([k, vals.map(valueText).join(', ')]);
     }
   }
-  return {
-    title: typeof d['title'] === 'string' ? (d['title'] as string) : String(d['id'] ?? 'Details'),
-    subtitle: typeof d['subtitle'] === 'string' ? (d['subtitle'] as string) : undefined,
-    sections: sections.filter(s => s.rows.length)
+  const sections: DetailsSection[] = [{ heading: 'Attributes', rows: attrs }];
+  // Folded members, one section per noun, in the fold rules' order.
+  const groups = new Map<string, string[]>();
+  for (const m of node.members) {
+    const r = g.ruleOf.get(m);
+    const noun = r ? r.noun[1] : 'members';
+    (groups.get(noun) ?? groups.set(noun, []).get(noun)!).push(m);
+  }
+  for (const [noun, ids] of groups) {
+    const rows = ids.slice(0, MAX_ROWS).map(m => memberRow(g, m));
+    rows.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    sections.push({ heading: `${noun} (${ids.length})`, rows, more: Math.max(0, ids.length - MAX_ROWS) });
+  }
+  const links: DetailsLink[] = [];
+  for (const e of g.edges) {
+    if (links.length >= MAX_LINKS) {
+      break;
+    }
+    if (e.from !== id && e.to !== id) {
+      continue;
+    }
+    const other = e.from === id ? e.to : e.from;
+    const words = e.kinds.map(k => STYLE.relations[k]?.text ?? k).join(', ');
+    links.push({
+      id: other,
+      text: e.from === id ? `→ ${words}` : `← ${words}`,
+      label: g.byId.get(other)?.label ?? other
+    });
+  }
+  const out: Details = {
+    id,
+    title: el ? labelOf(el, node.key) : node.label,
+    subtitle: `${ts.name} · ${kind}${node.implicit ? ' · referenced, not described here' : ''}`,
+    sections,
+    links
   };
+  if (node.members.length || node.expanded) {
+    out.fold = { count: node.members.length, expanded: node.expanded };
+  }
+  if (node.badge) {
+    out.badge = STYLE.badges[node.badge]?.legend ?? node.badge;
+  }
+  return out;
 }

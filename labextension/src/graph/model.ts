@@ -1,544 +1,474 @@
 /**
- * PROV-JSON → vis-network nodes and edges: styling by kind, collapse of metric series, run members and
- * file revisions into group nodes, prov:type filter, search and a layered layout. Pure: no DOM.
+ * PROV-JSON + view options → what is drawn: the backbone nodes (members folded into their owners by the
+ * style table's fold rules), edges merged per pair and oriented so that time flows along them, and the
+ * search over nodes and their folded members. Pure: no DOM.
  */
-import { layeredLayout } from './layout';
 import {
   ElementKind,
   ParsedProv,
-  ProvAttrs,
   ProvElement,
   ProvRelation,
   firstText,
   parseProvJson,
-  primaryType,
-  timeMs,
-  typesOf
+  timeMs
 } from './prov';
-import { DIMMED_FONT, FONT_FACE, FONT_SIZE, KIND_STYLE, fade } from './style';
+import { FoldRule, STYLE, labelOf, shortId, shorten, styleKey, typeStyle } from './style';
 
-export interface GraphOptions {
-  /** All `m2p:Metric` entities of one run and key → one node with the count. Default true. */
-  collapseMetrics?: boolean;
-  /** Params, tags and artifacts of a run (of any collection) → one node per collection and type. Default false. */
-  collapseRunMembers?: boolean;
-  /** The `m2p:FileRevision`s of one File → one node per File. Default false. */
-  collapseRevisions?: boolean;
-  /** Primary types to keep (see `primaryType`); undefined/null keeps all. */
-  typeFilter?: string[] | null;
-  /** Case-insensitive text searched in ids, labels and attribute values; non-matching nodes are dimmed. */
-  search?: string;
+export type Badge = 'added' | 'removed' | 'changed';
+
+/** The view options of the contract (notes/VIEW_CONTRACT.md); every key optional. */
+export interface ViewOptions {
+  fold?: 'backbone' | 'none';
+  expand?: string[];
+  show?: string[] | null;
+  highlight?: string[];
+  zoom_to?: string[];
+  select?: string | null;
+  badges?: Record<string, Badge | string>;
+  direction?: 'LR' | 'TB';
+  title?: string | null;
+  height?: number | null;
 }
 
-export type GroupKind = 'metrics' | 'members' | 'revisions';
-
-export interface GraphNode {
+export interface VNode {
   id: string;
-  label: string;
   kind: ElementKind;
-  /** Primary type (filter and legend key). */
-  ptype: string;
-  types: string[];
-  shape: string;
-  color: {
-    background: string;
-    border: string;
-    highlight: { background: string; border: string };
-    hover: { background: string; border: string };
-  };
-  font: { color: string; size: number; face: string };
-  borderWidth: number;
-  shapeProperties?: { borderDashes: number[] | false };
-  x?: number;
-  y?: number;
-  /** Epoch ms ordering the node in its lane. */
-  time: number;
-  /** Plain-text tooltip (the view turns it into a DOM element with textContent). */
-  tooltip: string;
-  /** Ids of the elements a group node stands for. */
-  members?: string[];
-  group?: GroupKind;
-  count?: number;
-  implicit?: boolean;
-  matched?: boolean;
-}
-
-export interface GraphEdge {
-  id: string;
-  from: string;
-  to: string;
-  kind: string;
+  /** Style table key (a prov:type or `fallback:<kind>`). */
+  key: string;
   label: string;
-  /** Number of relations this edge stands for (> 1 where collapsing merged several). */
-  count: number;
-  tooltip: string;
-  arrows: string;
+  /** Second line: the folded members ("5 params · 4 metrics · 3 tags") or the type name. */
+  sub: string;
+  /** Epoch ms (own time, else the earliest of its folded members; NaN when unknown). */
+  time: number;
+  /** Ids of the elements folded into this node (all levels). */
+  members: string[];
+  expanded: boolean;
+  implicit: boolean;
+  highlight: boolean;
+  badge?: Badge;
+  /** Placed outside the layered ranks (people). */
+  lane?: string;
 }
 
-/** The parts of an edge the Python payload sends instead of a tooltip text. */
-export interface EdgeParts {
+export interface VEdge {
+  id: string;
+  /** Drawn from → to: the earlier end → the later end. */
   from: string;
   to: string;
-  kind?: unknown;
-  label?: unknown;
-  roles?: unknown;
-  time?: unknown;
-  count?: unknown;
-  m2p_diff?: unknown;
+  /** Relation kinds this edge stands for. */
+  kinds: string[];
+  /** Relations it stands for. */
+  count: number;
+  /** Edge style key of the table's edge_styles (solid, people, member). */
+  style: string;
 }
+
+export interface ViewGraph {
+  nodes: VNode[];
+  edges: VEdge[];
+  byId: Map<string, VNode>;
+  doc: ParsedProv;
+  /** The node an element id is drawn as (itself or its owner), or undefined when not drawn. */
+  nodeOf(id: string): string | undefined;
+  /** The element an element is folded into (one level), if any. */
+  ownerOf: Map<string, string>;
+  /** The fold rule that folded each member. */
+  ruleOf: Map<string, FoldRule>;
+  styleKeys: Map<string, string>;
+  stats: { elements: number; relations: number; nodes: number; edges: number; folded: number };
+}
+
+export class NotProvError extends Error {}
+
+const PROV_KEYS = [
+  'entity',
+  'activity',
+  'agent',
+  'bundle',
+  'wasGeneratedBy',
+  'used',
+  'wasDerivedFrom',
+  'wasAttributedTo',
+  'wasAssociatedWith',
+  'hadMember',
+  'wasInformedBy',
+  'specializationOf'
+];
 
 /**
- * The tooltip text of an edge from its parts: `kind: from → to`, then its roles, time and the number of
- * relations it stands for (the same text as `edge_tooltip` in mlflow2prov_jupyter/notebook/graph.py).
+ * Parse `input` (object or JSON text) as PROV-JSON, or throw NotProvError with one line saying why.
  */
-export function edgeSummary(e: EdgeParts): string {
-  const lines: string[] = e.m2p_diff ? [String(e.m2p_diff)] : [];
-  lines.push(`${String(e.kind || e.label || '')}: ${e.from} \u2192 ${e.to}`);
-  if (Array.isArray(e.roles) && e.roles.length) {
-    lines.push('role: ' + e.roles.map(String).join(', '));
+export function parseOrExplain(input: unknown): ParsedProv {
+  let doc = input;
+  if (typeof doc === 'string') {
+    try {
+      doc = JSON.parse(doc);
+    } catch {
+      throw new NotProvError('This file is not JSON, so it cannot be drawn as a PROV graph.');
+    }
   }
-  if (e.time) {
-    lines.push(`time: ${String(e.time)}`);
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
+    throw new NotProvError('This is not a PROV-JSON document (expected a JSON object with "entity", "activity", …).');
   }
-  if (typeof e.count === 'number' && e.count > 1) {
-    lines.push(`${e.count} relations`);
+  if (!PROV_KEYS.some(k => k in (doc as object))) {
+    throw new NotProvError(
+      'This JSON is not a PROV-JSON document: it has none of "entity", "activity", "agent" or a PROV relation.'
+    );
   }
-  return lines.join('\n');
+  return parseProvJson(doc);
 }
 
-export interface GraphStats {
-  /** Records per PROV-JSON kind in the document (entity, activity, agent, wasGeneratedBy, …). */
-  counts: Record<string, number>;
-  /** Elements per primary type (described elements only). */
-  types: Record<string, number>;
-  elements: number;
-  relations: number;
-  nodes: number;
-  edges: number;
-  /** Elements removed by the type filter. */
-  hidden: number;
-  /** Elements folded into group nodes. */
-  collapsed: number;
-  /** Nodes matching the search (0 without a search). */
-  matches: number;
-}
+const TIME_ATTRS = ['prov:startTime', 'm2p:committed_at', 'm2p:created_at', 'm2p:timestamp', 'm2p:tagged_at', 'prov:endTime'];
 
-export interface Graph {
-  nodes: GraphNode[];
-  edges: GraphEdge[];
-  stats: GraphStats;
-  /** The parsed elements, by id (for details panels). */
-  elements: Map<string, ProvElement>;
-}
-
-export const LABEL_MAX = 32;
-const TOOLTIP_ATTRS = 8;
-
-/** Cut `s` to `max` characters with an ellipsis. */
-export function shorten(s: string, max = LABEL_MAX): string {
-  return s.length > max ? s.slice(0, max - 1) + '…' : s;
-}
-
-/** Local part of a qualified name, last path segment decoded when possible. */
-export function shortId(id: string): string {
-  const local = id.slice(id.indexOf(':') + 1);
-  const seg = local.split('/').filter(Boolean);
-  const last = seg.length ? seg[seg.length - 1] : local;
-  try {
-    return decodeURIComponent(last);
-  } catch {
-    return last;
-  }
-}
-
-function localName(t: string): string {
-  return t.slice(t.indexOf(':') + 1);
-}
-
-/** Display label: prov:label, else the short id. */
-export function labelOf(el: ProvElement): string {
-  return firstText(el.attrs, 'prov:label') ?? shortId(el.id);
-}
-
-function elementTime(el: ProvElement, genTime: Map<string, number>): number {
-  const a = el.attrs;
-  for (const name of ['prov:startTime', 'm2p:timestamp', 'm2p:created_at', 'm2p:committed_at', 'prov:endTime']) {
-    const t = timeMs(firstText(a, name));
+function ownTime(el: ProvElement): number {
+  for (const name of TIME_ATTRS) {
+    const t = timeMs(firstText(el.attrs, name));
     if (!Number.isNaN(t)) {
       return t;
     }
   }
-  return genTime.get(el.id) ?? NaN;
+  return NaN;
 }
 
-function attrsText(attrs: ProvAttrs): string {
-  const parts: string[] = [];
-  for (const [k, vals] of Object.entries(attrs)) {
+/** member id → owner id by the fold rules (the first matching relation wins). */
+function findOwners(doc: ParsedProv, keys: Map<string, string>): { owner: Map<string, string>; rule: Map<string, FoldRule> } {
+  const rulesByMember = new Map<string, FoldRule[]>();
+  for (const r of STYLE.fold) {
+    const list = rulesByMember.get(r.member) ?? [];
+    list.push(r);
+    rulesByMember.set(r.member, list);
+  }
+  const owner = new Map<string, string>();
+  const rule = new Map<string, FoldRule>();
+  for (const rel of doc.relations) {
+    for (const end of ['from', 'to'] as const) {
+      const member = rel[end];
+      const rules = rulesByMember.get(keys.get(member) ?? '');
+      if (!rules || owner.has(member)) {
+        continue;
+      }
+      const other = end === 'from' ? rel.to : rel.from;
+      if (!other || other === member) {
+        continue;
+      }
+      for (const r of rules) {
+        if (r.relation !== rel.kind || r.member_end !== end) {
+          continue;
+        }
+        if (r.owner_types && !r.owner_types.includes(keys.get(other) ?? '')) {
+          continue;
+        }
+        owner.set(member, other);
+        rule.set(member, r);
+        break;
+      }
+    }
+  }
+  return { owner, rule };
+}
+
+/** "5 params · 4 metrics · 3 tags" from the members of one node. */
+export function summaryOf(members: string[], doc: ParsedProv, rules: Map<string, FoldRule>): string {
+  const per = new Map<FoldRule, Set<string>>();
+  for (const id of members) {
+    const r = rules.get(id);
+    if (!r || r.summary === false) {
+      continue;
+    }
+    let s = per.get(r);
+    if (!s) {
+      s = new Set();
+      per.set(r, s);
+    }
+    const el = doc.elements.get(id);
+    s.add(r.count_by && el ? firstText(el.attrs, r.count_by) ?? id : id);
+  }
+  // One entry per noun (params of a run and of its logged model read as one "params").
+  const parts = new Map<string, { n: number; rule: FoldRule }>();
+  for (const r of STYLE.fold) {
+    const s = per.get(r);
+    if (!s) {
+      continue;
+    }
+    const key = r.summary_text ?? r.noun[1];
+    const cur = parts.get(key);
+    parts.set(key, { n: (cur?.n ?? 0) + s.size, rule: r });
+  }
+  return [...parts.values()]
+    .map(({ n, rule }) => rule.summary_text ?? `${n} ${rule.noun[n === 1 ? 0 : 1]}`)
+    .join(' · ');
+}
+
+/**
+ * Build what is drawn for a PROV-JSON document and view options. Throws NotProvError for input that is
+ * not PROV-JSON.
+ */
+export function buildView(input: unknown, view: ViewOptions = {}): ViewGraph {
+  const doc = input && typeof input === 'object' && 'elements' in (input as object) && (input as ParsedProv).elements instanceof Map
+    ? (input as ParsedProv)
+    : parseOrExplain(input);
+  const keys = new Map<string, string>();
+  for (const el of doc.elements.values()) {
+    keys.set(el.id, styleKey(el));
+  }
+  const folding = view.fold !== 'none';
+  const { owner, rule } = folding ? findOwners(doc, keys) : { owner: new Map<string, string>(), rule: new Map<string, FoldRule>() };
+  const expanded = new Set(view.expand ?? []);
+  const rep = new Map<string, string>();
+  const repOf = (id: string, depth = 0): string => {
+    let r = rep.get(id);
+    if (r !== undefined) {
+      return r;
+    }
+    const o = owner.get(id);
+    if (o === undefined || depth > 32) {
+      r = id;
+    } else {
+      const ro = repOf(o, depth + 1);
+      r = ro === o && expanded.has(o) ? id : ro;
+    }
+    rep.set(id, r);
+    return r;
+  };
+  let shown: Set<string> | null = null;
+  if (Array.isArray(view.show)) {
+    shown = new Set();
+    for (const id of view.show) {
+      if (doc.elements.has(id)) {
+        shown.add(repOf(id));
+      }
+    }
+  }
+  const membersOf = new Map<string, string[]>();
+  for (const el of doc.elements.values()) {
+    const r = repOf(el.id);
+    if (r !== el.id) {
+      const list = membersOf.get(r);
+      if (list) {
+        list.push(el.id);
+      } else {
+        membersOf.set(r, [el.id]);
+      }
+    }
+  }
+  const genTime = new Map<string, number>();
+  for (const r of doc.relations) {
+    if (r.kind === 'wasGeneratedBy' && r.formal['prov:time'] && !genTime.has(r.from)) {
+      genTime.set(r.from, timeMs(r.formal['prov:time']));
+    }
+  }
+  const highlight = new Set<string>();
+  for (const id of view.highlight ?? []) {
+    highlight.add(repOf(id));
+  }
+  const badges = new Map<string, Badge>();
+  for (const [id, b] of Object.entries(view.badges ?? {})) {
+    if (!(b in STYLE.badges)) {
+      continue;
+    }
+    const r = repOf(id);
+    const cur = badges.get(r);
+    badges.set(r, cur && cur !== b ? 'changed' : (b as Badge));
+  }
+  const laneOf = new Map<string, string>();
+  for (const [name, lane] of Object.entries(STYLE.lanes)) {
+    for (const k of [...(lane.kinds ?? []), ...(lane.types ?? [])]) {
+      laneOf.set(k, name);
+    }
+  }
+  const nodes: VNode[] = [];
+  let folded = 0;
+  for (const el of doc.elements.values()) {
+    if (repOf(el.id) !== el.id || (shown && !shown.has(el.id))) {
+      continue;
+    }
+    const key = keys.get(el.id)!;
+    const members = membersOf.get(el.id) ?? [];
+    folded += members.length;
+    // The earliest known time of the node and its folded members (a run's creation activity).
+    let time = ownTime(el);
+    const gt = genTime.get(el.id);
+    if (gt !== undefined && !Number.isNaN(gt) && !(gt >= time)) {
+      time = gt;
+    }
+    for (const m of members) {
+      const t = ownTime(doc.elements.get(m)!);
+      if (!Number.isNaN(t) && !(t >= time)) {
+        time = t;
+      }
+    }
+    const summary = members.length ? summaryOf(members, doc, rule) : '';
+    const node: VNode = {
+      id: el.id,
+      kind: el.kind,
+      key,
+      label: shorten(labelOf(el, key)),
+      sub: summary || (expanded.has(el.id) ? `${typeStyle(key).name} · unfolded` : typeStyle(key).name),
+      time,
+      members,
+      expanded: expanded.has(el.id),
+      implicit: !!el.implicit,
+      highlight: highlight.has(el.id)
+    };
+    const b = badges.get(el.id);
+    if (b) {
+      node.badge = b;
+    }
+    const lane = laneOf.get(key) ?? laneOf.get(el.kind);
+    if (lane) {
+      node.lane = lane;
+    }
+    nodes.push(node);
+  }
+  const byId = new Map(nodes.map(n => [n.id, n]));
+  const silent = (id: string) => rule.get(id)?.edges === false && repOf(id) !== id;
+  const edges = buildEdges(doc.relations, byId, repOf, silent);
+  return {
+    nodes,
+    edges,
+    byId,
+    doc,
+    nodeOf: (id: string) => {
+      if (!doc.elements.has(id)) {
+        return byId.has(id) ? id : undefined;
+      }
+      const r = repOf(id);
+      return byId.has(r) ? r : undefined;
+    },
+    ownerOf: owner,
+    ruleOf: rule,
+    styleKeys: keys,
+    stats: {
+      elements: doc.elements.size,
+      relations: doc.relations.length,
+      nodes: nodes.length,
+      edges: edges.length,
+      folded
+    }
+  };
+}
+
+const STYLE_RANK: Record<string, number> = { solid: 0, member: 1, people: 2 };
+
+function buildEdges(
+  relations: ProvRelation[],
+  byId: Map<string, VNode>,
+  repOf: (id: string) => string,
+  silent: (id: string) => boolean
+): VEdge[] {
+  const map = new Map<string, VEdge>();
+  for (const r of relations) {
+    if (!r.from || !r.to || silent(r.from) || silent(r.to)) {
+      continue;
+    }
+    const a = repOf(r.from);
+    const b = repOf(r.to);
+    if (a === b || !byId.has(a) || !byId.has(b)) {
+      continue;
+    }
+    const rs = STYLE.relations[r.kind];
+    const [from, to] = rs && rs.flow === 'reverse' ? [b, a] : [a, b];
+    const style = rs?.style ?? 'solid';
+    const key = `${from}\u0000${to}`;
+    const e = map.get(key);
+    if (e) {
+      e.count++;
+      if (!e.kinds.includes(r.kind)) {
+        e.kinds.push(r.kind);
+      }
+      if (STYLE_RANK[style] < STYLE_RANK[e.style]) {
+        e.style = style;
+      }
+    } else {
+      map.set(key, { id: '', from, to, kinds: [r.kind], count: 1, style });
+    }
+  }
+  // A pair linked both ways (a metric of the run derived from the run's own model): one edge, earlier → later.
+  for (const [key, e] of map) {
+    const back = map.get(`${e.to}\u0000${e.from}`);
+    if (!back || !map.has(key)) {
+      continue;
+    }
+    const tf = byId.get(e.from)!.time;
+    const tt = byId.get(e.to)!.time;
+    const keepThis = Number.isNaN(tf) || Number.isNaN(tt) || tf === tt ? e.count >= back.count : tf < tt;
+    const [keep, drop] = keepThis ? [e, back] : [back, e];
+    keep.count += drop.count;
+    for (const k of drop.kinds) {
+      if (!keep.kinds.includes(k)) {
+        keep.kinds.push(k);
+      }
+    }
+    map.delete(`${drop.from}\u0000${drop.to}`);
+  }
+  const out = [...map.values()];
+  out.forEach((e, i) => (e.id = `e${i}`));
+  return out;
+}
+
+/** One search hit: the node, and the folded member that matched (when not the node itself). */
+export interface SearchHit {
+  id: string;
+  label: string;
+  via?: string;
+}
+
+function elementText(el: ProvElement): string {
+  const parts = [el.id];
+  for (const [k, vals] of Object.entries(el.attrs)) {
     parts.push(k);
     for (const v of vals) {
       parts.push(v.text);
     }
   }
-  return parts.join('\n');
+  return parts.join('\n').toLowerCase();
 }
-
-function tooltipOf(el: ProvElement, ptype: string): string {
-  const lines = [el.id, `${el.kind} · ${ptype}${el.implicit ? ' (referenced, not described)' : ''}`];
-  let n = 0;
-  for (const [k, vals] of Object.entries(el.attrs)) {
-    if (k === 'prov:type') {
-      continue;
-    }
-    if (n++ >= TOOLTIP_ATTRS) {
-      lines.push('…');
-      break;
-    }
-    lines.push(`${k}: ${shorten(vals.map(v => v.text).join(', '), 80)}`);
-  }
-  return lines.join('\n');
-}
-
-function styleFor(kind: ElementKind, implicit: boolean, dimmed: boolean, group: boolean) {
-  const s = KIND_STYLE[kind];
-  const bg = dimmed ? fade(s.background) : implicit ? '#FFFFFF' : s.background;
-  const border = dimmed ? fade(s.border, 0.35) : s.border;
-  return {
-    shape: s.shape === 'house' ? 'house' : s.shape,
-    color: {
-      background: bg,
-      border,
-      highlight: { background: s.background, border: '#000000' },
-      hover: { background: s.background, border: '#000000' }
-    },
-    font: { color: dimmed ? DIMMED_FONT : '#000000', size: FONT_SIZE, face: FONT_FACE },
-    borderWidth: group ? 3 : 1,
-    shapeProperties: { borderDashes: implicit ? [4, 3] : (false as const) }
-  };
-}
-
-/** Lower-cased search terms of a query (whitespace-separated; all must occur). */
-function terms(query: string | undefined): string[] {
-  return (query ?? '').toLowerCase().split(/\s+/).filter(Boolean);
-}
-
-/** Text of a node searched by `matchNodes` (lower-cased), or undefined to use the node's own fields. */
-export type SearchTextOf = (id: string) => string | undefined;
 
 /**
- * Ids of the nodes whose searched text contains every whitespace-separated term of `query`
- * (case-insensitive). The text is `textOf(id)` when given (see `searchTexts`), else the node's id, label,
- * tooltip and string title: works on provToGraph nodes and on plain vis node dicts alike.
+ * Nodes whose element or folded members contain every whitespace-separated term of `query`
+ * (case-insensitive), in drawing order; `via` names the member that matched.
  */
-export function matchNodes(
-  nodes: Iterable<{ id: string | number; label?: unknown; tooltip?: unknown; title?: unknown }>,
-  query: string,
-  textOf?: SearchTextOf
-): Set<string> {
-  const ts = terms(query);
-  const out = new Set<string>();
-  if (!ts.length) {
-    return out;
+export function searchGraph(g: ViewGraph, query: string): SearchHit[] {
+  const terms = query.toLowerCase().split(/\s+/).filter(Boolean);
+  if (!terms.length) {
+    return [];
   }
-  for (const n of nodes) {
-    const id = String(n.id);
-    let text = textOf ? textOf(id) : undefined;
-    if (text === undefined) {
-      const title = typeof n.title === 'string' ? n.title : '';
-      const tip = typeof n.tooltip === 'string' ? n.tooltip : '';
-      text = `${id}\n${n.label ?? ''}\n${tip}\n${title}`.toLowerCase();
+  const hit = (el: ProvElement | undefined) => {
+    if (!el) {
+      return false;
     }
-    if (ts.every(t => text!.includes(t))) {
-      out.add(id);
+    const t = elementText(el);
+    const l = labelOf(el, g.styleKeys.get(el.id)).toLowerCase();
+    return terms.every(x => t.includes(x) || l.includes(x));
+  };
+  const out: SearchHit[] = [];
+  for (const n of g.nodes) {
+    const el = g.doc.elements.get(n.id);
+    if (hit(el) || (!el && terms.every(x => n.id.toLowerCase().includes(x)))) {
+      out.push({ id: n.id, label: n.label });
+      continue;
+    }
+    for (const m of n.members) {
+      const mel = g.doc.elements.get(m);
+      if (hit(mel)) {
+        out.push({ id: n.id, label: n.label, via: shorten(labelOf(mel!, g.styleKeys.get(m)), 40) });
+        break;
+      }
     }
   }
   return out;
 }
 
-/**
- * A `SearchTextOf` for a provToGraph graph: ids, labels and attribute values of a node's element, or of
- * all members of a group node. Computed on first use per node and cached.
- */
-export function searchTexts(graph: Graph): SearchTextOf {
-  const cache = new Map<string, string>();
-  const byId = new Map(graph.nodes.map(n => [n.id, n]));
-  const elText = (id: string) => {
-    const el = graph.elements.get(id);
-    return el ? `${el.id}\n${labelOf(el)}\n${attrsText(el.attrs)}` : id;
-  };
-  return (id: string) => {
-    let t = cache.get(id);
-    if (t === undefined) {
-      const n = byId.get(id);
-      if (!n) {
-        return undefined;
-      }
-      t = (n.members ? n.members.map(elText).join('\n') : elText(id)).toLowerCase();
-      cache.set(id, t);
+/** Node ids for element ids (folded members map to their owner's node; unknown ids are dropped). */
+export function nodesFor(g: ViewGraph, ids: Iterable<string> | null | undefined): string[] {
+  const out = new Set<string>();
+  for (const id of ids ?? []) {
+    const n = g.nodeOf(String(id));
+    if (n) {
+      out.add(n);
     }
-    return t;
-  };
+  }
+  return [...out];
 }
 
-interface Grouping {
-  /** element id → group id */
-  rep: Map<string, string>;
-  groups: Map<string, { kind: GroupKind; members: ProvElement[]; label: string; ptype: string }>;
-}
-
-const MEMBER_TYPES = new Set([
-  'Param',
-  'RunTag',
-  'Artifact',
-  'ModelArtifact',
-  'ExperimentTag',
-  'LoggedModelParam',
-  'LoggedModelTag',
-  'RegisteredModelTag',
-  'ModelVersionTag'
-]);
-
-function addToGroup(
-  g: Grouping,
-  gid: string,
-  kind: GroupKind,
-  el: ProvElement,
-  label: string,
-  ptype: string
-): void {
-  let grp = g.groups.get(gid);
-  if (!grp) {
-    grp = { kind, members: [], label, ptype };
-    g.groups.set(gid, grp);
-  }
-  grp.members.push(el);
-  g.rep.set(el.id, gid);
-}
-
-function collapse(doc: ParsedProv, kept: (el: ProvElement) => boolean, ptypes: Map<string, string>, opts: GraphOptions): Grouping {
-  const g: Grouping = { rep: new Map(), groups: new Map() };
-  const collectionOf = new Map<string, string>();
-  const fileOf = new Map<string, string>();
-  for (const r of doc.relations) {
-    if (r.kind === 'hadMember' && !collectionOf.has(r.to)) {
-      collectionOf.set(r.to, r.from);
-    } else if (r.kind === 'specializationOf' && !fileOf.has(r.from)) {
-      fileOf.set(r.from, r.to);
-    }
-  }
-  const metrics = opts.collapseMetrics ?? true;
-  const members = opts.collapseRunMembers ?? false;
-  const revisions = opts.collapseRevisions ?? false;
-  for (const el of doc.elements.values()) {
-    if (!kept(el) || el.implicit) {
-      continue;
-    }
-    const ptype = ptypes.get(el.id)!;
-    const local = localName(ptype);
-    if (metrics && local === 'Metric') {
-      // Series = the id without its last segment (…/metric/<key>/<step> → …/metric/<key>),
-      // else the owning collection and the key.
-      const key = firstText(el.attrs, 'm2p:key') ?? shortId(el.id);
-      const slash = el.id.lastIndexOf('/');
-      const series =
-        slash > 0 && /\/metric\/[^/]+\/-?\d+$/.test(el.id)
-          ? el.id.slice(0, slash)
-          : `${collectionOf.get(el.id) ?? ''}\u0000${key}`;
-      addToGroup(g, `group:metrics:${series}`, 'metrics', el, key, ptype);
-    } else if (members && MEMBER_TYPES.has(local) && collectionOf.has(el.id)) {
-      const coll = collectionOf.get(el.id)!;
-      addToGroup(g, `group:members:${coll}\u0000${ptype}`, 'members', el, local, ptype);
-    } else if (revisions && local === 'FileRevision' && fileOf.has(el.id)) {
-      const file = fileOf.get(el.id)!;
-      const fileEl = doc.elements.get(file);
-      const name = fileEl ? firstText(fileEl.attrs, 'm2p:path') ?? shortId(file) : shortId(file);
-      addToGroup(g, `group:revisions:${file}`, 'revisions', el, name, ptype);
-    }
-  }
-  // A "group" of one stays a plain node.
-  for (const [gid, grp] of [...g.groups]) {
-    if (grp.members.length < 2) {
-      g.groups.delete(gid);
-      for (const m of grp.members) {
-        g.rep.delete(m.id);
-      }
-    }
-  }
-  return g;
-}
-
-function groupLabel(kind: GroupKind, label: string, n: number): string {
-  if (kind === 'metrics') {
-    return `${shorten(label, LABEL_MAX - 8)} ×${n}`;
-  }
-  if (kind === 'revisions') {
-    return `${shorten(label, LABEL_MAX - 8)}\n${n} revisions`;
-  }
-  return `${n} × ${label}`;
-}
-
-function relationTooltip(r: ProvRelation): string {
-  const lines = [`${r.kind}: ${r.from} → ${r.to}`];
-  for (const [k, v] of Object.entries(r.formal)) {
-    lines.push(`${k}: ${v}`);
-  }
-  for (const [k, vals] of Object.entries(r.attrs)) {
-    lines.push(`${k}: ${vals.map(v => v.text).join(', ')}`);
-  }
-  return lines.join('\n');
-}
-
-/**
- * Build the graph of a PROV-JSON document (object or text). Nodes carry vis-network styling, `x`/`y`
- * from the layered layout, a plain-text `tooltip` and the `members` of group nodes; edges are merged per
- * (kind, from, to) after collapsing, with a `count`.
- */
-export function provToGraph(provjson: unknown, options: GraphOptions = {}): Graph {
-  const doc = parseProvJson(provjson);
-  const ptypes = new Map<string, string>();
-  const types: Record<string, number> = {};
-  for (const el of doc.elements.values()) {
-    const pt = primaryType(el);
-    ptypes.set(el.id, pt);
-    if (!el.implicit) {
-      types[pt] = (types[pt] ?? 0) + 1;
-    }
-  }
-  const filter = options.typeFilter ? new Set(options.typeFilter) : null;
-  const kept = (el: ProvElement) => !filter || filter.has(ptypes.get(el.id)!);
-  const genTime = new Map<string, number>();
-  for (const r of doc.relations) {
-    if (r.kind === 'wasGeneratedBy' && !genTime.has(r.from)) {
-      const t = timeMs(r.formal['prov:time']);
-      if (!Number.isNaN(t)) {
-        genTime.set(r.from, t);
-      }
-    }
-  }
-  const grouping = collapse(doc, kept, ptypes, options);
-  const ts = terms(options.search);
-  const nodes: GraphNode[] = [];
-  let hidden = 0;
-  for (const el of doc.elements.values()) {
-    if (!kept(el)) {
-      if (!el.implicit) {
-        hidden++;
-      }
-      continue;
-    }
-    if (grouping.rep.has(el.id)) {
-      continue;
-    }
-    const ptype = ptypes.get(el.id)!;
-    nodes.push({
-      id: el.id,
-      label: shorten(labelOf(el)),
-      kind: el.kind,
-      ptype,
-      types: typesOf(el),
-      ...styleFor(el.kind, !!el.implicit, false, false),
-      time: elementTime(el, genTime),
-      tooltip: tooltipOf(el, ptype),
-      ...(el.implicit ? { implicit: true } : {})
-    });
-  }
-  let collapsed = 0;
-  for (const [gid, grp] of grouping.groups) {
-    collapsed += grp.members.length;
-    const first = grp.members[0];
-    let time = NaN;
-    for (const m of grp.members) {
-      const t = elementTime(m, genTime);
-      if (!Number.isNaN(t) && (Number.isNaN(time) || t < time)) {
-        time = t;
-      }
-    }
-    const noun = grp.kind === 'metrics' ? 'metric values' : grp.kind === 'revisions' ? 'revisions' : 'members';
-    nodes.push({
-      id: gid,
-      label: groupLabel(grp.kind, grp.label, grp.members.length),
-      kind: first.kind,
-      ptype: grp.ptype,
-      types: typesOf(first),
-      ...styleFor(first.kind, false, false, true),
-      time,
-      tooltip: `${grp.members.length} ${noun} (${grp.ptype}), collapsed\nfirst: ${first.id}`,
-      members: grp.members.map(m => m.id),
-      group: grp.kind,
-      count: grp.members.length
-    });
-  }
-  const present = new Set(nodes.map(n => n.id));
-  const rep = (id: string) => grouping.rep.get(id) ?? id;
-  const edgeMap = new Map<string, GraphEdge>();
-  for (const r of doc.relations) {
-    if (!r.from || !r.to) {
-      continue;
-    }
-    const from = rep(r.from);
-    const to = rep(r.to);
-    if (!present.has(from) || !present.has(to) || (from === to && r.from !== r.to)) {
-      continue;
-    }
-    const key = `${r.kind}\u0000${from}\u0000${to}`;
-    const e = edgeMap.get(key);
-    if (e) {
-      e.count++;
-      e.label = `${r.kind} ×${e.count}`;
-      if (e.count <= 5) {
-        e.tooltip += '\n' + relationTooltip(r);
-      }
-    } else {
-      edgeMap.set(key, {
-        id: `e${edgeMap.size}`,
-        from,
-        to,
-        kind: r.kind,
-        label: r.kind,
-        count: 1,
-        tooltip: relationTooltip(r),
-        arrows: 'to'
-      });
-    }
-  }
-  const edges = [...edgeMap.values()];
-  const relations = doc.relations.length;
-  const graph: Graph = {
-    nodes,
-    edges,
-    stats: {
-      counts: doc.counts,
-      types,
-      elements: doc.elements.size - implicitCount(doc),
-      relations,
-      nodes: nodes.length,
-      edges: edges.length,
-      hidden,
-      collapsed,
-      matches: 0
-    },
-    elements: doc.elements
-  };
-  if (ts.length) {
-    const hit = matchNodes(nodes, options.search ?? '', searchTexts(graph));
-    for (const n of nodes) {
-      n.matched = hit.has(n.id);
-      if (n.matched) {
-        graph.stats.matches++;
-      } else {
-        Object.assign(n, styleFor(n.kind, !!n.implicit, true, !!n.group));
-      }
-    }
-  }
-  layeredLayout(nodes);
-  return graph;
-}
-
-function implicitCount(doc: ParsedProv): number {
-  let n = 0;
-  for (const el of doc.elements.values()) {
-    if (el.implicit) {
-      n++;
-    }
-  }
-  return n;
-}
+export { shortId };

@@ -1,93 +1,156 @@
 /**
- * PROV drawing conventions (the colours and shapes of the W3C PROV diagrams and of prov's dot output):
- * entities yellow ellipses, activities blue rectangles, agents orange "house" pentagons.
+ * Typed access to the one style table (mlflow2prov_jupyter/view_style.json, copied next to this file at
+ * build time): colours, shapes, label rules, fold rules, relation flow, legend texts and theme variables.
  */
-import type { ElementKind } from './prov';
+import table from './view_style.json';
 
-export interface KindStyle {
-  background: string;
-  border: string;
-  shape: string;
+import type { ElementKind, ProvElement } from './prov';
+import { firstText, typesOf } from './prov';
+
+export type Shade = { light: string; dark: string };
+export type Shape = 'pill' | 'box' | 'house';
+
+export interface TypeStyle {
+  name: string;
+  legend: string;
+  fill: Shade;
+  border: Shade;
+  label?: string[];
 }
 
-export const KIND_STYLE: Record<ElementKind, KindStyle> = {
-  entity: { background: '#FFFC87', border: '#808080', shape: 'ellipse' },
-  activity: { background: '#9FB1FC', border: '#0000FF', shape: 'box' },
-  agent: { background: '#FED37F', border: '#000000', shape: 'house' }
-};
-
-export const HIGHLIGHT_BORDER = '#E6007E';
-export const DIMMED_FONT = '#B0B0B0';
-export const FONT_FACE = 'sans-serif';
-export const FONT_SIZE = 12;
-
-/** Colour with alpha, for dimmed (non-matching) nodes. */
-export function fade(hex: string, alpha = 0.25): string {
-  const h = hex.replace('#', '');
-  const r = parseInt(h.slice(0, 2), 16);
-  const g = parseInt(h.slice(2, 4), 16);
-  const b = parseInt(h.slice(4, 6), 16);
-  return `rgba(${r},${g},${b},${alpha})`;
+export interface FoldRule {
+  member: string;
+  relation: string;
+  member_end: 'from' | 'to';
+  owner_types?: string[];
+  noun: [string, string];
+  count_by?: string;
+  summary?: boolean;
+  summary_text?: string;
+  /** false: relations of a folded member of this rule draw no edge. */
+  edges?: boolean;
 }
 
-/** Arguments vis-network passes to a custom shape's `ctxRenderer`. */
-export interface CtxRendererArgs {
-  ctx: CanvasRenderingContext2D;
-  id: string;
-  x: number;
-  y: number;
-  state: { selected: boolean; hover: boolean };
-  style: {
-    color?: string;
-    borderColor?: string;
-    borderWidth?: number;
-    borderDashes?: boolean | number[];
+export interface RelationStyle {
+  flow: 'reverse' | 'forward';
+  text: string;
+  style: string;
+}
+
+export interface EdgeStyle {
+  legend: string;
+  dashes: false | number[];
+  width: number;
+  opacity: number;
+}
+
+export interface StyleTable {
+  node: {
+    width: number;
+    height: number;
+    label_px: number;
+    sub_px: number;
+    label_chars: number;
+    rank_gap: number;
+    node_gap: number;
+    hub_degree: number;
+    min_readable_px: number;
   };
-  label?: string;
+  kinds: Record<ElementKind, { shape: Shape; legend: string }>;
+  types: Record<string, TypeStyle>;
+  fallback: Record<ElementKind, TypeStyle>;
+  lanes: Record<string, { kinds?: ElementKind[]; types?: string[] }>;
+  fold: FoldRule[];
+  relations: Record<string, RelationStyle>;
+  edge_styles: Record<string, EdgeStyle>;
+  badges: Record<string, { legend: string; mark: string; color: Shade }>;
+  marks: {
+    highlight: { legend: string; color: Shade };
+    implicit: { legend: string };
+    folded: { legend: string };
+  };
+  theme: Record<string, { var: string } & Shade>;
 }
 
-/**
- * A vis-network `ctxRenderer` drawing a "house" (a rectangle under a roof) around the label, since
- * vis-network has no such built-in shape. The label is drawn with `fillText` (canvas: never markup).
- */
-export function houseRenderer(fontColor = '#000000') {
-  return ({ ctx, x, y, state, style, label }: CtxRendererArgs) => {
-    const lines = String(label ?? '').split('\n');
-    ctx.font = `${FONT_SIZE}px ${FONT_FACE}`;
-    const textW = Math.max(0, ...lines.map(l => ctx.measureText(l).width));
-    const lineH = FONT_SIZE + 3;
-    const w = Math.max(48, textW + 20);
-    const body = lines.length * lineH + 12;
-    const roof = Math.min(18, w / 3);
-    const h = body + roof;
-    const top = y - h / 2;
-    const bodyTop = top + roof;
-    return {
-      drawNode() {
-        ctx.beginPath();
-        ctx.moveTo(x, top);
-        ctx.lineTo(x + w / 2, bodyTop);
-        ctx.lineTo(x + w / 2, top + h);
-        ctx.lineTo(x - w / 2, top + h);
-        ctx.lineTo(x - w / 2, bodyTop);
-        ctx.closePath();
-        ctx.fillStyle = style.color ?? KIND_STYLE.agent.background;
-        ctx.fill();
-        const bw = style.borderWidth ?? 1;
-        ctx.lineWidth = state.selected ? Math.max(bw, 2) * 1.5 : bw;
-        ctx.strokeStyle = style.borderColor ?? KIND_STYLE.agent.border;
-        if (Array.isArray(style.borderDashes)) {
-          ctx.setLineDash(style.borderDashes);
-        }
-        ctx.stroke();
-        ctx.setLineDash([]);
-        ctx.fillStyle = fontColor;
-        ctx.textAlign = 'center';
-        ctx.textBaseline = 'middle';
-        const first = bodyTop + 6 + lineH / 2;
-        lines.forEach((l, i) => ctx.fillText(l, x, first + i * lineH));
-      },
-      nodeDimensions: { width: w, height: h }
-    };
-  };
+export const STYLE = table as unknown as StyleTable;
+export const NODE = STYLE.node;
+
+/** The style key of an element: its first prov:type the table knows, else `fallback:<kind>`. */
+export function styleKey(el: ProvElement): string {
+  for (const t of typesOf(el)) {
+    if (t in STYLE.types) {
+      return t;
+    }
+  }
+  return `fallback:${el.kind}`;
+}
+
+export function typeStyle(key: string): TypeStyle {
+  if (key.startsWith('fallback:')) {
+    return STYLE.fallback[key.slice(9) as ElementKind] ?? STYLE.fallback.entity;
+  }
+  return STYLE.types[key] ?? STYLE.fallback.entity;
+}
+
+export function kindShape(kind: ElementKind): Shape {
+  return STYLE.kinds[kind]?.shape ?? 'pill';
+}
+
+/** Last segment of an id's local part, URL-decoded when possible (`mlflow:run/abc` → `abc`). */
+export function shortId(id: string): string {
+  const local = id.slice(id.indexOf(':') + 1);
+  const seg = local.split('/').filter(Boolean);
+  const last = seg.length ? seg[seg.length - 1] : local;
+  try {
+    return decodeURIComponent(last);
+  } catch {
+    return last;
+  }
+}
+
+const PLACEHOLDER = /\{([^{}]+?)(?::(\d+))?\}/g;
+
+/** Fill one label template; null when one of its attributes is missing. */
+function fill(template: string, el: ProvElement): string | null {
+  let missing = false;
+  const out = template.replace(PLACEHOLDER, (_, name: string, n?: string) => {
+    const v = firstText(el.attrs, name);
+    if (v === undefined || v === '') {
+      missing = true;
+      return '';
+    }
+    const line = v.split('\n')[0];
+    return n ? line.slice(0, Number(n)) : line;
+  });
+  return missing ? null : out;
+}
+
+/** Short label of an element by the style table's label rule, else prov:label, else its short id. */
+export function labelOf(el: ProvElement, key = styleKey(el)): string {
+  for (const t of typeStyle(key).label ?? []) {
+    const s = fill(t, el);
+    if (s) {
+      return s;
+    }
+  }
+  return firstText(el.attrs, 'prov:label') ?? shortId(el.id);
+}
+
+/** Cut `s` to `max` characters with an ellipsis. */
+export function shorten(s: string, max = NODE.label_chars): string {
+  return s.length > max ? s.slice(0, max - 1) + '…' : s;
+}
+
+export type ThemeName = 'light' | 'dark';
+
+/** Current colours, resolved from CSS variables with the table's fallbacks (see theme.ts). */
+export type ThemeColors = Record<keyof StyleTable['theme'] & string, string> & { mode: ThemeName };
+
+/** Theme colours from the table's fallbacks only. */
+export function fallbackTheme(mode: ThemeName): ThemeColors {
+  const out: Record<string, string> = { mode };
+  for (const [k, v] of Object.entries(STYLE.theme)) {
+    out[k] = v[mode];
+  }
+  return out as ThemeColors;
 }

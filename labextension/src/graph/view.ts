@@ -1,393 +1,535 @@
 /**
- * `GraphView`: mounts vis-network, a search box, a legend and a details panel into an element, given
- * vis node/edge dicts (from `provToGraph`, or computed in Python by pyvis for the notebook widget), and
- * emits node clicks. Small graphs get physics; above `PHYSICS_LIMIT` nodes physics is off and nodes without
- * positions are placed by the layered layout.
+ * The one PROV graph view every face uses (MIME renderer, file viewer, explorer widget, offline page):
+ * `createProvView(host, provjson, view, callbacks)` draws the backbone graph with vis-network at fixed
+ * positions from the layered layout, one search listing its matches, one details panel, the legend of
+ * what is on screen, and follows the theme.
+ *
+ * Test hook: the root element carries `__m2pGraph` (see ProvViewHook) and data attributes
+ * (data-ready, data-first-paint-ms, data-node-count, data-edge-count, data-selected, data-matches,
+ * data-theme, data-scale, data-direction).
  */
 import { DataSet, Network } from 'vis-network/standalone';
 
-import type { Details } from './details';
-import { h, renderDetails, renderLegend, tooltipElement } from './dom';
-import { layeredLayout } from './layout';
-import { SearchTextOf, edgeSummary, matchNodes } from './model';
-import { HIGHLIGHT_BORDER, KIND_STYLE, houseRenderer } from './style';
+import { Details, nodeDetails } from './details';
+import { h, renderDetails, renderLegend, renderMatches } from './dom';
+import { DrawState, nodeRenderer } from './draw';
+import { Box, Layout, MIN_SCALE, Viewport, boundsOf, initialViewport, layoutGraph } from './layout';
+import { legendEntries } from './legend';
+import { NotProvError, SearchHit, ViewGraph, ViewOptions, buildView, nodesFor, parseOrExplain, searchGraph } from './model';
+import type { ParsedProv } from './prov';
+import { NODE, STYLE } from './style';
+import { applyThemeVars, readTheme, watchTheme } from './theme';
 
-/** Above this many nodes: no physics, straight edges, edges hidden while dragging/zooming. */
-export const PHYSICS_LIMIT = 300;
+export const DEFAULT_HEIGHT = 520;
+/** Above this many edges: straight edges, hidden while dragging or zooming. */
+export const LARGE_EDGES = 1500;
 
-/** A vis node dict; `kind` (entity/activity/agent) styles nodes that bring no shape/colour of their own. */
-export interface ViewNode {
-  id: string;
-  label?: string;
-  title?: string | HTMLElement;
-  tooltip?: string;
-  kind?: string;
-  shape?: string;
-  color?: unknown;
-  font?: { color?: string } & Record<string, unknown>;
-  x?: number;
-  y?: number;
-  [key: string]: unknown;
-}
-
-export interface ViewEdge {
-  from: string;
-  to: string;
-  id?: string;
-  title?: string | HTMLElement;
-  tooltip?: string;
-  [key: string]: unknown;
-}
-
-export interface GraphViewOptions {
-  /** Called with the clicked node's id (null when the click hit no node). */
+export interface ProvViewCallbacks {
+  /** A node was selected (its element id) or the selection cleared (null). */
   onSelect?: (id: string | null) => void;
-  /** Details of a node for the panel; default: its id, label and tooltip text. */
-  details?: (id: string) => Details | null;
-  /** Searched text of a node (default: its id, label, tooltip and title). */
-  searchText?: SearchTextOf;
-  /** Called after the first frame of each graph set with `setGraph` is drawn. */
-  onPaint?: () => void;
-  /** Show the search box (default true). */
-  search?: boolean;
-  /** Extra class on the root element (e.g. to size it). */
-  className?: string;
+  /** First frame drawn (ms since createProvView / update). */
+  onPaint?: (ms: number) => void;
+  /** One line under the title (e.g. "Last state of the explorer (snapshot)"). */
+  caption?: string;
+  /** Fill the host's height instead of `view.height` (document viewers). */
+  fill?: boolean;
 }
 
-/** The test/automation hook stored on the root element as `__m2pGraph`. */
-export interface GraphViewHook {
-  view: GraphView;
-  network: Network | null;
-}
-
-const EMPHASIS_WIDTH = 3;
-
-export function normaliseNode(n: ViewNode): ViewNode {
-  const out: ViewNode = { ...n };
-  const kind = typeof n.kind === 'string' && n.kind in KIND_STYLE ? (n.kind as keyof typeof KIND_STYLE) : null;
-  if (kind && out.shape === undefined) {
-    out.shape = KIND_STYLE[kind].shape;
-  }
-  if (kind && out.color === undefined) {
-    out.color = { background: KIND_STYLE[kind].background, border: KIND_STYLE[kind].border };
-  }
-  if (out.shape === 'house' || n.m2p_shape === 'house') {
-    out.shape = 'custom';
-    out.ctxRenderer = houseRenderer(n.font?.color ?? '#000000');
-  }
-  // Tooltips: always DOM elements built with textContent, never strings vis-network might parse.
-  if (typeof n.title === 'string') {
-    out.title = tooltipElement(n.title);
-  } else if (n.title === undefined && typeof n.tooltip === 'string') {
-    out.title = tooltipElement(n.tooltip);
-  } else if (n.title !== undefined && !(n.title instanceof HTMLElement)) {
-    out.title = tooltipElement(String(n.title));
-  }
-  if (typeof out.label !== 'string' && out.label !== undefined) {
-    out.label = String(out.label);
-  }
-  return out;
-}
-
-export function normaliseEdge(e: ViewEdge, i: number): ViewEdge {
-  const out: ViewEdge = { ...e, id: e.id ?? `edge${i}` };
-  if (typeof e.title === 'string') {
-    out.title = tooltipElement(e.title);
-  } else if (e.title === undefined && typeof e.tooltip === 'string') {
-    out.title = tooltipElement(e.tooltip);
-  } else if (e.title !== undefined && !(e.title instanceof HTMLElement)) {
-    out.title = tooltipElement(String(e.title));
-  } else if (e.title === undefined) {
-    out.title = tooltipElement(edgeSummary(e)); // the Python payload sends the parts, not the text
-  }
-  return out;
-}
-
-function emphasised(n: ViewNode): Partial<ViewNode> {
-  const c = n.color;
-  const base = typeof c === 'string' ? { background: c } : c && typeof c === 'object' ? c : {};
-  return { id: n.id, color: { ...base, border: HIGHLIGHT_BORDER }, borderWidth: EMPHASIS_WIDTH };
-}
-
-function baseStyle(n: ViewNode): Partial<ViewNode> {
-  return { id: n.id, color: n.color ?? null, borderWidth: (n.borderWidth as number | undefined) ?? 1 };
-}
-
-export class GraphView {
+export interface ProvView {
   readonly element: HTMLElement;
-  readonly canvasHost: HTMLElement;
-  readonly detailsPanel: HTMLElement;
-  readonly legend: HTMLElement;
-  readonly searchInput: HTMLInputElement | null;
-  network: Network | null = null;
-  /** Milliseconds from `setGraph` to the first drawn frame of the last graph. */
-  firstPaintMs: number | null = null;
+  /** Re-draw with a new document and/or new view options (omitted: keep the current one). */
+  update(provjson?: unknown, view?: ViewOptions): void;
+  /** Centre and zoom on these element ids (never below the readable scale). */
+  zoomTo(ids: string[]): void;
+  /** Select a node by element id (a folded member selects its owner); null clears. */
+  select(id: string | null): void;
+  /** Run the search box's query; returns the matches. */
+  search(query: string): SearchHit[];
+  dispose(): void;
+}
 
-  private _opts: GraphViewOptions;
-  private _nodes = new DataSet<ViewNode>();
-  private _edges = new DataSet<ViewEdge>();
-  private _base = new Map<string, ViewNode>();
-  private _highlight = new Set<string>();
-  private _matches = new Set<string>();
-  private _emphasised = new Set<string>();
-  private _searchInfo: HTMLElement | null = null;
-  private _searchTimer: number | undefined;
+/** What browser tests read from `element.__m2pGraph`. */
+export interface ProvViewHook {
+  view: ProvView;
+  network: Network | null;
+  graph: ViewGraph | null;
+  /** Drawn nodes with their client (page) centre and box. */
+  nodes(): { id: string; x: number; y: number; box: { left: number; top: number; width: number; height: number } }[];
+  /** Drawn edges with their ends' client centres. */
+  edges(): { from: string; to: string; fromX: number; fromY: number; toX: number; toY: number }[];
+  scale(): number;
+  /** On-screen height in px of the smallest label line at the current zoom. */
+  labelPx(): number;
+  legend(): string[];
+}
+
+type VisNode = { id: string; x: number; y: number; shape: 'custom'; ctxRenderer: unknown };
+type VisEdge = Record<string, unknown> & { id: string; from: string; to: string };
+
+export function createProvView(
+  host: HTMLElement,
+  provjson: unknown,
+  view: ViewOptions = {},
+  cb: ProvViewCallbacks = {}
+): ProvView {
+  return new ProvViewImpl(host, provjson, view, cb);
+}
+
+class ProvViewImpl implements ProvView {
+  readonly element: HTMLElement;
+  private _title = h('div', 'm2p-view-title');
+  private _caption = h('div', 'm2p-view-caption');
+  private _bar = h('div', 'm2p-view-bar');
+  private _input = h('input', 'm2p-view-search');
+  private _main = h('div', 'm2p-view-main');
+  private _canvas = h('div', 'm2p-view-canvas');
+  private _side = h('div', 'm2p-view-side');
+  private _matches = h('div', 'm2p-view-matches');
+  private _details = h('div', 'm2p-view-details');
+  private _legend = h('div', 'm2p-view-legend');
+  private _message = h('div', 'm2p-view-message');
+  private _stats = h('span', 'm2p-view-stats');
+  private _cb: ProvViewCallbacks;
+  private _doc: ParsedProv | null = null;
+  private _view: ViewOptions = {};
+  private _graph: ViewGraph | null = null;
+  private _layout: Layout | null = null;
+  private _network: Network | null = null;
+  private _nodes: DataSet<VisNode> | null = null;
+  private _edges: DataSet<VisEdge> | null = null;
+  private _draw: DrawState;
+  private _hits: string[] = [];
+  private _selected: string | null = null;
+  private _pendingViewport: (() => void) | null = null;
+  private _t0 = 0;
+  private _searchTimer: ReturnType<typeof setTimeout> | undefined;
   private _resize: ResizeObserver | null = null;
-  private _fitted = false;
+  private _stopTheme: () => void;
 
-  constructor(host: HTMLElement, opts: GraphViewOptions = {}) {
-    this._opts = opts;
-    this.element = h('div', `m2p-graph${opts.className ? ' ' + opts.className : ''}`);
-    this.element.dataset.nodeCount = '0';
-    this.element.dataset.edgeCount = '0';
-    if (opts.search !== false) {
-      const bar = h('div', 'm2p-graph-searchbar');
-      const input = h('input', 'm2p-graph-search');
-      input.type = 'search';
-      input.placeholder = 'Search ids, labels, attributes…';
-      input.setAttribute('aria-label', 'Search the graph');
-      input.addEventListener('input', () => {
-        window.clearTimeout(this._searchTimer);
-        this._searchTimer = window.setTimeout(() => this.search(input.value), 250);
-      });
-      input.addEventListener('keydown', ev => {
-        if (ev.key === 'Enter') {
-          window.clearTimeout(this._searchTimer);
-          this.search(input.value);
-        }
-      });
-      this._searchInfo = h('span', 'm2p-graph-searchinfo');
-      bar.append(input, this._searchInfo);
-      this.element.appendChild(bar);
-      this.searchInput = input;
-    } else {
-      this.searchInput = null;
+  constructor(host: HTMLElement, provjson: unknown, view: ViewOptions, cb: ProvViewCallbacks) {
+    this._cb = cb;
+    this.element = h('div', 'm2p-view');
+    if (cb.fill) {
+      this.element.classList.add('m2p-view-fill');
     }
-    const main = h('div', 'm2p-graph-main');
-    this.canvasHost = h('div', 'm2p-graph-canvas');
-    this.detailsPanel = h('div', 'm2p-graph-details');
-    main.append(this.canvasHost, this.detailsPanel);
-    this.legend = h('div', 'm2p-graph-legend');
-    renderLegend(this.legend);
-    this.element.append(main, this.legend);
-    renderDetails(this.detailsPanel, null);
-    (this.element as unknown as { __m2pGraph: GraphViewHook }).__m2pGraph = {
-      view: this,
-      get network() {
-        return this.view.network;
+    this._input.type = 'search';
+    this._input.placeholder = 'Search names, ids, params, tags…';
+    this._input.setAttribute('aria-label', 'Search the graph');
+    this._input.addEventListener('input', () => {
+      clearTimeout(this._searchTimer);
+      this._searchTimer = setTimeout(() => this.search(this._input.value), 200);
+    });
+    this._input.addEventListener('keydown', ev => {
+      if (ev.key === 'Enter') {
+        clearTimeout(this._searchTimer);
+        this.search(this._input.value);
       }
-    } as GraphViewHook;
+    });
+    const fit = h('button', 'm2p-button m2p-view-fit', 'Newest');
+    fit.type = 'button';
+    fit.title = 'Back to the opening view';
+    fit.addEventListener('click', () => this._applyViewport(this._view.zoom_to ?? null));
+    this._bar.append(this._input, fit, this._stats);
+    this._matches.hidden = true;
+    this._side.append(this._matches, this._details);
+    this._main.append(this._canvas, this._side);
+    this._message.hidden = true;
+    this.element.append(this._title, this._caption, this._bar, this._message, this._main, this._legend);
+    this._draw = { graph: null as unknown as ViewGraph, theme: readTheme(host), scale: 1, emphasised: new Set() };
+    const hook: ProvViewHook = {
+      view: this,
+      network: null,
+      graph: null,
+      nodes: () => this._clientNodes(),
+      edges: () => this._clientEdges(),
+      scale: () => this._network?.getScale() ?? 0,
+      labelPx: () => (this._network?.getScale() ?? 0) * Math.min(NODE.label_px, NODE.sub_px),
+      legend: () => [...this._legend.querySelectorAll('.m2p-legend-text')].map(e => e.textContent ?? '')
+    };
+    Object.defineProperty(hook, 'network', { get: () => this._network });
+    Object.defineProperty(hook, 'graph', { get: () => this._graph });
+    (this.element as unknown as { __m2pGraph: ProvViewHook }).__m2pGraph = hook;
     host.appendChild(this.element);
+    this._draw.theme = readTheme(this.element);
+    applyThemeVars(this.element, this._draw.theme);
+    this._stopTheme = watchTheme(() => this._onTheme());
     if (typeof ResizeObserver !== 'undefined') {
-      // Outputs are often rendered while detached (zero size): redraw, and fit once a real size appears.
+      // Outputs are often rendered detached (zero size): open the viewport once a real size appears.
       this._resize = new ResizeObserver(() => this._onResize());
-      this._resize.observe(this.canvasHost);
+      this._resize.observe(this._canvas);
     }
+    this.update(provjson, view);
   }
 
-  private _hasSize(): boolean {
-    return this.canvasHost.clientWidth > 0 && this.canvasHost.clientHeight > 0;
-  }
-
-  private _onResize(): void {
-    if (!this.network || !this._hasSize()) {
+  update(provjson?: unknown, view?: ViewOptions): void {
+    this._t0 = performance.now();
+    if (view !== undefined) {
+      this._view = { ...(view ?? {}) };
+    }
+    const v = this._view;
+    this._title.textContent = v.title ?? '';
+    this._title.hidden = !v.title;
+    this._caption.textContent = this._cb.caption ?? '';
+    this._caption.hidden = !this._cb.caption;
+    if (!this._cb.fill) {
+      this._main.style.height = `${v.height ?? DEFAULT_HEIGHT}px`;
+    }
+    this.element.dataset.direction = v.direction === 'TB' ? 'TB' : 'LR';
+    try {
+      if (provjson !== undefined) {
+        this._doc = parseOrExplain(provjson);
+      }
+      if (!this._doc) {
+        throw new NotProvError('No PROV document to draw.');
+      }
+      this._graph = buildView(this._doc, v);
+    } catch (err) {
+      this._showMessage(err instanceof NotProvError ? err.message : `Cannot draw this document: ${(err as Error).message}`);
       return;
     }
-    this.network.redraw();
-    if (!this._fitted) {
-      this._fitted = true;
-      this.network.fit({ animation: false });
+    this._message.hidden = true;
+    this._main.hidden = false;
+    this._bar.hidden = false;
+    this._legend.hidden = false;
+    this._render(v.zoom_to ?? null);
+    const sel = v.select ? nodesFor(this._graph, [v.select])[0] ?? null : this._selected && this._graph.byId.has(this._selected) ? this._selected : null;
+    this._select(sel, false);
+    if (this._input.value.trim()) {
+      this.search(this._input.value, false);
     }
   }
 
-  /** Show a new graph. `visOptions` are merged over the defaults (physics, layout, interaction). */
-  setGraph(nodes: ViewNode[], edges: ViewEdge[], visOptions: Record<string, unknown> = {}): void {
-    const t0 = performance.now();
-    const large = nodes.length > PHYSICS_LIMIT;
-    let input = nodes;
-    if (large && nodes.some(n => typeof n.x !== 'number' || typeof n.y !== 'number')) {
-      input = layeredLayout(nodes.map(n => ({ ...n }))) as ViewNode[];
-    }
-    const norm = input.map(normaliseNode);
-    this._base = new Map(norm.map(n => [String(n.id), n]));
-    this._emphasised.clear();
-    this._matches.clear();
-    this._nodes = new DataSet<ViewNode>(norm);
-    this._edges = new DataSet<ViewEdge>(edges.map(normaliseEdge));
-    const options = this._visOptions(large, visOptions);
-    this.firstPaintMs = null;
+  private _showMessage(text: string): void {
+    this._network?.destroy();
+    this._network = null;
+    this._graph = null;
+    this._message.textContent = text;
+    this._message.hidden = false;
+    this._main.hidden = true;
+    this._bar.hidden = true;
+    this._legend.hidden = true;
+    this.element.dataset.ready = 'true';
+    this.element.dataset.nodeCount = '0';
+    this.element.dataset.error = text;
+  }
+
+  /** Lay out and draw the current graph; open the viewport on `focus` ids or the newest part. */
+  private _render(focus: string[] | null, keep?: { id: string; dom: { x: number; y: number } }): void {
+    const g = this._graph!;
+    const dir = this._view.direction === 'TB' ? 'TB' : 'LR';
+    this._layout = layoutGraph(g.nodes, g.edges, dir);
+    this._draw.graph = g;
+    delete this.element.dataset.error;
+    this._applyEmphasis(false);
+    const renderer = nodeRenderer(this._draw);
+    const nodes: VisNode[] = g.nodes.map(n => {
+      const b = this._layout!.boxes.get(n.id)!;
+      return { id: n.id, x: b.x, y: b.y, shape: 'custom', ctxRenderer: renderer };
+    });
+    const large = g.edges.length > LARGE_EDGES;
+    const t = this._draw.theme;
+    const edges: VisEdge[] = g.edges.map(e => {
+      const es = STYLE.edge_styles[e.style] ?? STYLE.edge_styles.solid;
+      return { id: e.id, from: e.from, to: e.to, dashes: es.dashes, width: es.width, color: this._edgeColor(t, e.style) };
+    });
+    this._nodes = new DataSet<VisNode>(nodes);
+    this._edges = new DataSet<VisEdge>(edges);
+    const data = { nodes: this._nodes, edges: this._edges };
+    const options = {
+      autoResize: true,
+      physics: { enabled: false },
+      layout: { improvedLayout: false, randomSeed: 1 },
+      interaction: {
+        hover: false,
+        dragNodes: true,
+        selectConnectedEdges: true,
+        hideEdgesOnDrag: large,
+        hideEdgesOnZoom: large,
+        navigationButtons: false,
+        keyboard: false,
+        multiselect: false,
+        zoomSpeed: 0.6
+      },
+      nodes: { shape: 'custom' },
+      edges: {
+        arrows: { to: { enabled: true, scaleFactor: 0.55 } },
+        selectionWidth: 1.5,
+        smooth: large
+          ? false
+          : { enabled: true, type: 'cubicBezier', forceDirection: dir === 'LR' ? 'horizontal' : 'vertical', roundness: 0.45 }
+      }
+    };
+    this._network?.destroy();
+    const network = new Network(this._canvas, data as never, options as never);
+    this._network = network;
+    this.element.dataset.nodeCount = String(nodes.length);
+    this.element.dataset.edgeCount = String(edges.length);
+    this._stats.textContent = `${g.nodes.length} nodes · ${g.stats.folded} folded · ${g.stats.elements} elements`;
     delete this.element.dataset.ready;
-    if (this.network) {
-      this.network.destroy();
-    }
-    const network = new Network(this.canvasHost, { nodes: this._nodes, edges: this._edges } as never, options as never);
-    this.network = network;
-    this._fitted = this._hasSize();
+    const t0 = this._t0;
     const onDrawn = () => {
       if (!this._hasSize()) {
         return; // drawn into a detached, zero-size canvas: not yet visible
       }
       network.off('afterDrawing', onDrawn);
-      this.firstPaintMs = Math.round(performance.now() - t0);
-      this.element.dataset.firstPaintMs = String(this.firstPaintMs);
-      this.element.dataset.nodeCount = String(this._nodes.length);
-      this.element.dataset.edgeCount = String(this._edges.length);
+      const ms = Math.round(performance.now() - t0);
+      this.element.dataset.firstPaintMs = String(ms);
+      this.element.dataset.layoutMs = String(Math.round(this._layout?.ms ?? 0));
       this.element.dataset.ready = 'true';
-      this._opts.onPaint?.();
+      this.element.dataset.scale = network.getScale().toFixed(3);
+      this._cb.onPaint?.(ms);
     };
     network.on('afterDrawing', onDrawn);
-    if (!large) {
-      network.once('stabilizationIterationsDone', () => network.setOptions({ physics: { enabled: false } }));
-    }
-    network.on('click', params => {
-      const id = params.nodes && params.nodes.length ? String(params.nodes[0]) : null;
-      this._selected(id);
+    network.on('zoom', () => {
+      this._draw.scale = network.getScale();
+      this.element.dataset.scale = this._draw.scale.toFixed(3);
     });
-    this.element.dataset.nodeCount = String(norm.length);
-    this.element.dataset.edgeCount = String(this._edges.length);
-    this._applyEmphasis();
-    if (this.searchInput && this.searchInput.value) {
-      this.search(this.searchInput.value);
-    }
-  }
-
-  private _visOptions(large: boolean, extra: Record<string, unknown>): Record<string, unknown> {
-    const base: Record<string, unknown> = {
-      autoResize: true,
-      layout: { improvedLayout: false },
-      physics: large
-        ? { enabled: false }
-        : {
-            enabled: true,
-            solver: 'forceAtlas2Based',
-            forceAtlas2Based: { gravitationalConstant: -60, springLength: 120, avoidOverlap: 0.4 },
-            stabilization: { enabled: true, iterations: 300, fit: true }
-          },
-      interaction: {
-        hover: !large,
-        tooltipDelay: 250,
-        hideEdgesOnDrag: large,
-        hideEdgesOnZoom: large,
-        navigationButtons: false,
-        keyboard: false
-      },
-      nodes: {
-        font: { size: 12, face: 'sans-serif' },
-        margin: { top: 8, bottom: 8, left: 10, right: 10 },
-        widthConstraint: { maximum: 220 }
-      },
-      edges: {
-        arrows: { to: { enabled: true, scaleFactor: 0.6 } },
-        color: { color: '#8A8A8A', highlight: '#222222', hover: '#444444' },
-        font: { size: 9, color: '#555555', strokeWidth: 3, strokeColor: '#FFFFFF', align: 'middle' },
-        smooth: large ? false : { enabled: true, type: 'continuous', roundness: 0.3 },
-        scaling: { label: { drawThreshold: 7 } }
+    network.on('click', p => {
+      const id = p.nodes && p.nodes.length ? String(p.nodes[0]) : null;
+      this._select(id, true);
+    });
+    network.on('doubleClick', p => {
+      const id = p.nodes && p.nodes.length ? String(p.nodes[0]) : null;
+      if (id) {
+        this._toggleFold(id);
       }
-    };
-    return { ...base, ...extra };
-  }
-
-  private _selected(id: string | null): void {
-    if (id === null) {
-      this.setDetails(null);
-    } else if (this._opts.details) {
-      this.setDetails(this._opts.details(id));
+    });
+    network.on('dragEnd', p => {
+      // Keep dragged positions for the hook and later re-draws of the same layout.
+      for (const id of (p.nodes ?? []) as string[]) {
+        const pos = network.getPositions([id])[id];
+        const b = this._layout?.boxes.get(id);
+        if (b && pos) {
+          b.x = pos.x;
+          b.y = pos.y;
+        }
+      }
+    });
+    renderLegend(this._legend, legendEntries(g, this._draw.emphasised.size), t.mode);
+    if (keep) {
+      this._whenSized(() => this._keepAt(keep.id, keep.dom));
     } else {
-      const n = this._base.get(id);
-      const rows: [string, string][] = [['id', id]];
-      if (n && typeof n.tooltip === 'string') {
-        rows.push(['', n.tooltip]);
-      }
-      this.setDetails({ title: String(n?.label ?? id), sections: [{ heading: 'Node', rows }] });
+      this._whenSized(() => this._applyViewport(focus));
     }
-    this.element.dataset.selected = id ?? '';
-    this._opts.onSelect?.(id);
   }
 
-  /** Select a node as if clicked (null clears the selection). */
+  private _edgeColor(t: DrawState['theme'], style: string) {
+    const es = STYLE.edge_styles[style] ?? STYLE.edge_styles.solid;
+    return { color: t.edge, highlight: t.font, hover: t.font, opacity: es.opacity };
+  }
+
+  private _hasSize(): boolean {
+    return this._canvas.clientWidth > 0 && this._canvas.clientHeight > 0;
+  }
+
+  private _whenSized(fn: () => void): void {
+    if (this._hasSize()) {
+      this._pendingViewport = null;
+      fn();
+    } else {
+      this._pendingViewport = fn;
+    }
+  }
+
+  private _onResize(): void {
+    if (!this._network || !this._hasSize()) {
+      return;
+    }
+    this._network.redraw();
+    if (this._pendingViewport) {
+      const fn = this._pendingViewport;
+      this._pendingViewport = null;
+      this._network.setSize(`${this._canvas.clientWidth}px`, `${this._canvas.clientHeight}px`);
+      fn();
+    }
+  }
+
+  private _moveTo(vp: Viewport): void {
+    this._draw.scale = vp.scale;
+    this._network?.moveTo({ position: { x: vp.x, y: vp.y }, scale: vp.scale, animation: false });
+    this.element.dataset.scale = vp.scale.toFixed(3);
+  }
+
+  private _applyViewport(focus: string[] | null): void {
+    if (!this._layout || !this._graph) {
+      return;
+    }
+    const ids = focus && focus.length ? nodesFor(this._graph, focus) : null;
+    const area = { width: this._canvas.clientWidth, height: this._canvas.clientHeight };
+    this._moveTo(initialViewport(this._layout, area, ids && ids.length ? ids : null));
+  }
+
+  /** Keep node `id` at the same place on screen after a re-layout (fold/unfold). */
+  private _keepAt(id: string, dom: { x: number; y: number }): void {
+    const b = this._layout?.boxes.get(id);
+    if (!b || !this._network) {
+      this._applyViewport(null);
+      return;
+    }
+    const scale = Math.max(MIN_SCALE, this._draw.scale);
+    const cx = this._canvas.clientWidth / 2;
+    const cy = this._canvas.clientHeight / 2;
+    this._moveTo({ x: b.x - (dom.x - cx) / scale, y: b.y - (dom.y - cy) / scale, scale });
+  }
+
+  zoomTo(ids: string[]): void {
+    this._whenSized(() => this._applyViewport(ids));
+  }
+
   select(id: string | null): void {
-    if (this.network) {
-      if (id !== null && this._nodes.get(id)) {
-        this.network.selectNodes([id]);
+    const nid = id && this._graph ? nodesFor(this._graph, [id])[0] ?? null : null;
+    this._select(nid, false);
+  }
+
+  private _select(id: string | null, fromUser: boolean): void {
+    this._selected = id;
+    if (this._network) {
+      if (id) {
+        this._network.selectNodes([id]);
       } else {
-        this.network.unselectAll();
+        this._network.unselectAll();
       }
     }
-    this._selected(id !== null && this._nodes.get(id) ? id : null);
-  }
-
-  /** Show `details` in the panel (null: the hint). */
-  setDetails(details: Details | null): void {
-    renderDetails(this.detailsPanel, details);
-  }
-
-  /** Emphasise the nodes `ids` (thick highlight border); an empty list clears it. */
-  setHighlight(ids: Iterable<string>): void {
-    this._highlight = new Set([...ids].map(String));
-    this._applyEmphasis();
-  }
-
-  /** Emphasise the nodes matching `query` and zoom to them; returns the number of matches. */
-  search(query: string): number {
-    this._matches = matchNodes(this._base.values(), query, this._opts.searchText);
-    this._applyEmphasis();
-    const n = this._matches.size;
-    if (this._searchInfo) {
-      this._searchInfo.textContent = query.trim() ? `${n} match${n === 1 ? '' : 'es'}` : '';
+    const d: Details | null = id && this._graph ? nodeDetails(this._graph, id) : null;
+    renderDetails(this._details, d, {
+      onToggleFold: nid => this._toggleFold(nid),
+      onGoto: nid => {
+        this._select(nid, true);
+        this._centreOn(nid);
+      }
+    });
+    this.element.dataset.selected = id ?? '';
+    if (fromUser) {
+      this._cb.onSelect?.(id);
     }
-    this.element.dataset.matches = String(n);
-    if (this.network && n) {
-      const ids = [...this._matches];
-      if (n <= 50) {
-        this.network.fit({ nodes: ids, animation: false });
-      } else {
-        this.network.focus(ids[0], { scale: 1, animation: false });
+  }
+
+  private _centreOn(id: string): void {
+    const b = this._layout?.boxes.get(id);
+    if (b) {
+      this._moveTo({ x: b.x, y: b.y, scale: Math.max(MIN_SCALE, this._draw.scale) });
+    }
+  }
+
+  private _toggleFold(id: string): void {
+    const g = this._graph;
+    const n = g?.byId.get(id);
+    if (!g || !n || (!n.members.length && !n.expanded)) {
+      return;
+    }
+    const expand = new Set(this._view.expand ?? []);
+    if (n.expanded) {
+      expand.delete(id);
+    } else {
+      expand.add(id);
+    }
+    const pos = this._network?.getPositions([id])[id];
+    const dom = pos && this._network ? this._network.canvasToDOM(pos) : null;
+    this._view = { ...this._view, expand: [...expand] };
+    this._t0 = performance.now();
+    this._graph = buildView(this._doc!, this._view);
+    this._render(null, dom ? { id, dom } : undefined);
+    this._select(id, false);
+    if (this._input.value.trim()) {
+      this.search(this._input.value, false);
+    }
+  }
+
+  search(query: string, zoom = true): SearchHit[] {
+    if (this._input.value !== query) {
+      this._input.value = query;
+    }
+    const hits = this._graph ? searchGraph(this._graph, query) : [];
+    this._hits = hits.map(x => x.id);
+    this.element.dataset.matches = String(hits.length);
+    renderMatches(this._matches, query, hits, id => {
+      this._select(id, true);
+      this._centreOn(id);
+    });
+    this._applyEmphasis(true);
+    if (zoom && hits.length) {
+      this._whenSized(() => this._applyViewport(this._hits));
+    }
+    return hits;
+  }
+
+  private _applyEmphasis(redraw: boolean): void {
+    const g = this._graph;
+    const want = new Set<string>();
+    if (g) {
+      for (const n of g.nodes) {
+        if (n.highlight) {
+          want.add(n.id);
+        }
+      }
+      for (const id of this._hits) {
+        want.add(id);
       }
     }
-    return n;
-  }
-
-  private _applyEmphasis(): void {
-    const want = new Set([...this._highlight, ...this._matches].filter(id => this._base.has(id)));
-    const updates: Partial<ViewNode>[] = [];
-    for (const id of this._emphasised) {
-      if (!want.has(id)) {
-        updates.push(baseStyle(this._base.get(id)!));
-      }
-    }
-    for (const id of want) {
-      if (!this._emphasised.has(id)) {
-        updates.push(emphasised(this._base.get(id)!));
-      }
-    }
-    if (updates.length) {
-      this._nodes.update(updates as ViewNode[]);
-    }
-    this._emphasised = want;
+    this._draw.emphasised = want;
     this.element.dataset.highlighted = String(want.size);
-  }
-
-  /** Client (page) coordinates of a node's centre, or null (for tests and automation). */
-  clientPosition(id: string): { x: number; y: number } | null {
-    if (!this.network || !this._nodes.get(id)) {
-      return null;
+    if (redraw && g) {
+      renderLegend(this._legend, legendEntries(g, want.size), this._draw.theme.mode);
+      this._network?.redraw();
     }
-    const pos = this.network.getPositions([id])[id];
-    const dom = this.network.canvasToDOM(pos);
-    const rect = this.canvasHost.getBoundingClientRect();
-    return { x: rect.left + dom.x, y: rect.top + dom.y };
   }
 
-  /** Current vis node dicts (normalised). */
-  nodes(): ViewNode[] {
-    return this._nodes.get();
+  private _onTheme(): void {
+    this._draw.theme = readTheme(this.element);
+    applyThemeVars(this.element, this._draw.theme);
+    if (this._graph && this._edges) {
+      const t = this._draw.theme;
+      this._edges.update(this._graph.edges.map(e => ({ id: e.id, color: this._edgeColor(t, e.style) })) as never);
+    }
+    if (this._graph) {
+      renderLegend(this._legend, legendEntries(this._graph, this._draw.emphasised.size), this._draw.theme.mode);
+    }
+    this._network?.redraw();
+  }
+
+  private _clientBox(b: Box) {
+    const net = this._network!;
+    const rect = this._canvas.getBoundingClientRect();
+    const c = net.canvasToDOM({ x: b.x, y: b.y });
+    const s = net.getScale();
+    return {
+      x: rect.left + c.x,
+      y: rect.top + c.y,
+      box: { left: rect.left + c.x - (b.w * s) / 2, top: rect.top + c.y - (b.h * s) / 2, width: b.w * s, height: b.h * s }
+    };
+  }
+
+  private _clientNodes() {
+    if (!this._network || !this._layout || !this._graph) {
+      return [];
+    }
+    const pos = this._network.getPositions();
+    return this._graph.nodes.map(n => {
+      const p = pos[n.id] ?? this._layout!.boxes.get(n.id)!;
+      return { id: n.id, ...this._clientBox({ x: p.x, y: p.y, w: NODE.width, h: NODE.height }) };
+    });
+  }
+
+  private _clientEdges() {
+    if (!this._network || !this._graph) {
+      return [];
+    }
+    const byId = new Map(this._clientNodes().map(n => [n.id, n]));
+    return this._graph.edges.map(e => {
+      const a = byId.get(e.from)!;
+      const b = byId.get(e.to)!;
+      return { from: e.from, to: e.to, fromX: a.x, fromY: a.y, toX: b.x, toY: b.y };
+    });
   }
 
   dispose(): void {
-    window.clearTimeout(this._searchTimer);
+    clearTimeout(this._searchTimer);
     this._resize?.disconnect();
-    this.network?.destroy();
-    this.network = null;
+    this._stopTheme();
+    this._network?.destroy();
+    this._network = null;
     this.element.remove();
   }
 }
+
+export { boundsOf };

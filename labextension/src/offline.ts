@@ -1,0 +1,51 @@
+/**
+ * The offline bundle (`mlflow2prov_jupyter/static/prov_view.js`, an esbuild IIFE): the graph view for
+ * pages without the JupyterLab extension (VS Code, nbconvert HTML, other front ends). Defines
+ * `window.mlflow2provView = {render(el, provjson, view), renderEmbedded(el)}` and dispatches the window
+ * event `m2p-view-ready`. Marks `document.body[data-m2p-drawn]` after the first frame (benchmarks).
+ */
+import baseCss from '../style/base.css';
+import type { ViewOptions } from './graph/model';
+import { ProvView, createProvView } from './graph/view';
+import { ensureStyle } from './widget';
+
+function render(el: HTMLElement, provjson: unknown, view: ViewOptions = {}): ProvView {
+  ensureStyle(el, baseCss);
+  return createProvView(el, provjson, view ?? {}, {
+    onPaint: () => document.body?.setAttribute('data-m2p-drawn', 'true')
+  });
+}
+
+/** The `{doc, view}` of an output: `{"gz": base64 of gzip of the JSON}` or the plain object. */
+export async function readEmbedded(text: string): Promise<{ doc: unknown; view: ViewOptions }> {
+  let data = JSON.parse(text) as Record<string, unknown>;
+  if (data && typeof data.gz === 'string') {
+    const bin = atob(data.gz);
+    const bytes = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) {
+      bytes[i] = bin.charCodeAt(i);
+    }
+    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+    data = JSON.parse(await new Response(stream).text());
+  }
+  return { doc: data?.doc, view: (data?.view as ViewOptions) ?? {} };
+}
+
+/** Draw the output `el` from its data script (a child, else the next sibling). */
+async function renderEmbedded(el: HTMLElement): Promise<ProvView | null> {
+  let script = el.querySelector('script[type="application/json"]');
+  if (!script && el.nextElementSibling?.matches('script[type="application/json"]')) {
+    script = el.nextElementSibling;
+  }
+  if (!script) {
+    el.textContent = 'No PROV data found next to this graph.';
+    return null;
+  }
+  const { doc, view } = await readEmbedded(script.textContent ?? '');
+  el.querySelectorAll('.m2p-offline-note').forEach(n => ((n as HTMLElement).hidden = true));
+  return render(el, doc, view);
+}
+
+const api = { render, renderEmbedded };
+(window as unknown as { mlflow2provView: typeof api }).mlflow2provView = api;
+window.dispatchEvent(new Event('m2p-view-ready'));

@@ -1,0 +1,4 @@
+// vis-network reads DragEvent when it loads; jsdom has none.
+if (typeof window !== 'undefined' && !('DragEvent' in globalThis)) {
+  (globalThis as Record<string, unknown>).DragEvent = class extends Event {};
+}

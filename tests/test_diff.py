@@ -192,3 +192,16 @@ def test_sample_before_and_after_one_more_run(sample_manifest, sample_doc, tmp_p
     assert len(d.relations_added) == len(touching) == 14
     assert set(d.overlay.values()) == {"added"}
     assert diff(after, before).removed == d.added
+
+
+def test_html_table_comes_from_the_cards_module(doc):
+    from mlflow2prov_jupyter.notebook.cards import diff_html
+
+    new = doc.copy()
+    new[RUN].attrs["m2p:status"] = "FAILED"
+    d = diff(doc, new)
+    page = d._repr_html_()
+    assert page == diff_html(d)
+    assert '<tr data-change="changed"' in page and "FAILED" in page and "FINISHED" in page
+    assert "text-align:right" not in page and "var(--jp-warn-color1" in page  # left-aligned, theme colours
+    assert "No differences" in diff(doc, doc)._repr_html_()

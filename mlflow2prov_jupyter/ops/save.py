@@ -1,14 +1,26 @@
-"""Save documents in one or more formats, atomically (docs/prov-model.md#operations)."""
+"""Save documents in one or more formats, atomically (docs/prov-model.md#operations).
+
+Every file is rendered in memory, written to a temporary file beside its target (``.<name>.<pid>-<random>.m2p.tmp``)
+and, once all of them are written, moved into place: with ``overwrite`` by ``os.replace``, else by a hard link
+that fails if the target exists (two saves to one path: exactly one wins, the other gets "already exists").
+A SIGTERM while writing removes the temporaries before the process ends; temporaries a killed save left
+behind (their process is gone) are removed by the next save to that folder.
+"""
 
 from __future__ import annotations
 
+import errno
 import os
+import re
+import secrets
+import signal
 import stat
 import sys
-import tempfile
+import threading
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from ..core.errors import Mlflow2ProvError, OptionError, OutputError, OutputExistsError
 from ..core.provdoc import ProvDoc
@@ -49,18 +61,12 @@ def save(
 
     if str(output) == "-":
         rendered = [(render(d, f), f) for d in doc_list for f in fmts]
-        for content, _ in rendered:
-            if isinstance(content, bytes) and hasattr(sys.stdout, "buffer"):
-                sys.stdout.flush()
-                sys.stdout.buffer.write(content)
-                sys.stdout.buffer.flush()
-            else:
-                if isinstance(content, bytes):  # a text-only stdout (a notebook's): json and svg are UTF-8
-                    content = content.decode("utf-8")
-                sys.stdout.write(content)
-                if not content.endswith("\n"):
-                    sys.stdout.write("\n")
-        sys.stdout.flush()
+        try:
+            _write_stdout([content for content, _ in rendered])
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise OutputError(f"cannot write to standard output: {exc.strerror or exc}") from None
         return []
 
     if Path(output).is_dir():
@@ -79,11 +85,23 @@ def save(
 
     prov_cache: dict[int, Any] = {}
     contents = [(p, render(doc_list[i], f, prov_cache)) for p, i, f in targets]
-    written: list[Path] = []
-    for p, content in contents:
-        write_atomic(p, content)
-        written.append(p)
-    return written
+    install_files(contents, overwrite=overwrite)
+    return [p for p, _ in contents]
+
+
+def _write_stdout(contents: list[str | bytes]) -> None:
+    for content in contents:
+        if isinstance(content, bytes) and hasattr(sys.stdout, "buffer"):
+            sys.stdout.flush()
+            sys.stdout.buffer.write(content)
+            sys.stdout.buffer.flush()
+        else:
+            if isinstance(content, bytes):  # a text-only stdout (a notebook's): json and svg are UTF-8
+                content = content.decode("utf-8")
+            sys.stdout.write(content)
+            if not content.endswith("\n"):
+                sys.stdout.write("\n")
+    sys.stdout.flush()
 
 
 def output_paths(output: str | os.PathLike[str], n: int, fmts: Sequence[Format]) -> list[tuple[Path, int, Format]]:
@@ -135,25 +153,163 @@ def render(doc: ProvDoc, fmt: Format, prov_cache: dict[int, Any] | None = None) 
         raise OutputError(f"cannot write {label} as {fmt.name}: {reason}") from None
 
 
-def write_atomic(path: Path, content: str | bytes, mode: int | None = None) -> None:
-    """Write ``content`` to ``path`` through a temp file in its folder and ``os.replace``; the temp file
-    (created 0600) is removed on any failure. ``mode`` defaults to the replaced file's, else the umask's."""
-    data = content.encode("utf-8") if isinstance(content, str) else content
-    mode = _target_mode(path) if mode is None else mode
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+def write_atomic(path: Path, content: str | bytes, mode: int | None = None, overwrite: bool = True) -> None:
+    """Write one file through a temporary beside it (see :func:`install_files`); ``mode`` defaults to the
+    replaced file's, else the umask's."""
+    install_files([(Path(path), content)], overwrite=overwrite, mode=mode)
+
+
+def install_files(items: Sequence[tuple[Path, str | bytes]], overwrite: bool, mode: int | None = None) -> None:
+    """Write every ``(path, content)`` to a temporary beside it, then move them all into place.
+
+    Nothing is replaced unless every temporary was written (a full disk changes no file). Without
+    ``overwrite`` each target is created exclusively: if one exists, the files this call created are
+    removed again and :class:`OutputExistsError` names it. Errors are one line naming the user's path.
+    """
+    for folder in dict.fromkeys(Path(p).parent for p, _ in items):
+        remove_stale_temporaries(folder)
+    with _temporaries() as temps:
+        for path, content in items:
+            data = content.encode("utf-8") if isinstance(content, str) else content
+            temps.write(Path(path), data, _target_mode(Path(path)) if mode is None else mode)
+        placed: list[Path] = []
+        for (path, _), tmp in zip(items, temps.paths):
+            path = Path(path)
+            try:
+                if overwrite:
+                    os.replace(tmp, path)
+                else:
+                    _create_from(tmp, path)
+            except FileExistsError:
+                _remove(placed)
+                raise OutputExistsError(f"output file {path} already exists; use overwrite to replace it") from None
+            except OSError as exc:
+                if not overwrite:
+                    _remove(placed)
+                    raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+                done = f"; already replaced: {', '.join(map(str, placed))}" if placed else "; no file was replaced"
+                raise OutputError(f"cannot replace {path}: {exc.strerror or exc}{done}") from None
+            placed.append(path)
+
+
+def _create_from(tmp: str, path: Path) -> None:
+    """Give the written temporary ``tmp`` the name ``path`` only if no such file exists (FileExistsError)."""
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, mode)
+        os.link(tmp, path)
+    except FileExistsError:
+        raise
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK, errno.ENOSYS):
+            raise
+        # A file system without hard links: reserve the name exclusively, then move the content onto it.
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
         os.replace(tmp, path)
-    except BaseException as exc:
+        return
+    os.unlink(tmp)
+
+
+def _remove(paths: Iterable[Path | str]) -> None:
+    for p in paths:
         try:
-            os.unlink(tmp)
+            os.unlink(p)
         except OSError:
             pass
-        if isinstance(exc, OSError):
+
+
+# ----------------------------------------------------------------------------------------- temporaries
+TEMP_SUFFIX = ".m2p.tmp"
+_TEMP_NAME = re.compile(r"^\..+\.(\d+)-[0-9a-f]{16}" + re.escape(TEMP_SUFFIX) + "$")
+
+
+class _Temporaries:
+    """The temporaries of one save: created 0600 (then given their mode), removed when the save ends."""
+
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+
+    def write(self, path: Path, data: bytes, mode: int) -> None:
+        tmp = str(path.parent / f".{path.name}.{os.getpid()}-{secrets.token_hex(8)}{TEMP_SUFFIX}")
+        try:
+            fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        except OSError as exc:
             raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
-        raise
+        self.paths.append(tmp)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.chmod(tmp, mode)
+        except OSError as exc:
+            raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+    def remove(self) -> None:
+        _remove(p for p in self.paths if os.path.lexists(p))
+
+
+class _Terminated(BaseException):
+    """Raised by the SIGTERM handler while temporaries exist, so that they are removed on the way out."""
+
+
+@contextmanager
+def _temporaries() -> Iterator[_Temporaries]:
+    """Temporaries removed when the block ends (those moved into place are gone already); a SIGTERM
+    meanwhile removes them and then ends the process as the signal would have."""
+    temps = _Temporaries()
+    previous: Any = None
+    handled = threading.current_thread() is threading.main_thread()
+    if handled:
+
+        def on_term(signum: int, frame: Any) -> None:
+            raise _Terminated()
+
+        try:
+            previous = signal.signal(signal.SIGTERM, on_term)
+        except (ValueError, OSError):  # not the main interpreter
+            handled = False
+    try:
+        yield temps
+    except _Terminated:
+        temps.remove()
+        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
+        handled = False
+        os.kill(os.getpid(), signal.SIGTERM)  # now handled as it would have been without us
+        raise SystemExit(128 + signal.SIGTERM) from None  # the previous handler returned: leave anyway
+    finally:
+        temps.remove()
+        if handled:
+            signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
+
+
+def remove_stale_temporaries(folder: Path) -> list[Path]:
+    """Remove the temporaries of saves whose process no longer runs (killed mid-write); returns them."""
+    removed: list[Path] = []
+    try:
+        names = [n for n in os.listdir(folder) if n.endswith(TEMP_SUFFIX)]
+    except OSError:
+        return removed
+    for name in names:
+        m = _TEMP_NAME.match(name)
+        if m is None or _running(int(m.group(1))):
+            continue
+        p = Path(folder) / name
+        try:
+            os.unlink(p)
+            removed.append(p)
+        except OSError:
+            pass
+    return removed
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` exists on this machine."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists, owned by someone else
+        return True
+    return True
 
 
 def _target_mode(path: Path) -> int:
@@ -165,4 +321,4 @@ def _target_mode(path: Path) -> int:
         return 0o666 & ~umask
 
 
-__all__ = ["save", "output_paths", "render", "write_atomic"]
+__all__ = ["save", "output_paths", "render", "write_atomic", "install_files", "remove_stale_temporaries"]

@@ -15,16 +15,8 @@ from typing import Any, Callable
 
 from ..core.errors import OptionError, OutputError
 from ..core.gcpause import without_gc
-from ..core.provdoc import (
-    Element,
-    Literal,
-    ProvDoc,
-    QName,
-    Relation,
-    _decode_attrs,
-    _encode_attrs,
-    parse_time,
-)
+from ..core.provdoc import Element, Literal, ProvDoc, QName, Relation
+from ..core.provjson import _decode_attrs, _encode_attrs, parse_time
 from .aliases import IDENTITY_ATTRS, user_prefix
 from .names import expand
 

@@ -132,6 +132,7 @@ def _transform(stream: list[ProvDoc], kw: dict[str, Any], ctx: RunContext) -> li
             key=kw["key"],
             mapping=kw["mapping"],
             scrub_text=kw["scrub_text"],
+            overwrite=kw["overwrite"],
         )
         for d in stream
     ]
@@ -374,6 +375,7 @@ VERBS: dict[str, Verb] = {
                 Option("key", "Pseudonym key (default: $M2P_PSEUDONYM_KEY, else random)."),
                 Option("mapping", "Write the pseudonym mapping to this JSON file (mode 0600) for depseudonymize.", type="path"),
                 Option("scrub_text", "Also replace names inside texts.", type="bool", default=False),
+                Option("overwrite", "Replace an existing --mapping file (it may be the only way back for a shared document).", type="bool", default=False),
             ),
             _transform,
         ),

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
-from ..core.errors import OptionError, OutputError
+from ..core.errors import OptionError, OutputError, OutputExistsError
 from ..core.gcpause import without_gc
 from ..core.provdoc import Element, Literal, ProvDoc, QName, Relation
 from ..core.provjson import _decode_attrs, _encode_attrs, parse_time
@@ -49,18 +49,23 @@ def pseudonymize(
     key: str | bytes | None = None,
     mapping: str | os.PathLike[str] | None = None,
     scrub_text: bool = False,
+    overwrite: bool = False,
 ) -> ProvDoc:
     """A new document in which every prov:Person agent is ``user:pseudonym/<h>``.
 
     h = first 32 hex digits of HMAC-SHA256(key, the agent's full id URI). Its name/email/username/alias
     values become the HMAC (32 hex) of their stripped, casefolded text; prov:label becomes the new id.
     Relation endpoints and qualified-name values are rerouted; every string attribute equal (stripped,
-    casefolded) to a replaced clear value is replaced by the same HMAC; ``scrub_text`` also replaces
-    whole-word occurrences inside strings. ``mapping``: path of a JSON file (mode 0600) written for
-    :func:`depseudonymize`; the document itself never holds clear values or the key.
+    casefolded) to a replaced clear value is replaced by the same HMAC, and so is the value part of a
+    ``key=value`` label (a tag's ``mlflow.user=alice``); ``scrub_text`` also replaces whole-word occurrences
+    inside strings. ``mapping``: path of a JSON file (mode 0600) written for :func:`depseudonymize`; an
+    existing one is replaced only with ``overwrite`` (it may be the only way back for a document already
+    shared). The document itself never holds clear values or the key.
     """
     from .dedupe import dedupe
 
+    if mapping is not None:
+        _check_mapping_target(Path(mapping), overwrite)
     k = resolve_key(key)
 
     def h(text: str) -> str:
@@ -84,7 +89,7 @@ def pseudonymize(
                     clear[_norm(text)] = h(_norm(text))
     if not reroute:
         if mapping is not None:
-            _write_mapping(Path(mapping), {"format": MAPPING_FORMAT, "version": 1, "agents": {}, "elements": {}, "relations": []})
+            _write_mapping(Path(mapping), {"format": MAPPING_FORMAT, "version": 1, "agents": {}, "elements": {}, "relations": []}, overwrite)
         return dedupe(doc.copy())
     scrub = _scrubber(clear, h) if scrub_text and clear else None
 
@@ -92,6 +97,11 @@ def pseudonymize(
         n = _norm(s)
         if n in clear:
             return clear[n]
+        if "=" in s:  # a key=value label such as a tag's "mlflow.user=alice"
+            k_, _, v = s.partition("=")
+            hv = clear.get(_norm(v))
+            if hv is not None:
+                return f"{k_}={hv}"
         if scrub is not None:
             r = scrub(s)
             return s if r == s else r
@@ -145,6 +155,7 @@ def pseudonymize(
                 "elements": saved_elements,
                 "relations": saved_relations,
             },
+            overwrite,
         )
     return dedupe(out)
 
@@ -223,17 +234,33 @@ def _dec_relation(d: dict[str, Any]) -> Relation:
     return Relation(d["kind"], args, attrs, d.get("id"))
 
 
-def _write_mapping(path: Path, data: dict[str, Any]) -> None:
+def _check_mapping_target(path: Path, overwrite: bool) -> None:
+    """Fail before any work when the mapping cannot be written (missing folder, a folder, an existing file)."""
     folder = path.parent
     if not folder.is_dir():
         raise OutputError(f"folder {folder} of the pseudonym mapping does not exist; create it first")
     if path.is_dir():
         raise OutputError(f"pseudonym mapping {path} is a folder; give a file path")
+    if not overwrite and (path.exists() or path.is_symlink()):
+        raise _mapping_exists(path)
+
+
+def _mapping_exists(path: Path) -> OutputExistsError:
+    return OutputExistsError(
+        f"pseudonym mapping {path} already exists and may be the only way to reverse a document already shared; "
+        "choose another path or use overwrite to replace it"
+    )
+
+
+def _write_mapping(path: Path, data: dict[str, Any], overwrite: bool = False) -> None:
+    _check_mapping_target(path, overwrite)
     text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
     from .save import write_atomic
 
     try:
-        write_atomic(path, text + "\n", mode=0o600)
+        write_atomic(path, text + "\n", mode=0o600, overwrite=overwrite)
+    except OutputExistsError:  # created meanwhile by another process: never replaced
+        raise _mapping_exists(path) from None
     except OutputError as exc:
         raise OutputError(f"cannot write pseudonym mapping: {exc}") from None
 
@@ -255,7 +282,11 @@ def _read_mapping(mapping: Any) -> dict[str, Any]:
 
 
 def depseudonymize(doc: ProvDoc, mapping: str | os.PathLike[str] | dict[str, Any]) -> ProvDoc:
-    """Restore the persons, references and values that :func:`pseudonymize` replaced, from its mapping."""
+    """Restore the persons, references and values that :func:`pseudonymize` replaced, from its mapping.
+
+    Raises :class:`OptionError` when the mapping names pseudonyms but none occurs in ``doc`` (the mapping
+    of another document or key).
+    """
     data = _read_mapping(mapping)
     try:
         agents = {new: (v["id"], _decode_attrs(v["attrs"])) for new, v in data.get("agents", {}).items()}
@@ -266,6 +297,12 @@ def depseudonymize(doc: ProvDoc, mapping: str | os.PathLike[str] | dict[str, Any
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise OptionError(f"pseudonym mapping is damaged: {' '.join(str(exc).split())[:120]}") from None
     back = {new: old for new, (old, _) in agents.items()}
+    if agents and not any(new in doc.elements for new in agents):
+        where = "the given mapping" if isinstance(mapping, dict) else f"mapping {mapping}"
+        raise OptionError(
+            f"no pseudonym of {where} occurs in document {doc.name or ''}".rstrip()
+            + "; give the mapping written when this document was pseudonymized (same key)"
+        )
 
     def fix(v: Any) -> Any:
         if type(v) is QName and v in back:

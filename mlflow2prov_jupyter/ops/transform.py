@@ -23,6 +23,7 @@ def transform(
     key: str | bytes | None = None,
     mapping: str | os.PathLike[str] | None = None,
     scrub_text: bool = False,
+    overwrite: bool = False,
 ) -> ProvDoc:
     """A transformed copy of ``doc`` (the input is never modified), steps in this order:
 
@@ -30,8 +31,9 @@ def transform(
        aliases?}``): agents of one person become ``user:person/…``; relations deduplicated after it.
     2. ``pseudonymize``: persons become ``user:pseudonym/<hmac>`` under ``key`` (else the
        ``M2P_PSEUDONYM_KEY`` environment variable, else a random key); ``mapping`` is the path of the 0600
-       JSON file :func:`depseudonymize` needs; ``scrub_text`` also replaces names inside text. ``key``,
-       ``mapping`` and ``scrub_text`` are ignored unless ``pseudonymize`` is true. Relations deduplicated.
+       JSON file :func:`depseudonymize` needs (an existing one is replaced only with ``overwrite``);
+       ``scrub_text`` also replaces names inside text. ``key``, ``mapping``, ``scrub_text`` and ``overwrite``
+       are ignored unless ``pseudonymize`` is true. Relations deduplicated.
     3. ``eliminate_duplicates``: identified records unified, duplicate relations collapsed (extra
        attributes such as prov:role unioned).
     """
@@ -39,7 +41,7 @@ def transform(
     if merge_aliased_agents is not None:
         out = _merge_aliased_agents(out, merge_aliased_agents)
     if pseudonymize:
-        out = _pseudonymize(out, key=key, mapping=mapping, scrub_text=scrub_text)
+        out = _pseudonymize(out, key=key, mapping=mapping, scrub_text=scrub_text, overwrite=overwrite)
     if eliminate_duplicates:
         out = dedupe(out)
     if out is doc:

@@ -53,30 +53,28 @@ def _table(t: Table) -> str:
     return (f'<details{"" if t.folded else " open"} style="margin:2px 0"><summary style="cursor:pointer">'
             f"{esc(t.title)} ({len(t.rows)})</summary>"
             f'<table style="border-collapse:collapse;margin:2px 0 4px 16px;table-layout:auto">'
-            f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></details>")
+            f"<thead>{ROW}{head}</tr></thead><tbody>{rows}</tbody></table></details>")
 
 
 # ------------------------------------------------------------------------------------------ passport
 def passport_card(p: Passport) -> str:
-    """The passport: the headline sentence, then one compact row per step of the chain (fields inline,
+    """The passport: the headline sentence, then one compact block per step of the chain (fields inline,
     long lists folded), what is missing, notes, and the size of ``passport.subgraph``."""
     parts = [
         f'<div class="m2p-passport" style="{FONT};text-align:left;max-width:64em;padding:8px 12px;'
         'border:1px solid var(--jp-border-color2,#e0e0e0);border-radius:6px;'
         'background:var(--jp-layout-color0,transparent);color:var(--jp-ui-font-color1,inherit)">',
         f'<p class="m2p-passport-headline" style="margin:0 0 6px;font-weight:600;font-size:1.05em">{esc(p.headline)}</p>',
-        '<table style="border-collapse:collapse;margin:0;width:auto">',
     ]
     for s in p.sections():
+        # One block per step: bold title, then its fields inline, so it reads in a notebook and a side panel.
         fields = " · ".join(f'<span style="{MUTED}">{esc(k)}</span> {_text(v)}' for k, v in s.fields)
         tables = "".join(_table(t) for t in s.tables)
         element = f' data-element="{esc(s.element)}"' if s.element else ""
         parts.append(
-            f'<tr class="m2p-passport-section"{element} style="background:none">'
-            f'<th style="{CELL};white-space:nowrap;font-weight:600">{esc(s.title)}</th>'
-            f'<td style="{CELL};overflow-wrap:anywhere">{fields}{tables}</td></tr>'
+            f'<div class="m2p-passport-section"{element} style="margin:3px 0;overflow-wrap:anywhere">'
+            f'<span style="font-weight:600">{esc(s.title)}:</span> {fields}{tables}</div>'
         )
-    parts.append("</table>")
     if p.missing:
         parts.append(f'<div class="m2p-passport-missing" style="margin-top:6px;color:{COLOURS["error"]}">'
                      "Missing:<ul style='margin:2px 0'>" + "".join(f"<li>{esc(m)}</li>" for m in p.missing)
@@ -150,7 +148,7 @@ def diff_html(d: Diff, a_name: str = "", b_name: str = "", limit: int = DIFF_ROW
     header = "".join(f'<th style="{CELL};{MUTED}">{esc(c)}</th>' for c in d.COLUMNS)
     return (f'<div class="m2p-diff-table" style="{FONT};text-align:left">{head}'
             f'<p class="m2p-diff-summary" style="margin:2px 0">{esc(counts)}</p>'
-            f'<table style="border-collapse:collapse"><thead><tr>{header}</tr></thead><tbody>{"".join(body)}</tbody>'
+            f'<table style="border-collapse:collapse"><thead>{ROW}{header}</tr></thead><tbody>{"".join(body)}</tbody>'
             f"</table>{more}</div>")
 
 

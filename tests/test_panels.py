@@ -64,9 +64,9 @@ class SessionHost:
     def show_in_graph(self, doc: ProvDoc | None = None, *, show: Iterable[str] | None = None,
                       highlight: Iterable[str] = (), zoom_to: Iterable[str] = (), badges: dict[str, str] | None = None,
                       title: str | None = None, direction: str | None = None) -> str:
-        self.drawn.append({"doc": doc if doc is not None else self.current, "show": None if show is None else list(show),
-                           "highlight": list(highlight), "zoom_to": list(zoom_to), "badges": badges, "title": title,
-                           "direction": direction})
+        self.drawn.append({"doc": doc if doc is not None else self.current,
+                           "show": None if show is None else list(show), "highlight": list(highlight),
+                           "zoom_to": list(zoom_to), "badges": badges, "title": title, "direction": direction})
         return "drawn"
 
 

@@ -450,7 +450,8 @@ def test_sample_backdated_registration_reads_as_english(sample):
     by_code = {f.code: f for f in validate(tampered)}
     f = by_code["informant-after-informed"]
     assert f.message.startswith(f"the registration of model version {version.version} of {rm.name} ended (")
-    assert f"before run {run.name} started (" in f.message and f.message.endswith("yet it is recorded as depending on it")
+    assert f"before run {run.name} started (" in f.message
+    assert f.message.endswith("yet it is recorded as depending on it")
     assert f.nodes == (mvc, f"mlflow:run/{run.run_id}/creation")
     assert f.names[f"mlflow:run/{run.run_id}/creation"] == f"run {run.name}"
     g = by_code["generation-outside-activity"]

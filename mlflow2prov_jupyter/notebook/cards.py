@@ -64,7 +64,8 @@ def passport_card(p: Passport) -> str:
         f'<div class="m2p-passport" style="{FONT};text-align:left;max-width:64em;padding:8px 12px;'
         'border:1px solid var(--jp-border-color2,#e0e0e0);border-radius:6px;'
         'background:var(--jp-layout-color0,transparent);color:var(--jp-ui-font-color1,inherit)">',
-        f'<p class="m2p-passport-headline" style="margin:0 0 6px;font-weight:600;font-size:1.05em">{esc(p.headline)}</p>',
+        '<p class="m2p-passport-headline" style="margin:0 0 6px;font-weight:600;font-size:1.05em">'
+        f"{esc(p.headline)}</p>",
     ]
     for s in p.sections():
         # One block per step: bold title, then its fields inline, so it reads in a notebook and a side panel.
@@ -84,7 +85,8 @@ def passport_card(p: Passport) -> str:
                      + "".join(f"<li>{esc(n)}</li>" for n in p.notes) + "</ul></div>")
     steps = " → ".join(s.title.lower() for s in p.sections() if s.element in p.chain)
     parts.append(f'<p style="margin:6px 0 0;{MUTED};font-size:0.9em">Passport of <code>{esc(p.ref)}</code> · '
-                 f"chain: {esc(steps)} · {len(p.subgraph.elements)} records in <code>passport.subgraph</code></p></div>")
+                 f"chain: {esc(steps)} · {len(p.subgraph.elements)} records in "
+                 "<code>passport.subgraph</code></p></div>")
     return "".join(parts)
 
 
@@ -101,8 +103,8 @@ def finding_html(f: Finding, number: int | None = None) -> str:
               f"rule <code>{esc(f.code)}</code></summary><ul style='margin:0'>{records}</ul></details>") if ids else (
               f'<div style="margin-left:1.2em;{MUTED}">rule <code>{esc(f.code)}</code></div>')
     return (f'<div class="m2p-finding" data-severity="{esc(f.severity)}" data-code="{esc(f.code)}" '
-            f'style="{FONT};text-align:left"><span style="color:{colour};font-weight:600">{number_text}{esc(f.severity)}'
-            f'</span> <span title="{esc(tooltip)}">{esc(f.message)}</span>{folded}</div>')
+            f'style="{FONT};text-align:left"><span style="color:{colour};font-weight:600">'
+            f'{number_text}{esc(f.severity)}</span> <span title="{esc(tooltip)}">{esc(f.message)}</span>{folded}</div>')
 
 
 def findings_summary(findings: Iterable[Finding]) -> str:

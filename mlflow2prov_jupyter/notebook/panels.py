@@ -201,8 +201,8 @@ class ValidationPanel(widgets.VBox):
                                disabled=not f.nodes)
                 show.on_click(lambda _, i=i: self.show(i))
                 self.show_buttons.append(show)
-                rows.append(_classed(widgets.HBox([widgets.HTML(finding_html(f, i + 1), layout=widgets.Layout(flex="1 1 auto")),
-                                                   show], layout=_wide()), "m2p-finding-row"))
+                sentence = widgets.HTML(finding_html(f, i + 1), layout=widgets.Layout(flex="1 1 auto"))
+                rows.append(_classed(widgets.HBox([sentence, show], layout=_wide()), "m2p-finding-row"))
             more = len(found) - FINDING_ROWS_MAX
             if more > 0:
                 rows.append(widgets.HTML(f"… {more} more findings: validate(doc) in Python lists all"))
@@ -247,8 +247,8 @@ class DiffPanel(widgets.VBox):
         self.a = _classed(widgets.Dropdown(options=[], description="from", layout=_wide()), "m2p-diff-a")
         self.b = _classed(widgets.Dropdown(options=[], description="to", layout=_wide()), "m2p-diff-b")
         self.button = _button("Diff", "m2p-diff", "Compare the two documents: table and graph", "info")
-        self.table = _classed(widgets.HTML("", layout=widgets.Layout(width="100%", max_height="420px", overflow="auto")),
-                              "m2p-diff-table")
+        self.table = _classed(
+            widgets.HTML("", layout=widgets.Layout(width="100%", max_height="420px", overflow="auto")), "m2p-diff-table")
         super().__init__([self.a, self.b, self.button, self.table], layout=_wide())
         self._auto, self._syncing = True, False
         self.a.observe(self._on_user_choice, names="value")

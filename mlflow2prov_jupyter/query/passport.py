@@ -247,11 +247,11 @@ class Passport:
         if r.get("parent_run_id"):
             fields.append(("parent run", _id_text(r["parent_run_id"], 8)))
         if r.get("datasets"):
-            fields.append(("datasets", Text(", ".join(
-                f"{d['name']} ({', '.join(x for x in (d.get('digest'), d.get('context')) if x)})" for d in r["datasets"]))))
+            fields.append(("datasets", Text(", ".join(_dataset_words(d) for d in r["datasets"]))))
         tables = []
         if r.get("params"):
-            tables.append(Table("params", ("key", "value"), [(Text(k), Text(_text(v))) for k, v in sorted(r["params"].items())]))
+            tables.append(Table("params", ("key", "value"),
+                                [(Text(k), Text(_text(v))) for k, v in sorted(r["params"].items())]))
         if r.get("metrics"):
             tables.append(Table("final metrics (value at the largest step)", ("key", "value", "step"),
                                 [(Text(k), Text(_text(v["value"])), Text(_text(v["step"])))
@@ -304,6 +304,11 @@ def _run_words(run: dict[str, Any]) -> str:
         inside.append(when(run["start"], "minutes"))
     name = cut(run["name"], 60) + " " if run.get("name") else ""
     return f"{name}({', '.join(inside)})"
+
+
+def _dataset_words(d: dict[str, Any]) -> str:
+    """``wine (53e13291, training)``: a dataset's name with its digest and context."""
+    return f"{d['name']} ({', '.join(x for x in (d.get('digest'), d.get('context')) if x)})"
 
 
 def _id_text(value: Any, keep: int) -> Text:

@@ -67,7 +67,8 @@ def passport_card(p: Passport) -> str:
         '<p class="m2p-passport-headline" style="margin:0 0 6px;font-weight:600;font-size:1.05em">'
         f"{esc(p.headline)}</p>",
     ]
-    for s in p.sections():
+    sections = p.sections()
+    for s in sections:
         # One block per step: bold title, then its fields inline, so it reads in a notebook and a side panel.
         fields = " · ".join(f'<span style="{MUTED}">{esc(k)}</span> {_text(v)}' for k, v in s.fields)
         tables = "".join(_table(t) for t in s.tables)
@@ -83,7 +84,7 @@ def passport_card(p: Passport) -> str:
     if p.notes:
         parts.append('<div class="m2p-passport-notes" style="margin-top:6px">Notes:<ul style="margin:2px 0">'
                      + "".join(f"<li>{esc(n)}</li>" for n in p.notes) + "</ul></div>")
-    steps = " → ".join(s.title.lower() for s in p.sections() if s.element in p.chain)
+    steps = " → ".join(s.title.lower() for s in sections if s.element in p.chain)
     parts.append(f'<p style="margin:6px 0 0;{MUTED};font-size:0.9em">Passport of <code>{esc(p.ref)}</code> · '
                  f"chain: {esc(steps)} · {len(p.subgraph.elements)} records in "
                  "<code>passport.subgraph</code></p></div>")

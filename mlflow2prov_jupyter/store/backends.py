@@ -3,7 +3,7 @@
 Both backends offer the same few operations, all the push/load/query logic needs:
 
 * :meth:`named_graphs` — the graph names present;
-* :meth:`triples` — the triples of one graph (pyoxigraph terms);
+* :meth:`triples`, :meth:`triples_of` — the triples of one or several graphs (pyoxigraph terms);
 * :meth:`load_quads` — add N-Quads (new, content-addressed graphs: need not be atomic);
 * :meth:`update` — one SPARQL Update request, applied atomically (the catalogue switch);
 * :meth:`query` — a SPARQL query over the union of all graphs.
@@ -33,6 +33,10 @@ class Backend(Protocol):
     def named_graphs(self) -> set[str]: ...
 
     def triples(self, graph: str) -> list[Triple]: ...
+
+    def triples_of(self, graphs: Iterable[str]) -> list[Triple]: ...
+
+    def is_empty(self) -> bool: ...
 
     def load_quads(self, nquads: bytes) -> None: ...
 
@@ -73,6 +77,12 @@ class EmbeddedStore:
 
     def triples(self, graph: str) -> list[Triple]:
         return [(q.subject, q.predicate, q.object) for q in self.store.quads_for_pattern(None, None, None, ox.NamedNode(graph))]
+
+    def triples_of(self, graphs: Iterable[str]) -> list[Triple]:
+        out: list[Triple] = []
+        for g in graphs:
+            out.extend(self.triples(g))
+        return out
 
     def load_quads(self, nquads: bytes) -> None:
         if len(nquads) > 1 << 20:  # bulk loading skips the transaction: fine for new, unreferenced graphs

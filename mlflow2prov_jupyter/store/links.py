@@ -88,9 +88,7 @@ def _load_project(backend: Backend, name: str) -> ProvDoc:
         hit = _CACHE.get(key)
     if hit is not None:
         return hit
-    triples: list = []
-    for e in cat.units.values():
-        triples.extend(backend.triples(e.graph))
+    triples = backend.triples_of([e.graph for e in cat.units.values()])
     doc = decode_triples(triples, cat.prefixes, name=name)
     with _LOCK:
         for k in [k for k in _CACHE if k[:2] == key[:2]]:

@@ -183,9 +183,7 @@ def load(store: str | Backend, project: str | None = None, graph: str | None = N
                 entries = [e for e in entries if graph in (e.key, e.graph)]
                 if not entries:
                     raise StoreError(f"project {name!r} has no unit or graph {graph!r}: give a unit key such as run/<id>, or a graph IRI")
-            triples: list = []
-            for e in entries:
-                triples.extend(backend.triples(e.graph))
+            triples = backend.triples_of([e.graph for e in entries])
             docs.append(decode_triples(triples, cat.prefixes, name=name))
     return docs
 

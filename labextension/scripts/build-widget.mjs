@@ -4,7 +4,7 @@ import { build } from 'esbuild';
 
 const common = {
   bundle: true,
-  minify: true,
+  minify: !process.env.M2P_NOMINIFY,
   target: 'es2020',
   loader: { '.css': 'text' },
   legalComments: 'none',

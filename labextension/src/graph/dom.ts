@@ -147,7 +147,7 @@ export function renderLegend(container: HTMLElement, entries: LegendEntry[], mod
       const b = h('span', 'm2p-legend-badge', e.symbol);
       b.style.background = e.color![mode];
       item.appendChild(b);
-    } else {
+    } else if (e.mark === 'folded') {
       item.appendChild(h('span', 'm2p-legend-folded', '5 params · …'));
     }
     item.appendChild(h('span', 'm2p-legend-text', e.text));

@@ -10,9 +10,13 @@ export type LegendEntry =
   | { type: 'node'; text: string; fill: Shade; border: Shade; shape: Shape }
   | { type: 'shape'; text: string; shape: Shape }
   | { type: 'edge'; text: string; dashes: false | number[] }
-  | { type: 'mark'; mark: 'highlight' | 'implicit' | 'folded' | 'badge'; text: string; color?: Shade; symbol?: string };
+  | { type: 'mark'; mark: 'highlight' | 'implicit' | 'folded' | 'badge' | 'band'; text: string; color?: Shade; symbol?: string };
 
-export function legendEntries(g: ViewGraph, emphasised: number): LegendEntry[] {
+/**
+ * Legend entries for `g` with `emphasised` highlighted nodes; `bandOnSelect`: edges to people and
+ * experiments are drawn for the selected node only (say so).
+ */
+export function legendEntries(g: ViewGraph, emphasised: number, bandOnSelect = false): LegendEntry[] {
   const out: LegendEntry[] = [];
   const seen = new Set<string>();
   const kinds = new Set<string>();
@@ -43,6 +47,9 @@ export function legendEntries(g: ViewGraph, emphasised: number): LegendEntry[] {
     if (styles.has(name)) {
       out.push({ type: 'edge', text: es.legend, dashes: es.dashes });
     }
+  }
+  if (bandOnSelect) {
+    out.push({ type: 'mark', mark: 'band', text: STYLE.marks.band.legend });
   }
   if (folded) {
     out.push({ type: 'mark', mark: 'folded', text: STYLE.marks.folded.legend });

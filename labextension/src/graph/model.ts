@@ -8,7 +8,7 @@ import {
   ParsedProv,
   ProvElement,
   ProvRelation,
-  firstText,
+  attrText,
   parseProvJson,
   timeMs
 } from './prov';
@@ -122,7 +122,7 @@ const TIME_ATTRS = ['prov:startTime', 'm2p:committed_at', 'm2p:created_at', 'm2p
 
 function ownTime(el: ProvElement): number {
   for (const name of TIME_ATTRS) {
-    const t = timeMs(firstText(el.attrs, name));
+    const t = timeMs(attrText(el, name));
     if (!Number.isNaN(t)) {
       return t;
     }
@@ -181,7 +181,7 @@ export function summaryOf(members: string[], doc: ParsedProv, rules: Map<string,
       per.set(r, s);
     }
     const el = doc.elements.get(id);
-    s.add(r.count_by && el ? firstText(el.attrs, r.count_by) ?? id : id);
+    s.add(r.count_by && el ? attrText(el, r.count_by) ?? id : id);
   }
   // One entry per noun (params of a run and of its logged model read as one "params").
   const parts = new Map<string, { n: number; rule: FoldRule }>();
@@ -292,7 +292,11 @@ export function buildView(input: unknown, view: ViewOptions = {}): ViewGraph {
       time = gt;
     }
     for (const m of members) {
-      const t = ownTime(doc.elements.get(m)!);
+      const mel = doc.elements.get(m)!;
+      if (mel.kind !== 'activity') {
+        continue; // a run's time is its creation's start, not its metric timestamps
+      }
+      const t = ownTime(mel);
       if (!Number.isNaN(t) && !(t >= time)) {
         time = t;
       }

@@ -24,6 +24,84 @@ export interface ProvElement {
   implicit?: boolean;
 }
 
+/**
+ * An element read from the document: its records are kept as they are and decoded on first use of
+ * `attrs` (most elements of a large document are folded and never shown; `attrText` reads one attribute
+ * without decoding the rest).
+ */
+class LazyElement implements ProvElement {
+  implicit?: boolean;
+  private _attrs: ProvAttrs | null = null;
+  constructor(
+    public id: string,
+    public kind: ElementKind,
+    private _raw: Record<string, unknown>[]
+  ) {}
+
+  get attrs(): ProvAttrs {
+    if (!this._attrs) {
+      const a: ProvAttrs = {};
+      for (const r of this._raw) {
+        mergeAttrs(a, r);
+      }
+      this._attrs = a;
+    }
+    return this._attrs;
+  }
+
+  set attrs(a: ProvAttrs) {
+    this._attrs = a;
+  }
+
+  addRecord(rec: Record<string, unknown>): void {
+    this._raw.push(rec);
+    this._attrs = null;
+  }
+
+  /** Text of the first value of attribute `name` from the raw record (no decoding of the others). */
+  rawText(name: string): string | undefined {
+    if (this._attrs) {
+      return firstText(this._attrs, name);
+    }
+    for (const r of this._raw) {
+      if (name in r) {
+        const v = r[name];
+        const x = Array.isArray(v) ? v[0] : v;
+        if (x !== undefined) {
+          return decodeValue(x).text;
+        }
+      }
+    }
+    return undefined;
+  }
+
+  /** prov:type values (texts), from the raw records. */
+  rawTypes(): string[] {
+    if (this._attrs) {
+      return (this._attrs['prov:type'] ?? []).map(v => v.text);
+    }
+    const out: string[] = [];
+    for (const r of this._raw) {
+      const v = r['prov:type'];
+      if (v === undefined) {
+        continue;
+      }
+      for (const x of Array.isArray(v) ? v : [v]) {
+        const t = decodeValue(x).text;
+        if (!out.includes(t)) {
+          out.push(t);
+        }
+      }
+    }
+    return out;
+  }
+}
+
+/** Text of the first value of attribute `name` of an element (cheap on not-yet-decoded elements). */
+export function attrText(el: ProvElement, name: string): string | undefined {
+  return el instanceof LazyElement ? el.rawText(name) : firstText(el.attrs, name);
+}
+
 export interface ProvRelation {
   kind: string;
   /** The record id from the document (`_:id1` for anonymous relations written by prov). */
@@ -228,12 +306,14 @@ function readInto(doc: Record<string, unknown>, out: ParsedProv): void {
     for (const id in g) {
       for (const rec of asRecords(g[id])) {
         n++;
-        let el = out.elements.get(id);
+        const el = out.elements.get(id);
         if (!el) {
-          el = { id, kind, attrs: {} };
-          out.elements.set(id, el);
+          out.elements.set(id, new LazyElement(id, kind, [rec]));
+        } else if (el instanceof LazyElement) {
+          el.addRecord(rec);
+        } else {
+          mergeAttrs(el.attrs, rec);
         }
-        mergeAttrs(el.attrs, rec);
       }
     }
     if (n) {
@@ -327,6 +407,9 @@ export function firstText(attrs: ProvAttrs, name: string): string | undefined {
 
 /** All prov:type values of an element, as texts. */
 export function typesOf(el: ProvElement): string[] {
+  if (el instanceof LazyElement) {
+    return el.rawTypes();
+  }
   return (el.attrs['prov:type'] ?? []).map(v => v.text);
 }
 

@@ -5,7 +5,7 @@
 import table from './view_style.json';
 
 import type { ElementKind, ProvElement } from './prov';
-import { firstText, typesOf } from './prov';
+import { attrText, typesOf } from './prov';
 
 export type Shade = { light: string; dark: string };
 export type Shape = 'pill' | 'box' | 'house';
@@ -68,6 +68,7 @@ export interface StyleTable {
     highlight: { legend: string; color: Shade };
     implicit: { legend: string };
     folded: { legend: string };
+    band: { legend: string };
   };
   theme: Record<string, { var: string } & Shade>;
 }
@@ -114,7 +115,7 @@ const PLACEHOLDER = /\{([^{}]+?)(?::(\d+))?\}/g;
 function fill(template: string, el: ProvElement): string | null {
   let missing = false;
   const out = template.replace(PLACEHOLDER, (_, name: string, n?: string) => {
-    const v = firstText(el.attrs, name);
+    const v = attrText(el, name);
     if (v === undefined || v === '') {
       missing = true;
       return '';
@@ -133,7 +134,7 @@ export function labelOf(el: ProvElement, key = styleKey(el)): string {
       return s;
     }
   }
-  return firstText(el.attrs, 'prov:label') ?? shortId(el.id);
+  return attrText(el, 'prov:label') ?? shortId(el.id);
 }
 
 /** Cut `s` to `max` characters with an ellipsis. */

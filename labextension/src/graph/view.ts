@@ -15,7 +15,7 @@ import { h, renderDetails, renderLegend, renderMatches } from './dom';
 import { DrawState, nodeRenderer } from './draw';
 import { Box, Layout, MIN_SCALE, Viewport, boundsOf, initialViewport, layoutGraph } from './layout';
 import { legendEntries } from './legend';
-import { NotProvError, SearchHit, ViewGraph, ViewOptions, buildView, nodesFor, parseOrExplain, searchGraph } from './model';
+import { NotProvError, SearchHit, VEdge, ViewGraph, ViewOptions, buildView, nodesFor, parseOrExplain, searchGraph } from './model';
 import type { ParsedProv } from './prov';
 import { NODE, STYLE } from './style';
 import { applyThemeVars, readTheme, watchTheme } from './theme';
@@ -23,6 +23,12 @@ import { applyThemeVars, readTheme, watchTheme } from './theme';
 export const DEFAULT_HEIGHT = 520;
 /** Above this many edges: straight edges, hidden while dragging or zooming. */
 export const LARGE_EDGES = 1500;
+/**
+ * Above this many edges to banded nodes (people, experiments): those edges are drawn only for the
+ * selected node. Hundreds of lines from one person to every run hide the picture (and cost vis-network
+ * most of its set-up time).
+ */
+export const BAND_EDGES_SHOWN = 200;
 
 export interface ProvViewCallbacks {
   /** A node was selected (its element id) or the selection cleared (null). */
@@ -63,7 +69,7 @@ export interface ProvViewHook {
   legend(): string[];
 }
 
-type VisNode = { id: string; x: number; y: number; shape: 'custom'; ctxRenderer: unknown };
+type VisNode = { id: string; x: number; y: number };
 type VisEdge = Record<string, unknown> & { id: string; from: string; to: string };
 
 export function createProvView(
@@ -97,11 +103,16 @@ class ProvViewImpl implements ProvView {
   private _network: Network | null = null;
   private _nodes: DataSet<VisNode> | null = null;
   private _edges: DataSet<VisEdge> | null = null;
+  private _bandOnSelect = false;
+  private _bandIncident = new Map<string, VEdge[]>();
+  private _bandShown: string[] = [];
   private _draw: DrawState;
   private _hits: string[] = [];
   private _selected: string | null = null;
   private _pendingViewport: (() => void) | null = null;
   private _t0 = 0;
+  /** Milliseconds per step of the last drawing (parse, build, layout, network, draw). */
+  private _timings: Record<string, number> = {};
   private _searchTimer: ReturnType<typeof setTimeout> | undefined;
   private _resize: ResizeObserver | null = null;
   private _stopTheme: () => void;
@@ -182,7 +193,9 @@ class ProvViewImpl implements ProvView {
       if (!this._doc) {
         throw new NotProvError('No PROV document to draw.');
       }
+      this._timings = { parse: performance.now() - this._t0 };
       this._graph = buildView(this._doc, v);
+      this._timings.build = performance.now() - this._t0 - this._timings.parse;
     } catch (err) {
       this._showMessage(err instanceof NotProvError ? err.message : `Cannot draw this document: ${(err as Error).message}`);
       return;
@@ -218,20 +231,33 @@ class ProvViewImpl implements ProvView {
     const g = this._graph!;
     const dir = this._view.direction === 'TB' ? 'TB' : 'LR';
     this._layout = layoutGraph(g.nodes, g.edges, dir);
+    this._timings.layout = this._layout.ms;
+    const tNet = performance.now();
     this._draw.graph = g;
     delete this.element.dataset.error;
     this._applyEmphasis(false);
     const renderer = nodeRenderer(this._draw);
+    // Per-item options cost vis-network most of its set-up time: shape and solid edges come from the
+    // global options, items carry only what differs.
     const nodes: VisNode[] = g.nodes.map(n => {
       const b = this._layout!.boxes.get(n.id)!;
-      return { id: n.id, x: b.x, y: b.y, shape: 'custom', ctxRenderer: renderer };
+      return { id: n.id, x: b.x, y: b.y };
     });
-    const large = g.edges.length > LARGE_EDGES;
-    const t = this._draw.theme;
-    const edges: VisEdge[] = g.edges.map(e => {
-      const es = STYLE.edge_styles[e.style] ?? STYLE.edge_styles.solid;
-      return { id: e.id, from: e.from, to: e.to, dashes: es.dashes, width: es.width, color: this._edgeColor(t, e.style) };
-    });
+    const banded = this._layout.banded;
+    const bandEdges = g.edges.filter(e => banded.has(e.from) || banded.has(e.to));
+    this._bandOnSelect = bandEdges.length > BAND_EDGES_SHOWN;
+    const drawn = this._bandOnSelect ? g.edges.filter(e => !banded.has(e.from) && !banded.has(e.to)) : g.edges;
+    this._bandIncident = new Map();
+    if (this._bandOnSelect) {
+      for (const e of bandEdges) {
+        for (const end of [e.from, e.to]) {
+          (this._bandIncident.get(end) ?? this._bandIncident.set(end, []).get(end)!).push(e);
+        }
+      }
+    }
+    const large = drawn.length > LARGE_EDGES;
+    const edges: VisEdge[] = drawn.map(e => this._visEdge(e));
+    this._bandShown = [];
     this._nodes = new DataSet<VisNode>(nodes);
     this._edges = new DataSet<VisEdge>(edges);
     const data = { nodes: this._nodes, edges: this._edges };
@@ -250,9 +276,12 @@ class ProvViewImpl implements ProvView {
         multiselect: false,
         zoomSpeed: 0.6
       },
-      nodes: { shape: 'custom' },
+      nodes: { shape: 'custom', ctxRenderer: renderer },
       edges: {
         arrows: { to: { enabled: true, scaleFactor: 0.55 } },
+        color: this._edgeColor(this._draw.theme, 'solid'),
+        width: STYLE.edge_styles.solid.width,
+        dashes: STYLE.edge_styles.solid.dashes,
         selectionWidth: 1.5,
         smooth: large
           ? false
@@ -262,6 +291,8 @@ class ProvViewImpl implements ProvView {
     this._network?.destroy();
     const network = new Network(this._canvas, data as never, options as never);
     this._network = network;
+    this._timings.network = performance.now() - tNet;
+    const tDraw = performance.now();
     this.element.dataset.nodeCount = String(nodes.length);
     this.element.dataset.edgeCount = String(edges.length);
     this._stats.textContent = `${g.nodes.length} nodes · ${g.stats.folded} folded · ${g.stats.elements} elements`;
@@ -275,6 +306,10 @@ class ProvViewImpl implements ProvView {
       const ms = Math.round(performance.now() - t0);
       this.element.dataset.firstPaintMs = String(ms);
       this.element.dataset.layoutMs = String(Math.round(this._layout?.ms ?? 0));
+      this._timings.draw = performance.now() - tDraw;
+      this.element.dataset.timings = JSON.stringify(
+        Object.fromEntries(Object.entries(this._timings).map(([k, x]) => [k, Math.round(x)]))
+      );
       this.element.dataset.ready = 'true';
       this.element.dataset.scale = network.getScale().toFixed(3);
       this._cb.onPaint?.(ms);
@@ -305,7 +340,7 @@ class ProvViewImpl implements ProvView {
         }
       }
     });
-    renderLegend(this._legend, legendEntries(g, this._draw.emphasised.size), t.mode);
+    this._renderLegend();
     if (keep) {
       this._whenSized(() => this._keepAt(keep.id, keep.dom));
     } else {
@@ -313,9 +348,39 @@ class ProvViewImpl implements ProvView {
     }
   }
 
+  private _visEdge(e: VEdge): VisEdge {
+    if (e.style === 'solid') {
+      return { id: e.id, from: e.from, to: e.to };
+    }
+    const es = STYLE.edge_styles[e.style] ?? STYLE.edge_styles.solid;
+    return { id: e.id, from: e.from, to: e.to, dashes: es.dashes, width: es.width, color: this._edgeColor(this._draw.theme, e.style) };
+  }
+
+  /** With many band edges: show only those of the selected node. */
+  private _showBandEdges(id: string | null): void {
+    if (!this._bandOnSelect || !this._edges) {
+      return;
+    }
+    if (this._bandShown.length) {
+      this._edges.remove(this._bandShown);
+    }
+    const list = id ? this._bandIncident.get(id) ?? [] : [];
+    this._bandShown = list.map(e => e.id);
+    if (list.length) {
+      this._edges.add(list.map(e => this._visEdge(e)));
+    }
+  }
+
   private _edgeColor(t: DrawState['theme'], style: string) {
     const es = STYLE.edge_styles[style] ?? STYLE.edge_styles.solid;
     return { color: t.edge, highlight: t.font, hover: t.font, opacity: es.opacity };
+  }
+
+  private _renderLegend(): void {
+    if (this._graph) {
+      const entries = legendEntries(this._graph, this._draw.emphasised.size, this._bandOnSelect);
+      renderLegend(this._legend, entries, this._draw.theme.mode);
+    }
   }
 
   private _hasSize(): boolean {
@@ -382,11 +447,13 @@ class ProvViewImpl implements ProvView {
   }
 
   private _select(id: string | null, fromUser: boolean): void {
+    const before = this._selected;
     this._selected = id;
+    this._showBandEdges(id);
     if (this._network) {
       if (id) {
         this._network.selectNodes([id]);
-      } else {
+      } else if (before) {
         this._network.unselectAll();
       }
     }
@@ -469,7 +536,7 @@ class ProvViewImpl implements ProvView {
     this._draw.emphasised = want;
     this.element.dataset.highlighted = String(want.size);
     if (redraw && g) {
-      renderLegend(this._legend, legendEntries(g, want.size), this._draw.theme.mode);
+      this._renderLegend();
       this._network?.redraw();
     }
   }
@@ -479,11 +546,11 @@ class ProvViewImpl implements ProvView {
     applyThemeVars(this.element, this._draw.theme);
     if (this._graph && this._edges) {
       const t = this._draw.theme;
-      this._edges.update(this._graph.edges.map(e => ({ id: e.id, color: this._edgeColor(t, e.style) })) as never);
+      this._network?.setOptions({ edges: { color: this._edgeColor(t, 'solid') } } as never);
+      const styled = this._graph.edges.filter(e => e.style !== 'solid' && this._edges!.get(e.id));
+      this._edges.update(styled.map(e => ({ id: e.id, color: this._edgeColor(t, e.style) })) as never);
     }
-    if (this._graph) {
-      renderLegend(this._legend, legendEntries(this._graph, this._draw.emphasised.size), this._draw.theme.mode);
-    }
+    this._renderLegend();
     this._network?.redraw();
   }
 
@@ -515,7 +582,8 @@ class ProvViewImpl implements ProvView {
       return [];
     }
     const byId = new Map(this._clientNodes().map(n => [n.id, n]));
-    return this._graph.edges.map(e => {
+    const drawn = new Set(this._edges?.getIds().map(String));
+    return this._graph.edges.filter(e => drawn.has(e.id)).map(e => {
       const a = byId.get(e.from)!;
       const b = byId.get(e.to)!;
       return { from: e.from, to: e.to, fromX: a.x, fromY: a.y, toX: b.x, toY: b.y };

@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..core.provdoc import ProvDoc
+from .pyvis_view import style_table
 
 SEND_RECORDS_MAX = 50_000  # elements + relations: ~10 MB of PROV-JSON
 METRIC_TYPE = "m2p:Metric"
@@ -101,7 +102,11 @@ def sendable(doc: ProvDoc, view: dict[str, Any] | None = None, limit: int = SEND
         if n:
             omitted["metric points"] = n
         if _records(doc) > limit:
-            members = {r.args[1] for r in doc.relations if r.kind == "hadMember" and len(r.args) > 1}
+            # Only members the view folds (params, tags, metrics, …): a run's or logged model's generation
+            # is how the view finds its creation activity and the run that made the model.
+            folded = {rule["member"] for rule in style_table()["fold"]}
+            members = {r.args[1] for r in doc.relations if r.kind == "hadMember" and len(r.args) > 1
+                       and (m := doc.elements.get(r.args[1])) is not None and not folded.isdisjoint(map(str, m.types))}
             before = len(doc.relations)
             doc = _without(doc, set(), lambda r: r.kind == "wasGeneratedBy" and r.args[0] in members and r.args[0] not in named)
             omitted["member generations"] = before - len(doc.relations)

@@ -187,35 +187,44 @@ def task_ops(a: argparse.Namespace) -> dict[str, Any]:
 
 # -------------------------------------------------------------------------------------------- view
 def task_view(a: argparse.Namespace) -> dict[str, Any]:
-    from mlflow2prov_jupyter.notebook.graph import for_widget, graph_payload
-    from mlflow2prov_jupyter.notebook.page import html_page
+    """What the view module costs: the PROV-JSON sent for a document (thinned when big), and the offline
+    page (``text/html`` output: the ``static/prov_view.js`` bundle + the gzipped data) drawing it."""
+    import gzip
+
+    from mlflow2prov_jupyter.notebook.display import VIEW_BUNDLE, mimebundle
+    from mlflow2prov_jupyter.notebook.viewdata import sendable
     from mlflow2prov_jupyter.ops import load
 
     doc = load(a.doc)
     times: list[float] = []
-    payload: dict[str, Any] = {}
+    data: dict[str, Any] = {}
+    view: dict[str, Any] = {}
     for _ in range(a.repeat):
         t = time.perf_counter()
-        payload = graph_payload(doc)
+        data, view = sendable(doc)
         times.append(time.perf_counter() - t)
-    widget = json.dumps(for_widget(payload), separators=(",", ":"))
-    page = html_page(payload)
-    paint: dict[str, Any] = {}
+    sent = json.dumps(data, separators=(",", ":")).encode()
+    bundle = VIEW_BUNDLE.read_bytes() if VIEW_BUNDLE.is_file() else b""
+    out: dict[str, Any] = {
+        "payload_seconds": times,
+        "elements": len(doc.elements),
+        "payload_bytes": len(sent),
+        "omitted": view.get("omitted"),
+        "bundle_bytes": len(bundle),
+        "bundle_gzip_bytes": len(gzip.compress(bundle, 9, mtime=0)),
+    }
+    if not bundle:
+        out["paint"] = {"skipped": f"{VIEW_BUNDLE} is not built (cd labextension && jlpm build:prod)"}
+        return out
+    html_out = mimebundle(doc, include=["text/html"])[0]["text/html"]
+    page = f'<!doctype html><html><head><meta charset="utf-8"></head><body style="margin:8px">{html_out}</body></html>'
+    out["page_bytes"] = len(page.encode())
+    out["paint"] = {}
     if a.page:
         Path(a.page).write_text(page, encoding="utf-8")
         if a.paint:
-            paint = first_paint(Path(a.page), a.repeat)
-    return {
-        "paint": paint,
-        "payload_seconds": times,
-        "elements": len(doc.elements),
-        "nodes": len(payload["nodes"]),
-        "edges": len(payload["edges"]),
-        "payload_bytes": len(json.dumps(payload, separators=(",", ":")).encode()),
-        "widget_payload_bytes": len(widget.encode()),
-        "page_bytes": len(page.encode()),
-        "info": payload.get("info"),
-    }
+            out["paint"] = first_paint(Path(a.page), a.repeat)
+    return out
 
 
 # Records when the page marks the graph drawn (body[data-m2p-drawn]), in ms since navigation start.
@@ -230,7 +239,8 @@ CHROMIUM = "/usr/bin/chromium"
 
 
 def first_paint(page_path: Path, repeat: int) -> dict[str, Any]:
-    """Open the graph page in headless Chromium ``repeat`` times; time until the graph is first drawn."""
+    """Open the graph page in headless Chromium ``repeat`` times (graph area 1100 px wide); time from
+    navigation start until the view marks its first frame drawn, and what the view reports of itself."""
     import os
 
     if not os.path.exists(CHROMIUM):
@@ -241,12 +251,13 @@ def first_paint(page_path: Path, repeat: int) -> dict[str, Any]:
         return {"skipped": "playwright is not installed"}
     since_navigation: list[float] = []
     outer: list[float] = []
+    module: list[dict[str, Any]] = []
     errors: list[str] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
         try:
             for _ in range(repeat):
-                page = browser.new_page(viewport={"width": 1200, "height": 900})
+                page = browser.new_page(viewport={"width": 1400, "height": 900})
                 page.on("pageerror", lambda e: errors.append(str(e)))
                 page.add_init_script(_DRAWN_PROBE)
                 t = time.perf_counter()
@@ -254,10 +265,20 @@ def first_paint(page_path: Path, repeat: int) -> dict[str, Any]:
                 page.wait_for_selector("body[data-m2p-drawn]", timeout=120_000)
                 outer.append(time.perf_counter() - t)
                 since_navigation.append(page.evaluate("window.__m2pDrawnAt") / 1000.0)
+                module.append(page.evaluate(_VIEW_FACTS))
                 page.close()
         finally:
             browser.close()
-    return {"first_paint_seconds": since_navigation, "goto_to_drawn_seconds": outer, "errors": errors[:5]}
+    return {"first_paint_seconds": since_navigation, "goto_to_drawn_seconds": outer, "view": module, "errors": errors[:5]}
+
+
+# What the view module says about its drawing (data attributes of its root element).
+_VIEW_FACTS = """() => {
+  const r = document.querySelector('.m2p-view');
+  if (!r) return {};
+  return {nodes: +r.dataset.nodeCount, edges: +r.dataset.edgeCount, module_ms: +r.dataset.firstPaintMs,
+          timings: JSON.parse(r.dataset.timings || '{}'), scale: +r.dataset.scale};
+}"""
 
 
 def main(argv: list[str]) -> int:

@@ -225,8 +225,9 @@ def _covering_store(path: Path, commit: str) -> StoreWriter:
 
 
 def _builder_fed() -> ProvDoc:
-    """What stock MLflow 3 stores cannot hold: a version's user and deletion, an unlistable run, LM-only metrics."""
-    run = RunRecord(run_id="r1", experiment_id="1", start_time=T0, artifacts_listed=False)
+    """What stock MLflow 3 stores cannot hold: a version's user and deletion, an unlistable or damaged run,
+    LM-only metrics."""
+    run = RunRecord(run_id="r1", experiment_id="1", start_time=T0, artifacts_listed=False, incomplete="params not read")
     lm = LoggedModelRecord(
         model_id="m-1",
         experiment_id="1",

@@ -215,6 +215,7 @@ class SampleManifest:
     generation_seconds: float | None = None
     generator: str = GENERATOR
     format_version: int = FORMAT_VERSION
+    created: list[str] = field(default_factory=list)  # what generation made (folders end in "/"): overwrite removes only these
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able dict."""
@@ -379,7 +380,11 @@ class _Repo:
                changes: list[SampleChange], merge: str | None = None) -> str:
         who = (author, authored, committer, committed)
         if merge is None:
-            self.git("add", "-A")
+            # Only the files of this commit: files of the user's in the folder are never committed.
+            named = [c.path for c in changes] + [c.previous_path for c in changes if c.previous_path]
+            paths = [p for p in dict.fromkeys(named) if os.path.lexists(self.path / p)]  # moved ones: staged by git mv
+            if paths:
+                self.git("add", "-A", "--", *paths)
             self.git("commit", "-q", "--allow-empty", "-m", message, who=who)
         else:
             self.git("merge", "-q", "--no-ff", "-m", message, merge, who=who)
@@ -459,17 +464,6 @@ def _make_writable_and_retry(func: Callable[..., Any], target: str, *_: Any) -> 
     func(target)
 
 
-def _clear(path: Path) -> None:
-    for child in path.iterdir():
-        if child.is_dir() and not child.is_symlink():
-            if sys.version_info >= (3, 12):
-                shutil.rmtree(child, onexc=_make_writable_and_retry)
-            else:
-                shutil.rmtree(child, onerror=_make_writable_and_retry)
-        else:
-            child.unlink()
-
-
 def _prepare_directory(path: Path, overwrite: bool) -> None:
     """Make ``path`` an empty directory, or refuse with one line.
 
@@ -492,7 +486,69 @@ def _prepare_directory(path: Path, overwrite: bool) -> None:
     if not overwrite:
         raise SampleProjectError(
             f"{path} already holds a sample project; pass overwrite=True (CLI: --overwrite) to regenerate it")
-    _clear(path)
+    _remove_sample(path)
+
+
+#: What a sample project made before its manifest listed it (``created``), and the demo command's output.
+_KNOWN_ITEMS = (".git/", ".gitignore", "README.md", "data/", "src/", "mlartifacts/", "mlflow.db", "train.log",
+                MANIFEST_NAME)  # fmt: skip
+DEMO_OUTPUT = "provenance.json"
+
+
+def _remove_sample(path: Path) -> None:
+    """Remove what the previous generation made (its manifest's ``created`` list) and the demo command's
+    output; files the user added stay. An older manifest without the list: refuse if anything else is there."""
+    try:
+        created = json.loads((path / MANIFEST_NAME).read_text(encoding="utf-8")).get("created")
+    except (OSError, ValueError, AttributeError):
+        created = None
+    if not isinstance(created, list) or not all(isinstance(c, str) for c in created):
+        others = sorted(c.name for c in path.iterdir() if c.name not in {k.rstrip("/") for k in _KNOWN_ITEMS} | {DEMO_OUTPUT})
+        if others:
+            raise SampleProjectError(
+                f"{path} holds files the sample project did not make ({', '.join(others[:3])}); "
+                "move them away or choose another directory")
+        created = list(_KNOWN_ITEMS)
+    folders: set[Path] = set()
+    for rel in [*created, DEMO_OUTPUT]:
+        target = path / rel.rstrip("/")
+        if not _inside(target, path):  # a manifest is data: never a path outside the directory
+            continue
+        if rel.endswith("/") and target.is_dir() and not target.is_symlink():
+            if sys.version_info >= (3, 12):
+                shutil.rmtree(target, onexc=_make_writable_and_retry)
+            else:
+                shutil.rmtree(target, onerror=_make_writable_and_retry)
+        elif target.is_file() or target.is_symlink():
+            target.unlink()
+        folders.update(p for p in target.parents if _inside(p, path) and p != path)
+    for folder in sorted(folders, key=lambda p: -len(p.parts)):  # emptied folders go too, deepest first
+        try:
+            folder.rmdir()
+        except OSError:
+            pass
+
+
+def _inside(target: Path, root: Path) -> bool:
+    try:
+        return os.path.commonpath([os.path.abspath(target), os.path.abspath(root)]) == os.path.abspath(root)
+    except ValueError:
+        return False
+
+
+def _listing(path: Path) -> set[str]:
+    """Every file under ``path`` (relative), with ``.git`` and ``mlartifacts`` as one folder entry each."""
+    out: set[str] = set()
+    for dirpath, dirnames, filenames in os.walk(path):
+        rel = os.path.relpath(dirpath, path)
+        if rel == ".":
+            for d in (".git", "mlartifacts"):
+                if d in dirnames:
+                    dirnames.remove(d)
+                    out.add(d + "/")
+            rel = ""
+        out.update((f"{rel}/{f}" if rel else f).replace(os.sep, "/") for f in filenames)
+    return out
 
 
 def _check_prerequisites() -> None:
@@ -567,6 +623,7 @@ def create_sample_project(
     path = Path(directory).expanduser().resolve()
     _check_prerequisites()
     _prepare_directory(path, overwrite)
+    users_files = _listing(path)  # left by the user: never listed as made by the sample
     # Marks the directory as a sample project at once, so that an interrupted run can be overwritten.
     stub = {"generator": GENERATOR, "format_version": FORMAT_VERSION, "complete": False}
     (path / MANIFEST_NAME).write_text(json.dumps(stub) + "\n", encoding="utf-8")
@@ -599,5 +656,6 @@ def create_sample_project(
         **facts,
     })
     manifest.generation_seconds = round(time.perf_counter() - started, 2)
+    manifest.created = sorted((_listing(path) - users_files) | {MANIFEST_NAME})
     (path / MANIFEST_NAME).write_text(manifest.to_json(), encoding="utf-8")
     return manifest

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
 import os
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -150,7 +152,7 @@ def _parse(data: bytes, fmt: Format, *, detecting: bool) -> ProvDoc:
                 raise DocumentFormatError("document nested too deeply") from None
             except Exception as exc:
                 raise DocumentFormatError(_one_line(exc)) from None
-        if not (document.get_records() or document.has_bundles()):
+        if not (document.get_records() or document.has_bundles()) and (detecting or not _empty_document(data, fmt)):
             raise _NotThisFormat("no PROV records found")
         try:
             doc = ProvDoc.from_prov(document)
@@ -165,6 +167,35 @@ def _parse(data: bytes, fmt: Format, *, detecting: bool) -> ProvDoc:
         if not issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning)):
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     return doc
+
+
+def _empty_document(data: bytes, fmt: Format) -> bool:
+    """Whether ``data`` (which parsed as ``fmt`` without any PROV record) is an empty document written on
+    purpose, as ``save`` writes one, rather than blank or foreign content: a ``prov:document`` root, a
+    ``document … endDocument`` block, an empty ``@graph``, or RDF text without any statement."""
+    text = data.decode("utf-8", "replace").strip()
+    if not text:
+        return False
+    if fmt.prov_format == "xml":
+        return re.search(r"<(\w+:)?document\b[^>]*xmlns(:\w+)?=\"http://www\.w3\.org/ns/prov#\"", text) is not None
+    if fmt.prov_format == "provn":
+        return re.fullmatch(r"document\b.*\bendDocument", text, re.DOTALL) is not None
+    if fmt.prov_format == "jsonld":
+        try:
+            value = json.loads(text)
+        except ValueError:
+            return False
+        return isinstance(value, dict) and value.get("@graph") == []
+    if fmt.prov_format == "rdf":
+        import rdflib
+
+        try:
+            graph = rdflib.Dataset()
+            graph.parse(data=text, format=fmt.options.get("rdf_format", "trig"))
+        except Exception:  # noqa: BLE001 - not RDF after all
+            return False
+        return len(graph) == 0 and not any(True for _ in graph.quads((None, None, None, None)))
+    return False
 
 
 __all__ = ["load"]

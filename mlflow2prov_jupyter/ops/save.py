@@ -120,6 +120,11 @@ def output_paths(output: str | os.PathLike[str], n: int, fmts: Sequence[Format])
     return result
 
 
+#: What an empty document is written as in the line-based RDF formats (rdflib writes nothing at all).
+EMPTY_RDF_MARK = "# an empty PROV document\n"
+EMPTY_RDF_MARKED = ("trig", "turtle", "nt")
+
+
 def render(doc: ProvDoc, fmt: Format, prov_cache: dict[int, Any] | None = None) -> str | bytes:
     """The serialization of ``doc`` in ``fmt`` (text; bytes for json and svg)."""
     if fmt.prov_format == "json":  # json and provjson: our own codec
@@ -135,7 +140,10 @@ def render(doc: ProvDoc, fmt: Format, prov_cache: dict[int, Any] | None = None) 
             with warnings.catch_warnings():
                 # rdflib's own notes (e.g. "NTSerializer always uses UTF-8") are not the user's concern
                 warnings.filterwarnings("ignore", module="rdflib")
-                return pdoc.serialize(format=fmt.prov_format, **fmt.options)
+                text = pdoc.serialize(format=fmt.prov_format, **fmt.options)
+            if fmt.options.get("rdf_format") in EMPTY_RDF_MARKED and not text.strip():
+                text = EMPTY_RDF_MARK  # else a blank file, which load refuses as no document at all
+            return text
         from prov.dot import prov_to_dot
 
         with warnings.catch_warnings():

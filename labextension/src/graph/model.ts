@@ -28,6 +28,8 @@ export interface ViewOptions {
   direction?: 'LR' | 'TB';
   title?: string | null;
   height?: number | null;
+  /** What Python left out of a big document before sending it (counts by kind), said in one line. */
+  omitted?: Record<string, number> | null;
 }
 
 export interface VNode {

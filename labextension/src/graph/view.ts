@@ -85,6 +85,7 @@ class ProvViewImpl implements ProvView {
   readonly element: HTMLElement;
   private _title = h('div', 'm2p-view-title');
   private _caption = h('div', 'm2p-view-caption');
+  private _note = h('div', 'm2p-view-note');
   private _bar = h('div', 'm2p-view-bar');
   private _input = h('input', 'm2p-view-search');
   private _main = h('div', 'm2p-view-main');
@@ -145,7 +146,7 @@ class ProvViewImpl implements ProvView {
     this._side.append(this._matches, this._details);
     this._main.append(this._canvas, this._side);
     this._message.hidden = true;
-    this.element.append(this._title, this._caption, this._bar, this._message, this._main, this._legend);
+    this.element.append(this._title, this._caption, this._note, this._bar, this._message, this._main, this._legend);
     this._draw = { graph: null as unknown as ViewGraph, theme: readTheme(host), scale: 1, emphasised: new Set() };
     const hook: ProvViewHook = {
       view: this,
@@ -182,6 +183,11 @@ class ProvViewImpl implements ProvView {
     this._title.hidden = !v.title;
     this._caption.textContent = this._cb.caption ?? '';
     this._caption.hidden = !this._cb.caption;
+    const omitted = v.omitted && typeof v.omitted === 'object' ? Object.entries(v.omitted).filter(([, n]) => Number(n) > 0) : [];
+    this._note.textContent = omitted.length
+      ? `Drawn without ${omitted.map(([k, n]) => `${Number(n).toLocaleString('en')} ${k}`).join(', ')} (too big to send; the full document stays in Python).`
+      : '';
+    this._note.hidden = !omitted.length;
     if (!this._cb.fill) {
       this._main.style.height = `${v.height ?? DEFAULT_HEIGHT}px`;
     }

@@ -58,7 +58,7 @@ The %%mlflow2prov cell magic runs a YAML pipeline written in the cell (the forma
   - statistics: {resolution: fine}
 """
 
-DOC_ARG_VERBS = ("merge", "transform", "save", "statistics", "passport", "lineage", "validate")
+DOC_ARG_VERBS = ("merge", "transform", "save", "statistics", "passport", "lineage", "validate", "push")
 QUERY_VERBS = ("passport", "lineage", "validate")  # without documents they ask the session's last one
 QUIET_LAST = ("save", "statistics", "stats", "show", "explore")
 STORE = "m2p_store"
@@ -432,6 +432,13 @@ class Mlflow2ProvMagics(Magics):
             if parsed is None:
                 return None
         else:
+            from .store_query import is_query_cell, query_cell
+
+            if is_query_cell(line):  # SPARQL in the cell: a DataFrame (SELECT) or a document (CONSTRUCT)
+                try:
+                    return query_cell(line, cell, ns)
+                except Mlflow2ProvError as exc:
+                    raise MagicError(f"Error: {exc}") from None
             parsed = parse_cell(line, cell)
         return execute(parsed, ns, display=_ipython_display, session=self.session)
 

@@ -126,20 +126,36 @@ def linked_document(store: str | Backend, names: Iterable[str] | None = None) ->
 
 
 def cross_project_pairs(docs: list[ProvDoc]) -> list[tuple[str, str]]:
-    """Pairs of full IRIs, from different documents, that name the same data set, model or artifact."""
+    """Pairs of full IRIs, from different documents, that name the same data set, model or artifact.
+
+    Data sets match each other only on digest *and* source; a URI match needs a model or an artifact on
+    one side (two data sets read from one file at different times are different data sets).
+    """
     by_key: dict[tuple, dict[int, set[str]]] = {}
+    datasets: set[str] = set()
     for i, d in enumerate(docs):
         for iri, keys in match_keys(d).items():
             for k in keys:
                 by_key.setdefault(k, {}).setdefault(i, set()).add(iri)
+                if k[0] == "dataset":
+                    datasets.add(iri)
     pairs: set[tuple[str, str]] = set()
-    for holders in by_key.values():
+    for key, holders in by_key.items():
         if len(holders) < 2:
             continue
-        firsts = [min(ids) for _, ids in sorted(holders.items())]
-        for a, b in zip(firsts, firsts[1:]):
-            if a != b:
-                pairs.add((a, b))
+        if key[0] == "dataset":
+            firsts = [min(ids) for _, ids in sorted(holders.items())]
+            pairs.update(zip(firsts, firsts[1:]))
+            continue
+        producers = [(i, min(ids - datasets)) for i, ids in sorted(holders.items()) if ids - datasets]
+        if not producers:
+            continue
+        pairs.update((a, b) for (_, a), (_, b) in zip(producers, producers[1:]))
+        for i, ids in sorted(holders.items()):
+            for iri in sorted(ids & datasets):
+                source = next((p for j, p in producers if j != i), None)
+                if source is not None:
+                    pairs.add((iri, source))
     return sorted(pairs)
 
 

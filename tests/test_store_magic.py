@@ -1,0 +1,47 @@
+"""``%%mlflow2prov query`` and the store verbs in a real IPython shell."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from mlflow2prov_jupyter.core.provdoc import ProvDoc
+from mlflow2prov_jupyter.notebook.magics import MagicError
+from mlflow2prov_jupyter.store.push import push
+from test_magics import ipython_shell
+from test_ops_load_save import synthetic
+
+
+@pytest.fixture(scope="module")
+def ip():
+    shell = ipython_shell()
+    shell.run_line_magic("load_ext", "mlflow2prov_jupyter")
+    return shell
+
+
+def test_query_cell_returns_a_dataframe_or_a_document(ip, tmp_path: Path) -> None:
+    store = str(tmp_path / "store")
+    push(synthetic(n_runs=5, metrics=1), store, "p")
+    df = ip.run_cell_magic("mlflow2prov", f"query --store {store} --as people", "runs-per-person")
+    assert isinstance(df, pd.DataFrame) and list(df.columns) == ["project", "person", "username", "runs"]
+    assert df.iloc[0]["runs"] == 5 and ip.user_ns["people"] is df
+    doc = ip.run_cell_magic(
+        "mlflow2prov", f"query --store {store}",
+        "PREFIX prov: <http://www.w3.org/ns/prov#>\nCONSTRUCT { ?r a prov:Entity } WHERE { ?r a prov:Entity }",
+    )
+    entities = {e.id for e in synthetic(n_runs=5, metrics=1).elements.values() if e.kind == "entity"}
+    assert isinstance(doc, ProvDoc) and set(doc.elements) == entities
+    with pytest.raises(MagicError, match="needs --store"):
+        ip.run_cell_magic("mlflow2prov", "query", "runs-per-person")
+    with pytest.raises(MagicError, match="not valid SPARQL"):
+        ip.run_cell_magic("mlflow2prov", f"query --store {store}", "SELECT * WHERE { ?s ?p }")
+
+
+def test_store_verbs_as_line_magics(ip, tmp_path: Path) -> None:
+    store = str(tmp_path / "store")
+    ip.user_ns["small"] = synthetic(n_runs=3, metrics=1)
+    ip.run_line_magic("mlflow2prov", f"push small --store {store} --project small")
+    back = ip.run_line_magic("mlflow2prov", f"load --store {store} --project small")
+    assert back == ip.user_ns["small"]

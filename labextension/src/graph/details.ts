@@ -30,10 +30,12 @@ export interface Details {
   badge?: string;
   sections: DetailsSection[];
   links: DetailsLink[];
+  /** Links left out of `links`. */
+  moreLinks?: number;
 }
 
 export const MAX_ROWS = 200;
-export const MAX_LINKS = 40;
+export const MAX_LINKS = 12;
 
 export function valueText(v: ProvValue): string {
   if (v.lang) {
@@ -95,11 +97,14 @@ export function nodeDetails(g: ViewGraph, id: string): Details | null {
     sections.push({ heading: `${noun} (${ids.length})`, rows, more: Math.max(0, ids.length - MAX_ROWS) });
   }
   const links: DetailsLink[] = [];
-  for (const e of g.edges) {
+  let moreLinks = 0;
+  // Links to other backbone nodes first, unfolded members after.
+  const incident = g.edges.filter(e => e.from === id || e.to === id);
+  const isMember = (e: (typeof incident)[number]) => g.ownerOf.get(e.from === id ? e.to : e.from) === id;
+  incident.sort((a, b) => Number(isMember(a)) - Number(isMember(b)));
+  for (const e of incident) {
     if (links.length >= MAX_LINKS) {
-      break;
-    }
-    if (e.from !== id && e.to !== id) {
+      moreLinks++;
       continue;
     }
     const other = e.from === id ? e.to : e.from;
@@ -111,6 +116,7 @@ export function nodeDetails(g: ViewGraph, id: string): Details | null {
     });
   }
   const out: Details = {
+    moreLinks,
     id,
     title: el ? labelOf(el, node.key) : node.label,
     subtitle: `${ts.name} · ${kind}${node.implicit ? ' · referenced, not described here' : ''}`,

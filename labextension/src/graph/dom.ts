@@ -66,6 +66,9 @@ export function renderDetails(container: HTMLElement, d: Details | null, act: De
       list.appendChild(b);
     }
     container.appendChild(list);
+    if (d.moreLinks) {
+      container.appendChild(h('div', 'm2p-details-more', `… and ${d.moreLinks} more links`));
+    }
   }
   for (const sec of d.sections) {
     container.appendChild(h('div', 'm2p-details-heading', sec.heading));

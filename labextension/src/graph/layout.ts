@@ -13,6 +13,9 @@ import { NODE } from './style';
 
 export type Direction = 'LR' | 'TB';
 
+/** A stack of sinks (the runs of a commit, the members of an unfolded run) is at most this deep. */
+export const STACK_ROWS = 10;
+
 /** A node box: centre x/y and size, in graph coordinates. */
 export interface Box {
   x: number;
@@ -46,9 +49,19 @@ export function layoutGraph(nodes: VNode[], edges: VEdge[], direction: Direction
     degree.set(e.from, (degree.get(e.from) ?? 0) + 1);
     degree.set(e.to, (degree.get(e.to) ?? 0) + 1);
   }
+  // Hubs by their links to non-leaves: an unfolded run with 40 members (leaves, stacked) is no hub.
+  const reach = new Map<string, number>();
+  for (const e of edges) {
+    if ((degree.get(e.to) ?? 0) > 1) {
+      reach.set(e.from, (reach.get(e.from) ?? 0) + 1);
+    }
+    if ((degree.get(e.from) ?? 0) > 1) {
+      reach.set(e.to, (reach.get(e.to) ?? 0) + 1);
+    }
+  }
   const banded = new Set<string>();
   for (const n of nodes) {
-    if (n.lane || (degree.get(n.id) ?? 0) > NODE.hub_degree) {
+    if (n.lane || (reach.get(n.id) ?? 0) > NODE.hub_degree) {
       banded.add(n.id);
     }
   }
@@ -79,7 +92,13 @@ export function layoutGraph(nodes: VNode[], edges: VEdge[], direction: Direction
     }
   }
   const gap = NODE.node_gap;
-  const along = (k: number) => k * (direction === 'LR' ? H : W) + (k - 1) * gap;
+  /** Size of the dagre node standing for a stack of k nodes (STACK_ROWS deep, then more columns). */
+  const stackSize = (k: number) => {
+    const across = Math.min(k, STACK_ROWS);
+    const along = Math.ceil(k / STACK_ROWS);
+    const lr = { width: along * W + (along - 1) * gap, height: across * H + (across - 1) * gap };
+    return direction === 'LR' ? lr : { width: across * W + (across - 1) * gap, height: along * H + (along - 1) * gap };
+  };
   const g = new Graph({ multigraph: false, compound: false });
   g.setGraph({
     rankdir: direction,
@@ -112,7 +131,7 @@ export function layoutGraph(nodes: VNode[], edges: VEdge[], direction: Direction
   const rank = timeRanks(layerIds, layerEdges);
   for (const id of layerIds) {
     const ids = stacks.get(id);
-    const size = ids ? (direction === 'LR' ? { width: W, height: along(ids.length) } : { width: along(ids.length), height: H }) : { width: W, height: H };
+    const size = ids ? stackSize(ids.length) : { width: W, height: H };
     // Doubled: dagre keeps a rank between two node ranks for edge labels, and expects it here too.
     g.setNode(id, { ...size, rank: 2 * (rank.get(id) ?? 0) });
   }
@@ -133,10 +152,21 @@ export function layoutGraph(nodes: VNode[], edges: VEdge[], direction: Direction
   }
   for (const [key, ids] of stacks) {
     const p = g.node(key) as { x: number; y: number };
-    const start = -along(ids.length) / 2;
+    const size = stackSize(ids.length);
+    const rows = Math.min(ids.length, STACK_ROWS);
     ids.forEach((id, i) => {
-      const off = start + i * ((direction === 'LR' ? H : W) + gap) + (direction === 'LR' ? H : W) / 2;
-      boxes.set(id, direction === 'LR' ? { x: p.x, y: p.y + off, w: W, h: H } : { x: p.x + off, y: p.y, w: W, h: H });
+      // Column by column along the time axis, STACK_ROWS deep across it.
+      const across = i % rows;
+      const along = Math.floor(i / rows);
+      if (direction === 'LR') {
+        const x = p.x - size.width / 2 + W / 2 + along * (W + gap);
+        const y = p.y - size.height / 2 + H / 2 + across * (H + gap);
+        boxes.set(id, { x, y, w: W, h: H });
+      } else {
+        const x = p.x - size.width / 2 + W / 2 + across * (W + gap);
+        const y = p.y - size.height / 2 + H / 2 + along * (H + gap);
+        boxes.set(id, { x, y, w: W, h: H });
+      }
     });
   }
   placeBand(nodes, edges, banded, boxes, direction);

@@ -227,7 +227,7 @@ export function buildView(input: unknown, view: ViewOptions = {}): ViewGraph {
       r = id;
     } else {
       const ro = repOf(o, depth + 1);
-      r = ro === o && expanded.has(o) ? id : ro;
+      r = ro === o && expanded.has(o) && rule.get(id)?.unfold !== false ? id : ro;
     }
     rep.set(id, r);
     return r;

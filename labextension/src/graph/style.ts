@@ -27,6 +27,8 @@ export interface FoldRule {
   count_by?: string;
   summary?: boolean;
   summary_text?: string;
+  /** false: stays folded when its owner is unfolded. */
+  unfold?: boolean;
   /** false: relations of a folded member of this rule draw no edge. */
   edges?: boolean;
 }

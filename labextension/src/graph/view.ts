@@ -8,7 +8,8 @@
  * (data-ready, data-first-paint-ms, data-node-count, data-edge-count, data-selected, data-matches,
  * data-theme, data-scale, data-direction).
  */
-import { DataSet, Network } from 'vis-network/standalone';
+import { DataSet } from 'vis-data/peer';
+import { Network } from 'vis-network/peer';
 
 import { Details, nodeDetails } from './details';
 import { h, renderDetails, renderLegend, renderMatches } from './dom';
@@ -137,7 +138,7 @@ class ProvViewImpl implements ProvView {
         this.search(this._input.value);
       }
     });
-    const fit = h('button', 'm2p-button m2p-view-fit', 'Newest');
+    const fit = h('button', 'm2p-button m2p-view-fit', 'Reset view');
     fit.type = 'button';
     fit.title = 'Back to the opening view';
     fit.addEventListener('click', () => this._applyViewport(this._view.zoom_to ?? null));

@@ -215,6 +215,17 @@ def test_big_documents_are_thinned_in_steps_that_keep_the_folded_view():
     assert "mlflow:run/r0/creation" in sent.elements and any(r.kind == "wasGeneratedBy" and r.source == "mlflow:run/r0" for r in sent.relations)
 
 
+def test_graph_shows_a_document_with_view_options(fresh_bundle):
+    from mlflow2prov_jupyter.notebook import graph
+
+    doc = small_doc()
+    data, md = graph(doc, show=["mlflow:run/r0"], direction="LR", height=650)._repr_mimebundle_()
+    assert data[display.PROV_JSON_MIME] == doc.to_json_dict()
+    assert md[display.PROV_JSON_MIME]["view"] == {"show": ["mlflow:run/r0"], "direction": "LR", "height": 650}
+    with pytest.raises(TypeError):
+        graph(doc, colour="red")
+
+
 def test_view_options_refuse_unknown_keys():
     assert viewdata.view_options(show=("a",), title=None) == {"show": ["a"]}
     with pytest.raises(TypeError, match="unknown view option"):

@@ -15,6 +15,7 @@ _LAZY = {
     "load_ipython_extension": "mlflow2prov_jupyter.notebook.magics",
     "Mlflow2ProvMagics": "mlflow2prov_jupyter.notebook.magics",
     "mimebundle": "mlflow2prov_jupyter.notebook.display",
+    "graph": "mlflow2prov_jupyter.notebook.display",
     "to_pyvis": "mlflow2prov_jupyter.notebook.pyvis_view",
     "Explorer": "mlflow2prov_jupyter.notebook.explorer",
     "GraphWidget": "mlflow2prov_jupyter.notebook.widget",

@@ -105,4 +105,25 @@ def mimebundle(doc: ProvDoc, include: Any = None, exclude: Any = None, view: dic
     return bundle, metadata
 
 
-__all__ = ["PROV_JSON_MIME", "mimebundle", "offline_html", "bundle_html", "summary_text", "type_counts"]
+class GraphDisplay:
+    """A document shown with ViewOptions (see :func:`graph`): displays itself like the document does."""
+
+    def __init__(self, doc: ProvDoc, view: dict[str, Any]) -> None:
+        self.doc, self.view = doc, view
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> tuple[dict[str, Any], dict[str, Any]]:
+        return mimebundle(self.doc, include=include, exclude=exclude, view=self.view)
+
+    def __repr__(self) -> str:
+        return f"<graph of {self.doc!r} {self.view}>"
+
+
+def graph(doc: ProvDoc, **view: Any) -> GraphDisplay:
+    """``doc`` drawn with view options: ``graph(doc, show=ids, highlight=ids, zoom_to=ids, select=id,
+    badges={id: "added"}, direction="LR", title="…", height=650, fold="none", expand=[ids])``."""
+    from .viewdata import view_options
+
+    return GraphDisplay(doc, view_options(**view))
+
+
+__all__ = ["PROV_JSON_MIME", "GraphDisplay", "graph", "mimebundle", "offline_html", "bundle_html", "summary_text", "type_counts"]

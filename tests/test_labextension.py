@@ -98,10 +98,16 @@ def test_wheel_holds_the_built_assets_exactly_once(wheel: Path) -> None:
     assert install["packageName"] == "mlflow2prov-jupyter"
     widget = z.read("mlflow2prov_jupyter/static/graph_widget.js").decode()
     assert re.search(r"export\s*\{[^}]*as default\s*\}", widget)
-    # Self-contained: vis-network (with its CSS) and the view's CSS bundled, nothing imported or fetched.
-    assert "vis-network div.vis-edit-mode" in widget and ".m2p-graph-details" in widget
+    # Self-contained: vis-network, dagre and the view's CSS bundled, nothing imported or fetched.
+    assert "vis-network" in widget and ".m2p-view-details" in widget
     assert not re.search(r"(^|[;}\s])import\s*[\w{*\"'(]", widget)
     assert not re.search(r"https?://(?!github\.com/zloirock)[\w.-]+/[\w./-]*\.(js|css|mjs)", widget)
+    # The offline page's bundle: one IIFE defining window.mlflow2provView, same self-containment.
+    assert names.count("mlflow2prov_jupyter/static/prov_view.js") == 1
+    offline = z.read("mlflow2prov_jupyter/static/prov_view.js").decode()
+    assert re.match(r"(\"use strict\";)?\(\(\)=>\{", offline) and "mlflow2provView" in offline and ".m2p-view-details" in offline
+    assert not re.search(r"(^|[;}\s])(import|export)\s*[\w{*\"'(]", offline)
+    assert not re.search(r"https?://(?!github\.com/zloirock)[\w.-]+/[\w./-]*\.(js|css|mjs)", offline)
 
 
 def _labextension_list(env: dict[str, str]) -> str:

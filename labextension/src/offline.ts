@@ -4,13 +4,12 @@
  * `window.mlflow2provView = {render(el, provjson, view), renderEmbedded(el)}` and dispatches the window
  * event `m2p-view-ready`. Marks `document.body[data-m2p-drawn]` after the first frame (benchmarks).
  */
-import baseCss from '../style/base.css';
 import type { ViewOptions } from './graph/model';
 import { ProvView, createProvView } from './graph/view';
-import { ensureStyle } from './widget';
+import { ensureStyle } from './pagestyle';
 
 function render(el: HTMLElement, provjson: unknown, view: ViewOptions = {}): ProvView {
-  ensureStyle(el, baseCss);
+  ensureStyle(el);
   return createProvView(el, provjson, view ?? {}, {
     onPaint: () => document.body?.setAttribute('data-m2p-drawn', 'true')
   });

@@ -4,10 +4,10 @@
  * (ViewOptions), `view_id` (registered as live for the snapshot handshake), `selected` (written here on
  * click, "" = none), `height` (px of the graph area).
  */
-import baseCss from '../style/base.css';
 import type { ViewOptions } from './graph/model';
 import { createProvView } from './graph/view';
 import { markLive } from './live';
+import { ensureStyle } from './pagestyle';
 
 interface Model {
   get(name: string): unknown;
@@ -15,21 +15,6 @@ interface Model {
   save_changes(): void;
   on(event: string, cb: () => void): void;
   off(event: string, cb: () => void): void;
-}
-
-const STYLE_ID = 'mlflow2prov-graph-style';
-
-/** Put the view's CSS into the document (or the widget's shadow root) once. */
-export function ensureStyle(el: HTMLElement, css: string = baseCss): void {
-  const root = el.getRootNode() as Document | ShadowRoot;
-  const scope: ParentNode = root instanceof ShadowRoot ? root : document;
-  if (scope.querySelector?.(`#${STYLE_ID}`)) {
-    return;
-  }
-  const style = document.createElement('style');
-  style.id = STYLE_ID;
-  style.textContent = css;
-  (root instanceof ShadowRoot ? root : document.head).appendChild(style);
 }
 
 function viewOf(model: Model): ViewOptions {

@@ -102,14 +102,14 @@ class ExtractOptions:
             if depth < 0:
                 raise OptionError("artifact_max_depth must be 0 or more")
             kw["artifact_max_depth"] = depth
-        mtl = kw.get("max_text_length", 0)
+        text_limit = kw.get("max_text_length", 0)
         try:
-            mtl = int(mtl)
+            text_limit = int(text_limit)
         except (TypeError, ValueError):
-            raise OptionError(f"max_text_length must be a whole number, not {mtl!r}") from None
-        if mtl < 0:
+            raise OptionError(f"max_text_length must be a whole number, not {text_limit!r}") from None
+        if text_limit < 0:
             raise OptionError("max_text_length must be 0 (off) or more")
-        kw["max_text_length"] = mtl
+        kw["max_text_length"] = text_limit
         for name in ("max_artifacts", "timeout"):  # whole numbers of at least 1
             if name in kw:
                 try:

@@ -27,10 +27,16 @@ def extract(
         **options: extraction options (docs/prov-model.md#extraction-options): ``metric_history`` ("all" or
             "latest"), ``include_deleted``, ``git_history``, ``include_refs``, ``include_artifacts``,
             ``artifact_max_depth``, ``since``, ``until``, ``experiment_ids``, ``store_key``, ``git_refs``,
-            ``user_map`` (path, YAML text or list), ``max_text_length``.
+            ``user_map`` (path, YAML text or list), ``max_text_length``, ``max_artifacts`` (entries listed
+            per run, default 10,000), ``timeout`` (seconds a server may stall, default
+            ``$MLFLOW_HTTP_REQUEST_TIMEOUT`` else 30).
 
-    The caller's MLflow settings (tracking URI, environment variables) are left as they were.
-    Raises :class:`~mlflow2prov_jupyter.core.errors.Mlflow2ProvError` with a one-line message on bad input.
+    The caller's MLflow settings (tracking URI, environment variables) are left as they were. Nothing the
+    repository or the store names is ever run (see ``core/git_command.py``).
+    Raises :class:`~mlflow2prov_jupyter.core.errors.Mlflow2ProvError` with a one-line message on bad input;
+    a damaged run, file or artifact listing is read around instead: an
+    :class:`~mlflow2prov_jupyter.core.errors.IncompleteWarning` names it and the document marks it
+    ``m2p:incomplete``.
     """
     opts = ExtractOptions.from_kwargs(progress=progress, **options)
     return extract_with(repo, tracking_uri, opts)

@@ -147,16 +147,18 @@ def _safe_directories(git: str) -> tuple[str, ...]:
             env[k] = os.environ[k]
     env["GIT_TERMINAL_PROMPT"] = "0"
     values: list[str] = []
-    for scope in ("--system", "--global"):
-        try:
-            proc = subprocess.run(
-                [git, "config", scope, "--includes", "--get-all", "safe.directory"],
-                stdin=subprocess.DEVNULL, capture_output=True, env=env, cwd=os.path.abspath(os.sep), check=False,
-            )  # fmt: skip
-        except OSError:
-            return ()
-        if proc.returncode == 0:
-            values += proc.stdout.decode("utf-8", "surrogateescape").splitlines()
+    try:
+        proc = subprocess.run(
+            [git, "config", "--show-scope", "--includes", "--get-all", "safe.directory"],
+            stdin=subprocess.DEVNULL, capture_output=True, env=env, cwd=os.path.abspath(os.sep), check=False,
+        )  # fmt: skip
+    except OSError:
+        return ()
+    if proc.returncode == 0:  # 1: none set
+        for line in proc.stdout.decode("utf-8", "surrogateescape").splitlines():
+            scope, _, value = line.partition("\t")
+            if scope in ("system", "global"):  # never a repository's own (local) entry
+                values.append(value)
     return tuple(f"safe.directory={v}" for v in values)
 
 

@@ -335,10 +335,12 @@ class _Reader:
         except SourceError:
             raise
         except Exception as exc:  # MLflow raises MlflowException, requests errors, OSError, …
-            raise SourceError(
+            err = SourceError(
                 f"cannot read MLflow tracking store {self.t.display} ({what}: {_one_line(exc)}); "
                 f"{_store_hint(exc)}"
-            ) from None
+            )
+            err.original = exc  # for the caller's choice: damaged run data or an unreachable store
+            raise err from None
         finally:
             if waiting is not None:
                 waiting.end()
@@ -354,14 +356,14 @@ class _Reader:
         rec.incomplete = what if rec.incomplete is None else f"{rec.incomplete}; {what}"
         self._warn(f"run {rec.run_id}: {what}; {rest} (marked m2p:incomplete)")
 
-    def _local_damage(self, exc: BaseException) -> bool:
+    def _local_damage(self, err: SourceError) -> bool:
         """Whether a failed per-run call means damaged run data (read around it) rather than an unreachable
         store (fail at once: every further call would wait as long)."""
         if self.t.kind != HTTP:
             return True
         from mlflow.exceptions import RestException
 
-        return isinstance(exc, RestException)  # the server answered, about this run
+        return isinstance(getattr(err, "original", None), RestException)  # the server answered, about this run
 
     def _pages(self, what: str, fn: Callable[..., Any], **kw: Any) -> Iterator[Any]:
         token = None
@@ -378,7 +380,7 @@ class _Reader:
 
         view = ViewType.ALL if self.opts.include_deleted else ViewType.ACTIVE_ONLY
         if self.t.kind != FILE:  # a file store never stalls; its reads fork (no thread may exist then)
-            self._waiting = _Waiting(self.t.display)
+            self._waiting = _Waiting(self.t.display, with_timeout=self.t.kind == HTTP)
         try:
             experiments = self._read_experiments()
             _after_probe()
@@ -622,12 +624,12 @@ class _Reader:
         else:
             for key in sorted(run.data.metrics):
                 try:
-                    hist = self.client.get_metric_history(rid, key)
-                except Exception as exc:  # noqa: BLE001 - classified below
-                    if not self._local_damage(exc):
-                        self._call("get_metric_history", _reraise, exc)
-                    self._damaged(rec, f"cannot read the history of metric {key!r} ({_one_line(exc, 160)}), "
-                                       "only its latest point")  # fmt: skip
+                    hist = self._call("get_metric_history", self.client.get_metric_history, rid, key)
+                except SourceError as err:
+                    if not self._local_damage(err):
+                        raise
+                    why = _one_line(getattr(err, "original", err), 160)
+                    self._damaged(rec, f"cannot read the history of metric {key!r} ({why}), only its latest point")
                     hist = [m for m in run.data.to_proto().metrics if m.key == key]
                 rec.metrics.extend(
                     MetricPoint(key, _metric(m.value), int(m.step or 0), _ms(m.timestamp), run_id=rid) for m in hist
@@ -659,12 +661,12 @@ class _Reader:
             model_inputs = []
         if need_get_run:
             try:
-                full = self.client.get_run(rid)
+                full = self._call("get_run", self.client.get_run, rid)
                 model_inputs = [mi.model_id for mi in ((full.inputs.model_inputs if full.inputs else None) or [])]
-            except Exception as exc:  # noqa: BLE001 - classified below
-                if not self._local_damage(exc):
-                    self._call("get_run", _reraise, exc)
-                self._damaged(rec, f"cannot read its model inputs ({_one_line(exc, 160)})")
+            except SourceError as err:
+                if not self._local_damage(err):
+                    raise
+                self._damaged(rec, f"cannot read its model inputs ({_one_line(getattr(err, 'original', err), 160)})")
         rec.model_inputs = list(dict.fromkeys(m for m in model_inputs if m))
         outputs = getattr(run, "outputs", None)
         if outputs is not None:
@@ -943,11 +945,6 @@ def _walk_repo(repo: Any, max_depth: int | None, limit: int | None = None) -> li
     return out
 
 
-def _reraise(exc: BaseException) -> None:
-    """Raise ``exc`` again (through :meth:`_Reader._call`, which turns it into the one-line error)."""
-    raise exc
-
-
 def _damaged_file(run_dir: str) -> str | None:
     """The first file of a file-store run folder MLflow cannot read (missing meta.yaml, a folder missing, text
     that is not UTF-8), as ``<run folder>/<path>``; None if none is found."""
@@ -1002,8 +999,9 @@ class _Waiting:
     """Names the call a read waits on: after :data:`NOTICE_AFTER` seconds without an answer, one line on
     stderr (once per call). One daemon thread per read of a server or database, stopped by :meth:`stop`."""
 
-    def __init__(self, store: str) -> None:
+    def __init__(self, store: str, with_timeout: bool) -> None:
         self._store = store
+        self._with_timeout = with_timeout
         self._call: tuple[str, float] | None = None
         self._told: tuple[str, float] | None = None
         self._done = threading.Event()
@@ -1026,18 +1024,20 @@ class _Waiting:
             if call is None or call is self._told:
                 continue
             waited = time.monotonic() - call[1]
-            stall = os.environ.get("MLFLOW_HTTP_REQUEST_TIMEOUT", "?")
+            stall = os.environ.get("MLFLOW_HTTP_REQUEST_TIMEOUT", "?") if self._with_timeout else ""
             if waited >= min(NOTICE_AFTER, _half(stall)):
                 self._told = call
+                limit = f"; timeout {stall} s" if stall else ""
                 try:
                     sys.stderr.write(f"waiting for {call[0]} from {public_line(self._store)} "
-                                     f"({waited:.0f} s; timeout {stall} s)\n")  # fmt: skip
+                                     f"({waited:.0f} s{limit})\n")  # fmt: skip
                     sys.stderr.flush()
                 except (OSError, ValueError):
                     pass
 
 
 def _half(seconds: str) -> float:
+    """Half a timeout in seconds (at least 1): a short timeout is announced before it ends."""
     try:
         return max(1.0, int(seconds) / 2)
     except ValueError:

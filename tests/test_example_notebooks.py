@@ -37,6 +37,7 @@ NAMES = (
     "03_merge_and_privacy",
     "04_from_the_command_line",
     "05_model_passport",
+    "06_team_store",
 )
 TIME_LIMIT_S = float(os.environ.get("M2P_NOTEBOOK_TIME_LIMIT", "90"))
 CELL_TIMEOUT_S = 600
@@ -288,3 +289,28 @@ def count_runs(db: Path) -> int:
         return con.execute("SELECT count(*) FROM runs").fetchone()[0]
     finally:
         con.close()
+
+
+def test_06_team_store(run: Callable[[str], Executed]) -> None:
+    from mlflow2prov_jupyter.store import close_store, load as load_store, run_query
+
+    ex = run("06_team_store")
+    check_common(ex)
+    text = ex.output_text()
+    for name in ("data-prep", "forest-team", "linear-team"):
+        assert f"sync {name}: " in text and "units added, 0 replaced, 0 removed, 0 unchanged" in text
+    assert "sync forest-team: no change in the sources" in text
+    assert "sync forest-team: 1 units added, 0 replaced, 0 removed" in text  # the one new run
+    assert "the lineage reaches data-prep's clean-wine run: True" in text
+    assert "{'data-prep': 4, 'forest-team': 4, 'linear-team': 4}" in text
+    store = str(ex.folder / "output" / "team-store")
+    try:
+        docs = {d.name: d for d in load_store(store)}
+        assert set(docs) == {"data-prep", "forest-team", "linear-team"}
+        runs = {n: sorted(e.get("m2p:name") for e in d.elements.values() if e.get("m2p:run_id") and e.id.count("/") == 1) for n, d in docs.items()}
+        assert "forest-v2" in runs["forest-team"] and "clean-wine" in runs["data-prep"] and "linear-v1" in runs["linear-team"]
+        people = run_query(store, "runs-per-person").records()
+        assert {r["project"] for r in people} == set(docs)
+    finally:
+        close_store(store)
+

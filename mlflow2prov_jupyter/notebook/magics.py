@@ -390,7 +390,11 @@ def _run_parsed(
         if names:
             _check_doc_names(names, resolve)
             stream = run_steps(load_steps(names), ctx, stream)
-        if name in QUERY_VERBS and not stream:
+        if name in QUERY_VERBS and kw.get("store"):  # ask the store's projects, linked across projects
+            from ..verbs import _with_store
+
+            stream, kw["store"] = _with_store(stream, kw), None
+        elif name in QUERY_VERBS and not stream:
             stream = implicit_docs(name, namespace, session)
         if name in ("show", "explore"):
             shown = _open_explorer(name, stream, kw, namespace)

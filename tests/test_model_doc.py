@@ -292,3 +292,14 @@ def test_the_parser_sees_an_undocumented_attribute(sample_doc, documented):
     problems, _, _ = undocumented(doc, documented)
     assert "Commit attribute m2p:undocumented" in problems
     assert "relation wasDerivedFrom Commit → Commit" in problems
+
+
+def test_namespaces_and_examples_are_the_real_ones(sample_doc):
+    """The doc's namespace table is the code's; every concrete identifier it quotes is in the sample project."""
+    from mlflow2prov_jupyter.core.namespaces import PREFIXES
+
+    text = DOC.read_text(encoding="utf-8")
+    (table,) = [t for t in _tables(text) if t[0] == ["prefix", "URI", "holds"]]
+    assert {_ticked(prefix)[0]: _ticked(uri)[0] for prefix, uri, _ in table[1:]} == PREFIXES
+    quoted = {t for t in _ticked(text) if re.fullmatch(r"(git|mlflow|user):[^<>…\s]+", t)}
+    assert quoted and sorted(quoted - set(sample_doc.elements)) == []

@@ -16,7 +16,7 @@ from .measure import load_average
 from .report import evaluate, plot, render_table, write_json
 from .suites import Context
 
-SUITES = ("extract", "ops", "git", "view")
+SUITES = ("extract", "ops", "git", "view", "store")
 QUICK = {"scale": [0.05], "stores": ["file", "sqlite"], "git_size": [200, 50], "ops_scale": 0.05, "view_scale": 0.05,
          "repeat": 1}
 
@@ -127,6 +127,10 @@ def main(argv: list[str] | None = None) -> int:
             if reuse is None and "ops" in results and a.view_scale == a.ops_scale:
                 reuse = Path(results["ops"]["documents"][0])
             results["view"] = view.run(ctx, ops.document_a(ctx, a.view_scale, reuse), paint=not a.no_paint)
+    if "store" in a.suite:
+        from .suites import store
+
+        results["store"] = store.run(ctx, sorted(set(a.scale)), lineage_scale=min(1.0, min(a.scale)))
     results["meta"]["seconds"] = round(time.perf_counter() - t0, 1)
     results["meta"]["load_end"] = round(load_average(), 2)
     results["targets"] = evaluate(results)
@@ -135,5 +139,9 @@ def main(argv: list[str] | None = None) -> int:
     png = a.out / "bench.png"
     plotted = plot(results, png)
     print(render_table(results))
+    if "store" in results:
+        from .suites import store
+
+        print("\n" + store.render(results["store"]))
     print(f"\nwrote {json_path}" + (f" and {png}" if plotted else ""))
     return 0

@@ -1,0 +1,188 @@
+"""Store suite (issue 14): push vs. pyoxigraph's bulk load, sync after one new run, cross-project lineage.
+
+* **push** — ``store.push`` of the latest-metrics extraction at S into a fresh embedded store (encoding,
+  loading, catalogue switch) against ``pyoxigraph.Store.bulk_load`` of the very N-Quads push writes, from
+  a file, into another fresh store; alternated per round, the ratio taken per round, then the median.
+* **sync** — a copy of the generated file store and its repository is synced once into a fresh store;
+  one run is added through ``MlflowClient``; then ``mlflow2prov sync`` runs as a child process. Its wall
+  time is reported beside a child that only starts the interpreter and imports the package and
+  ``mlflow`` (the target: sync ≤ 1 s beyond that), and beside a sync round with no change (the probe).
+* **lineage** — 10 projects (the S=1 extraction under 10 store keys: Git history, agents and data sets
+  shared, so the linked document links them) pushed into one store; warm ``linked_document`` + upstream
+  ``lineage`` of a model version of the last project, timed after a first (cold) call.
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from ..cache import child_env, ensure_store
+from ..measure import load_average
+from . import Context
+
+
+def _doc(ctx: Context, scale: float):
+    from mlflow2prov_jupyter.core.provdoc import ProvDoc
+
+    from .ops import document_a
+
+    path = document_a(ctx, scale)
+    return ProvDoc.from_json(path.read_bytes(), name=f"s{scale:g}"), path
+
+
+def push_vs_bulk(ctx: Context, scale: float) -> dict[str, Any]:
+    import pyoxigraph as ox
+
+    from mlflow2prov_jupyter.store import close_store, push
+    from mlflow2prov_jupyter.store.catalogue import graph_iri
+    from mlflow2prov_jupyter.store.units import encode_units
+
+    doc, path = _doc(ctx, scale)
+    units = encode_units(doc)
+    work = Path(tempfile.mkdtemp(prefix="bench-store-", dir=ctx.out))
+    nq = work / "doc.nq"
+    with open(nq, "w", encoding="utf-8") as fh:
+        for key, u in units.items():
+            tail = f" <{graph_iri('bench', key, u.hash)}> .\n"
+            fh.write(tail.join(line[:-2] for line in u.lines) + tail)
+    triples = sum(u.size for u in units.values())
+    rows = []
+    for i in range(ctx.repeat):
+        order = ("push", "bulk") if i % 2 == 0 else ("bulk", "push")
+        row: dict[str, float] = {}
+        for what in order:
+            target = work / f"{what}-{i}"
+            t = time.perf_counter()
+            if what == "push":
+                push(doc, str(target), "bench")
+                close_store(str(target))
+            else:
+                st = ox.Store(str(target))
+                st.bulk_load(path=str(nq), format=ox.RdfFormat.N_QUADS)
+                st.flush()
+                del st
+            row[what] = time.perf_counter() - t
+            shutil.rmtree(target, ignore_errors=True)
+        row["ratio"] = row["push"] / row["bulk"]
+        rows.append(row)
+        ctx.log(f"store push S={scale:g}: push {row['push']:.2f} s, bulk load {row['bulk']:.2f} s, ratio {row['ratio']:.2f}")
+    shutil.rmtree(work, ignore_errors=True)
+    return {
+        "scale": scale, "elements": len(doc.elements), "relations": len(doc.relations), "units": len(units), "triples": triples,
+        "push_s": statistics.median(r["push"] for r in rows), "bulk_load_s": statistics.median(r["bulk"] for r in rows),
+        "ratio": statistics.median(r["ratio"] for r in rows), "rounds": rows,
+    }
+
+
+def _child(args: list[str], cwd: Path) -> float:
+    t = time.perf_counter()
+    out = subprocess.run([sys.executable, *args], cwd=cwd, env=child_env(), capture_output=True, text=True, timeout=1800)
+    wall = time.perf_counter() - t
+    if out.returncode:
+        raise RuntimeError(f"{' '.join(args[:3])} failed: {out.stderr[-2000:]}")
+    return wall
+
+
+_NEW_RUN = """
+import sys, mlflow
+client = mlflow.MlflowClient(tracking_uri=sys.argv[1])
+exp = client.get_experiment_by_name("bench-train").experiment_id
+run = client.create_run(exp, run_name="one-more", tags={"mlflow.user": "alice"})
+client.log_param(run.info.run_id, "alpha", "0.5")
+client.log_metric(run.info.run_id, "loss", 0.25)
+client.set_terminated(run.info.run_id)
+"""
+
+
+def sync_one_run(ctx: Context, scale: float) -> dict[str, Any]:
+    info = ensure_store(scale, ("file",), ctx.cache, workers=ctx.workers, sqlite_mode=ctx.sqlite_mode, log=ctx.log)
+    work = Path(tempfile.mkdtemp(prefix="bench-sync-", dir=ctx.out))
+    try:
+        mlruns = work / "mlruns"
+        shutil.copytree(Path(info.root) / "mlruns", mlruns, symlinks=True)
+        uri, store = mlruns.as_uri(), str(work / "store")
+        sync = ["-m", "mlflow2prov_jupyter", "--no-progress", "sync", "--repo", info.repo, "--tracking-uri", uri,
+                "--store", store, "--project", "bench", "--metric-history", "latest"]
+        first = _child(sync, work)
+        rows = []
+        for i in range(ctx.repeat):
+            baseline = _child(["-c", "import mlflow2prov_jupyter, mlflow, mlflow2prov_jupyter.store"], work)
+            _child(["-c", _NEW_RUN, uri], work)
+            one_run = _child(sync, work)
+            idle = _child(sync, work)
+            rows.append({"baseline": baseline, "sync_one_run": one_run, "sync_no_change": idle, "beyond_baseline": one_run - baseline})
+            ctx.log(f"store sync S={scale:g}: one new run {one_run:.2f} s, no change {idle:.2f} s, interpreter + imports {baseline:.2f} s")
+        return {
+            "scale": scale, "first_sync_s": first,
+            **{k: statistics.median(r[k] for r in rows) for k in rows[0]}, "rounds": rows,
+        }
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def cross_project_lineage(ctx: Context, scale: float = 1.0, projects: int = 10) -> dict[str, Any]:
+    from mlflow2prov_jupyter.core.namespaces import MLFLOW
+    from mlflow2prov_jupyter.core.provdoc import ProvDoc, QName
+    from mlflow2prov_jupyter.query.lineage import lineage
+    from mlflow2prov_jupyter.store import close_store, linked_document, push
+    from mlflow2prov_jupyter.store import links
+
+    doc, _ = _doc(ctx, scale)
+    work = Path(tempfile.mkdtemp(prefix="bench-cross-", dir=ctx.out))
+    store = str(work / "store")
+    try:
+        text = doc.to_json_bytes()
+        for i in range(projects):
+            d = ProvDoc.from_json(text, name=f"p{i}")
+            d.prefixes["mlflow"] = f"{MLFLOW}p{i}/"  # what store_key="p<i>" makes of the same store
+            push(d, store, f"p{i}")
+        links._CACHE.clear()
+        t = time.perf_counter()
+        linked = linked_document(store)
+        cold = time.perf_counter() - t
+        version = sorted(e.id for e in linked.elements.values() if QName("m2p:ModelVersion") in e.types)[-1]
+        warm = []
+        for _ in range(max(3, ctx.repeat)):
+            t = time.perf_counter()
+            up = lineage(linked_document(store), version, direction="up")
+            warm.append(time.perf_counter() - t)
+        alternates = sum(1 for r in linked.relations if r.kind == "alternateOf")
+        ctx.log(f"store lineage over {projects} projects of S={scale:g}: cold {cold:.2f} s, warm {statistics.median(warm) * 1000:.0f} ms")
+        close_store(store)
+        return {
+            "projects": projects, "scale": scale, "elements": len(linked.elements), "relations": len(linked.relations),
+            "cross_project_links": alternates, "lineage_elements": len(up.elements), "cold_s": cold,
+            "warm_ms": statistics.median(warm) * 1000, "warm_rounds_ms": [w * 1000 for w in warm],
+        }
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run(ctx: Context, scales: list[float], lineage_scale: float = 1.0) -> dict[str, Any]:
+    before = load_average()
+    res: dict[str, Any] = {"push": [push_vs_bulk(ctx, s) for s in scales]}
+    res["sync"] = [sync_one_run(ctx, s) for s in scales]
+    res["lineage"] = cross_project_lineage(ctx, lineage_scale)
+    res["load_average"] = [before, load_average()]
+    return res
+
+
+def render(res: dict[str, Any]) -> str:
+    """The store suite's figures against the issue 14 targets."""
+    lines = ["store (issue 14)", "| measurement | target | measured |", "|---|---|---|"]
+    for p in res.get("push", []):
+        lines.append(f"| push S={p['scale']:g} ({p['triples']:,} triples, {p['units']:,} units) / bulk load of the same N-Quads | ≤ 2× | {p['ratio']:.2f}× ({p['push_s']:.2f} s / {p['bulk_load_s']:.2f} s) |")
+    for s in res.get("sync", []):
+        lines.append(f"| sync after one new run, S={s['scale']:g}, beyond interpreter + imports | ≤ 1 s | {s['beyond_baseline']:.2f} s ({s['sync_one_run']:.2f} s − {s['baseline']:.2f} s; no-change round {s['sync_no_change']:.2f} s) |")
+    lg = res.get("lineage")
+    if lg:
+        lines.append(f"| lineage across {lg['projects']} projects of S={lg['scale']:g}, warm | ≤ 200 ms | {lg['warm_ms']:.0f} ms (cold {lg['cold_s']:.2f} s; {lg['cross_project_links']} cross-project links) |")
+    return "\n".join(lines)
+

@@ -192,17 +192,21 @@ def test_a_stalled_server_fails_within_the_timeout_naming_the_call(capfd):
     assert "waiting for search_logged_models" in capfd.readouterr().err  # the wait was named while it lasted
 
 
-def test_the_users_request_timeout_is_respected(monkeypatch):
-    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "2")
+@pytest.mark.parametrize("how", ["users-env", "option"])
+def test_the_timeout_holds_end_to_end(monkeypatch, how):
+    """Through the command line: the user's own MLFLOW_HTTP_REQUEST_TIMEOUT, or --timeout."""
+    users = "2" if how == "users-env" else "120"  # --timeout 2 wins over the user's 120 s
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", users)
+    args: tuple[str, ...] = () if how == "users-env" else ("--timeout", "2")
     with _StallingServer() as server:
         started = time.monotonic()
-        result = _cli("extract", "--tracking-uri", server.url)
+        result = _cli("extract", "--tracking-uri", server.url, *args)
         elapsed = time.monotonic() - started
     assert elapsed < 6, elapsed
     assert result.exit_code == 1
     errors = [ln for ln in _stderr_lines(result) if ln.startswith("Error:")]
     assert len(errors) == 1 and "search_logged_models" in errors[0] and "within 2 s" in errors[0]
-    assert os.environ["MLFLOW_HTTP_REQUEST_TIMEOUT"] == "2"  # restored as the user set it
+    assert os.environ["MLFLOW_HTTP_REQUEST_TIMEOUT"] == users  # restored as the user set it
 
 
 # ------------------------------------------------------------------------------------------ item 3
@@ -211,7 +215,6 @@ class _EchoingServer(_StallingServer):
 
     def __init__(self):
         super().__init__()
-        outer = self
 
         class Handler(BaseHTTPRequestHandler):
             def _answer(self) -> None:
@@ -237,7 +240,6 @@ class _EchoingServer(_StallingServer):
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://admin:{SECRET}@127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        del outer
 
 
 @pytest.mark.parametrize(

@@ -45,6 +45,7 @@ HARDENED_CONFIG: tuple[str, ...] = (
     "protocol.allow=never",  # no transport at all: a partial clone's lazy fetch fails instead of running one
     *(f"protocol.{p}.allow=never" for p in ("ext", "file", "ssh", "git", "http", "https", "fd")),
     "color.ui=false",
+    "diff.relative=false",  # paths from the top, whatever the repository says
     "core.quotePath=false",
     "log.showSignature=false",
     "log.follow=false",

@@ -3,7 +3,7 @@
  * colour, the short label and the folded-members line, and the marks (highlight, selection, dashed
  * border for referenced-only elements, diff badge). Text is drawn with fillText: never markup.
  */
-import type { ViewGraph } from './model';
+import type { VEdge, ViewGraph } from './model';
 import { NODE, STYLE, Shape, ThemeColors, kindShape, typeStyle } from './style';
 
 export interface DrawState {
@@ -144,4 +144,97 @@ export function nodeRenderer(st: DrawState) {
     },
     nodeDimensions: { width: W, height: H }
   });
+}
+
+/** Where a node is now (vis-network's current positions: nodes can be dragged). */
+export type PositionOf = (id: string) => { x: number; y: number } | undefined;
+
+export interface EdgeDrawState {
+  edges: VEdge[];
+  direction: 'LR' | 'TB';
+  /** The selected node: its edges are drawn emphasised. */
+  selected: string | null;
+}
+
+/**
+ * Draw the edges on the canvas (graph coordinates: vis-network's `beforeDrawing` context), each a curve
+ * from the earlier node's trailing side to the later node's leading side with an arrowhead; edges outside
+ * `view` (graph coordinates) are skipped. Drawn here rather than as vis-network edges: vis-network's
+ * per-edge set-up cost most of the first paint of big graphs.
+ */
+export function drawEdges(
+  ctx: CanvasRenderingContext2D,
+  st: DrawState,
+  es: EdgeDrawState,
+  pos: PositionOf,
+  view: { left: number; top: number; right: number; bottom: number }
+): void {
+  const W = NODE.width;
+  const H = NODE.height;
+  const lr = es.direction === 'LR';
+  const zoomedOut = st.scale < 0.3;
+  const styles = STYLE.edge_styles;
+  // Batch by (style, emphasis): one stroke per batch.
+  const batches = new Map<string, VEdge[]>();
+  for (const e of es.edges) {
+    const hot = es.selected !== null && (e.from === es.selected || e.to === es.selected);
+    const key = `${hot ? 1 : 0}${e.style}`;
+    (batches.get(key) ?? batches.set(key, []).get(key)!).push(e);
+  }
+  const keys = [...batches.keys()].sort(); // emphasised last (on top)
+  for (const key of keys) {
+    const hot = key[0] === '1';
+    const es0 = styles[key.slice(1)] ?? styles.solid;
+    ctx.save();
+    ctx.strokeStyle = hot ? st.theme.font : st.theme.edge;
+    ctx.fillStyle = ctx.strokeStyle;
+    ctx.globalAlpha = hot ? 1 : es0.opacity;
+    ctx.lineWidth = (hot ? es0.width + 1 : es0.width) / Math.max(st.scale, 0.5);
+    ctx.setLineDash(es0.dashes && !zoomedOut ? es0.dashes : []);
+    const heads: [number, number, number, number][] = [];
+    ctx.beginPath();
+    for (const e of batches.get(key)!) {
+      const a = pos(e.from);
+      const b = pos(e.to);
+      if (!a || !b) {
+        continue;
+      }
+      const sx = lr ? a.x + W / 2 : a.x;
+      const sy = lr ? a.y : a.y + H / 2;
+      const tx = lr ? b.x - W / 2 : b.x;
+      const ty = lr ? b.y : b.y - H / 2;
+      if (
+        Math.max(sx, tx) < view.left ||
+        Math.min(sx, tx) > view.right ||
+        Math.max(sy, ty) < view.top ||
+        Math.min(sy, ty) > view.bottom
+      ) {
+        continue;
+      }
+      const bend = Math.max(30, Math.abs(lr ? tx - sx : ty - sy) * 0.5);
+      const c1x = lr ? sx + bend : sx;
+      const c1y = lr ? sy : sy + bend;
+      const c2x = lr ? tx - bend : tx;
+      const c2y = lr ? ty : ty - bend;
+      ctx.moveTo(sx, sy);
+      ctx.bezierCurveTo(c1x, c1y, c2x, c2y, tx, ty);
+      heads.push([tx, ty, tx - c2x, ty - c2y]);
+    }
+    ctx.stroke();
+    ctx.setLineDash([]);
+    // Arrowheads along the curve's end tangent.
+    const size = 8;
+    ctx.beginPath();
+    for (const [x, y, dx, dy] of heads) {
+      const len = Math.hypot(dx, dy) || 1;
+      const ux = dx / len;
+      const uy = dy / len;
+      ctx.moveTo(x, y);
+      ctx.lineTo(x - ux * size - uy * size * 0.45, y - uy * size + ux * size * 0.45);
+      ctx.lineTo(x - ux * size + uy * size * 0.45, y - uy * size - ux * size * 0.45);
+      ctx.closePath();
+    }
+    ctx.fill();
+    ctx.restore();
+  }
 }

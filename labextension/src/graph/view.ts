@@ -13,17 +13,15 @@ import { Network } from 'vis-network/peer';
 
 import { Details, nodeDetails } from './details';
 import { h, renderDetails, renderLegend, renderMatches } from './dom';
-import { DrawState, nodeRenderer } from './draw';
+import { DrawState, EdgeDrawState, PositionOf, drawEdges, nodeRenderer } from './draw';
 import { Box, Layout, MIN_SCALE, Viewport, boundsOf, initialViewport, layoutGraph } from './layout';
 import { legendEntries } from './legend';
 import { NotProvError, SearchHit, VEdge, ViewGraph, ViewOptions, buildView, nodesFor, parseOrExplain, searchGraph } from './model';
 import type { ParsedProv } from './prov';
-import { NODE, STYLE } from './style';
+import { NODE } from './style';
 import { applyThemeVars, readTheme, watchTheme } from './theme';
 
 export const DEFAULT_HEIGHT = 520;
-/** Above this many edges: straight edges, hidden while dragging or zooming. */
-export const LARGE_EDGES = 1500;
 /**
  * Above this many edges to banded nodes (people, experiments): those edges are drawn only for the
  * selected node. Hundreds of lines from one person to every run hide the picture (and cost vis-network
@@ -70,7 +68,7 @@ export interface ProvViewHook {
   legend(): string[];
 }
 
-type VisNode = { id: string; x: number; y: number };
+type VisNode = { id: string; x: number; y: number; shape: 'custom'; ctxRenderer: unknown };
 type VisEdge = Record<string, unknown> & { id: string; from: string; to: string };
 
 export function createProvView(
@@ -104,10 +102,11 @@ class ProvViewImpl implements ProvView {
   private _layout: Layout | null = null;
   private _network: Network | null = null;
   private _nodes: DataSet<VisNode> | null = null;
-  private _edges: DataSet<VisEdge> | null = null;
   private _bandOnSelect = false;
   private _bandIncident = new Map<string, VEdge[]>();
-  private _bandShown: string[] = [];
+  /** What drawEdges draws (the drawn edges, the direction, the selection). */
+  private _edgeState: EdgeDrawState = { edges: [], direction: 'LR', selected: null };
+  private _plainEdges: VEdge[] = [];
   private _draw: DrawState;
   private _hits: string[] = [];
   private _selected: string | null = null;
@@ -248,12 +247,13 @@ class ProvViewImpl implements ProvView {
     // global options, items carry only what differs.
     const nodes: VisNode[] = g.nodes.map(n => {
       const b = this._layout!.boxes.get(n.id)!;
-      return { id: n.id, x: b.x, y: b.y };
+      // Per node: vis-network sizes click targets from a node's own ctxRenderer (not the global one).
+      return { id: n.id, x: b.x, y: b.y, shape: 'custom', ctxRenderer: renderer };
     });
     const banded = this._layout.banded;
     const bandEdges = g.edges.filter(e => banded.has(e.from) || banded.has(e.to));
     this._bandOnSelect = bandEdges.length > BAND_EDGES_SHOWN;
-    const drawn = this._bandOnSelect ? g.edges.filter(e => !banded.has(e.from) && !banded.has(e.to)) : g.edges;
+    this._plainEdges = this._bandOnSelect ? g.edges.filter(e => !banded.has(e.from) && !banded.has(e.to)) : g.edges;
     this._bandIncident = new Map();
     if (this._bandOnSelect) {
       for (const e of bandEdges) {
@@ -262,12 +262,10 @@ class ProvViewImpl implements ProvView {
         }
       }
     }
-    const large = drawn.length > LARGE_EDGES;
-    const edges: VisEdge[] = drawn.map(e => this._visEdge(e));
-    this._bandShown = [];
+    this._edgeState = { edges: this._plainEdges, direction: dir, selected: null };
     this._nodes = new DataSet<VisNode>(nodes);
-    this._edges = new DataSet<VisEdge>(edges);
-    const data = { nodes: this._nodes, edges: this._edges };
+    // No vis-network edges: drawEdges draws them before the nodes (see draw.ts).
+    const data = { nodes: this._nodes, edges: new DataSet<VisEdge>([]) };
     const options = {
       autoResize: true,
       physics: { enabled: false },
@@ -275,33 +273,32 @@ class ProvViewImpl implements ProvView {
       interaction: {
         hover: false,
         dragNodes: true,
-        selectConnectedEdges: true,
-        hideEdgesOnDrag: large,
-        hideEdgesOnZoom: large,
+        selectConnectedEdges: false,
         navigationButtons: false,
         keyboard: false,
         multiselect: false,
         zoomSpeed: 0.6
       },
-      nodes: { shape: 'custom', ctxRenderer: renderer },
-      edges: {
-        arrows: { to: { enabled: true, scaleFactor: 0.55 } },
-        color: this._edgeColor(this._draw.theme, 'solid'),
-        width: STYLE.edge_styles.solid.width,
-        dashes: STYLE.edge_styles.solid.dashes,
-        selectionWidth: 1.5,
-        smooth: large
-          ? false
-          : { enabled: true, type: 'cubicBezier', forceDirection: dir === 'LR' ? 'horizontal' : 'vertical', roundness: 0.45 }
-      }
+      nodes: { shape: 'custom' }
     };
     this._network?.destroy();
     const network = new Network(this._canvas, data as never, options as never);
     this._network = network;
+    // vis-network learns a custom shape's size (its click target) only from its first draw: tell it now,
+    // so a click works before every node has been drawn twice.
+    const visNodes = (network as unknown as { body?: { nodes?: Record<string, { shape?: Record<string, unknown> }> } })
+      .body?.nodes;
+    for (const n of Object.values(visNodes ?? {})) {
+      if (n.shape) {
+        n.shape.customSizeWidth = NODE.width;
+        n.shape.customSizeHeight = NODE.height;
+        n.shape.refreshNeeded = true;
+      }
+    }
     this._timings.network = performance.now() - tNet;
     const tDraw = performance.now();
     this.element.dataset.nodeCount = String(nodes.length);
-    this.element.dataset.edgeCount = String(edges.length);
+    this.element.dataset.edgeCount = String(this._plainEdges.length);
     this._stats.textContent = `${g.nodes.length} nodes · ${g.stats.folded} folded · ${g.stats.elements} elements`;
     delete this.element.dataset.ready;
     const t0 = this._t0;
@@ -322,6 +319,15 @@ class ProvViewImpl implements ProvView {
       this._cb.onPaint?.(ms);
     };
     network.on('afterDrawing', onDrawn);
+    const body = (network as unknown as { body?: { nodes?: Record<string, { x: number; y: number }> } }).body;
+    const posOf: PositionOf = id => body?.nodes?.[id] ?? this._layout?.boxes.get(id);
+    network.on('beforeDrawing', (ctx: CanvasRenderingContext2D) => {
+      const w = this._canvas.clientWidth;
+      const hgt = this._canvas.clientHeight;
+      const tl = network.DOMtoCanvas({ x: 0, y: 0 });
+      const br = network.DOMtoCanvas({ x: w, y: hgt });
+      drawEdges(ctx, this._draw, this._edgeState, posOf, { left: tl.x, top: tl.y, right: br.x, bottom: br.y });
+    });
     network.on('zoom', () => {
       this._draw.scale = network.getScale();
       this.element.dataset.scale = this._draw.scale.toFixed(3);
@@ -355,32 +361,14 @@ class ProvViewImpl implements ProvView {
     }
   }
 
-  private _visEdge(e: VEdge): VisEdge {
-    if (e.style === 'solid') {
-      return { id: e.id, from: e.from, to: e.to };
-    }
-    const es = STYLE.edge_styles[e.style] ?? STYLE.edge_styles.solid;
-    return { id: e.id, from: e.from, to: e.to, dashes: es.dashes, width: es.width, color: this._edgeColor(this._draw.theme, e.style) };
-  }
-
-  /** With many band edges: show only those of the selected node. */
-  private _showBandEdges(id: string | null): void {
-    if (!this._bandOnSelect || !this._edges) {
-      return;
-    }
-    if (this._bandShown.length) {
-      this._edges.remove(this._bandShown);
-    }
-    const list = id ? this._bandIncident.get(id) ?? [] : [];
-    this._bandShown = list.map(e => e.id);
-    if (list.length) {
-      this._edges.add(list.map(e => this._visEdge(e)));
-    }
-  }
-
-  private _edgeColor(t: DrawState['theme'], style: string) {
-    const es = STYLE.edge_styles[style] ?? STYLE.edge_styles.solid;
-    return { color: t.edge, highlight: t.font, hover: t.font, opacity: es.opacity };
+  /** The drawn edges for selection `id`: with many band edges, only the selected node's. */
+  private _updateEdges(id: string | null): void {
+    const band = this._bandOnSelect && id ? this._bandIncident.get(id) ?? [] : [];
+    this._edgeState = {
+      ...this._edgeState,
+      edges: band.length ? [...this._plainEdges, ...band] : this._plainEdges,
+      selected: id
+    };
   }
 
   private _renderLegend(): void {
@@ -456,13 +444,14 @@ class ProvViewImpl implements ProvView {
   private _select(id: string | null, fromUser: boolean): void {
     const before = this._selected;
     this._selected = id;
-    this._showBandEdges(id);
+    this._updateEdges(id);
     if (this._network) {
       if (id) {
         this._network.selectNodes([id]);
       } else if (before) {
         this._network.unselectAll();
       }
+      this._network.redraw();
     }
     const d: Details | null = id && this._graph ? nodeDetails(this._graph, id) : null;
     renderDetails(this._details, d, {
@@ -551,12 +540,6 @@ class ProvViewImpl implements ProvView {
   private _onTheme(): void {
     this._draw.theme = readTheme(this.element);
     applyThemeVars(this.element, this._draw.theme);
-    if (this._graph && this._edges) {
-      const t = this._draw.theme;
-      this._network?.setOptions({ edges: { color: this._edgeColor(t, 'solid') } } as never);
-      const styled = this._graph.edges.filter(e => e.style !== 'solid' && this._edges!.get(e.id));
-      this._edges.update(styled.map(e => ({ id: e.id, color: this._edgeColor(t, e.style) })) as never);
-    }
     this._renderLegend();
     this._network?.redraw();
   }
@@ -589,8 +572,7 @@ class ProvViewImpl implements ProvView {
       return [];
     }
     const byId = new Map(this._clientNodes().map(n => [n.id, n]));
-    const drawn = new Set(this._edges?.getIds().map(String));
-    return this._graph.edges.filter(e => drawn.has(e.id)).map(e => {
+    return this._edgeState.edges.map(e => {
       const a = byId.get(e.from)!;
       const b = byId.get(e.to)!;
       return { from: e.from, to: e.to, fromX: a.x, fromY: a.y, toX: b.x, toY: b.y };

@@ -6,6 +6,7 @@
  */
 import type { ViewOptions } from './graph/model';
 import { ProvView, createProvView } from './graph/view';
+import { readEmbedded } from './embedded';
 import { ensureStyle } from './pagestyle';
 
 function render(el: HTMLElement, provjson: unknown, view: ViewOptions = {}): ProvView {
@@ -13,21 +14,6 @@ function render(el: HTMLElement, provjson: unknown, view: ViewOptions = {}): Pro
   return createProvView(el, provjson, view ?? {}, {
     onPaint: () => document.body?.setAttribute('data-m2p-drawn', 'true')
   });
-}
-
-/** The `{doc, view}` of an output: `{"gz": base64 of gzip of the JSON}` or the plain object. */
-export async function readEmbedded(text: string): Promise<{ doc: unknown; view: ViewOptions }> {
-  let data = JSON.parse(text) as Record<string, unknown>;
-  if (data && typeof data.gz === 'string') {
-    const bin = atob(data.gz);
-    const bytes = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) {
-      bytes[i] = bin.charCodeAt(i);
-    }
-    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
-    data = JSON.parse(await new Response(stream).text());
-  }
-  return { doc: data?.doc, view: (data?.view as ViewOptions) ?? {} };
 }
 
 /** Draw the output `el` from its data script (a child, else the next sibling). */

@@ -225,11 +225,17 @@ def _query(stream: list[ProvDoc], kw: dict[str, Any], ctx: RunContext) -> list[P
 def _lineage(stream: list[ProvDoc], kw: dict[str, Any], ctx: RunContext) -> list[ProvDoc]:
     from .query.lineage import lineage
 
-    stream = _with_store(stream, kw)
+    from_store = []
+    if kw.get("store") and not kw["relations"]:  # the linked store document's cached adjacency: fast when warm
+        from .store.links import linked_lineage
+
+        from_store = [linked_lineage(kw["store"], kw["node"], kw["direction"], kw["depth"], kw.get("projects") or None)]
+    elif kw.get("store"):
+        stream = _with_store(stream, kw)
     return [
         lineage(d, kw["node"], direction=kw["direction"], depth=kw["depth"], relations=kw["relations"] or None)
         for d in stream
-    ]
+    ] + from_store
 
 
 def _passport(stream: list[ProvDoc], kw: dict[str, Any], ctx: RunContext) -> list[ProvDoc]:

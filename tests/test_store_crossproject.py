@@ -88,6 +88,11 @@ def test_lineage_through_the_store_crosses_projects(store_uri: str, two_projects
     prep_run, train_run = two_projects["produced"]["run_id"], two_projects["trained"]["run_id"]
     start = next(e for e in linked.elements if e.endswith(f"run/{train_run}") and "/" not in e.split("run/", 1)[1])
     up = lineage(linked, start, direction="up")
+    from mlflow2prov_jupyter.store.links import linked_lineage
+
+    for direction in ("up", "down", "both"):  # the cached-adjacency path answers what lineage() answers
+        assert linked_lineage(store_uri, start, direction) == lineage(linked, start, direction=direction)
+    assert linked_lineage(store_uri, start, "up", depth=2) == lineage(linked, start, direction="up", depth=2)
     reached = set(up.elements)
     assert any(e.endswith(f"run/{prep_run}/creation") for e in reached), "lineage did not cross into the producing project"
     assert any(e.endswith("artifact/data/wine-clean.csv") for e in reached)
@@ -109,5 +114,7 @@ def test_a_warm_cross_project_lineage_is_fast(store_uri: str, two_projects) -> N
     start = next(e for e in linked.elements if e.endswith(f"run/{two_projects['trained']['run_id']}"))
     t = time.perf_counter()
     again = linked_document(store_uri)
-    lineage(again, start, direction="up")
+    from mlflow2prov_jupyter.store.links import linked_lineage
+
+    linked_lineage(store_uri, start, "up")
     assert again is linked and time.perf_counter() - t < 2.0

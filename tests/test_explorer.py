@@ -54,16 +54,20 @@ def show(ex: Explorer, name: str) -> None:
 
 # ---------------------------------------------------------------------------------------------- layout
 def test_graph_first_and_one_toolbar(explorer):
-    toolbar, main = explorer.children
-    assert "m2p-toolbar" in toolbar._dom_classes
+    toolbar, status, main = explorer.children
+    assert "m2p-toolbar" in toolbar._dom_classes and status is explorer.status
     assert main.children[0] is explorer.graph and main.children[1] is explorer.side
     assert explorer.graph.height >= 600
     for tool in TOOLS:
         b = explorer.tool_buttons[tool]
-        assert b.layout.width == "auto" and "…" not in b.description.rstrip("…")  # labels never cut
+        assert b.layout.width == "auto"  # labels never cut
         b.click()
-        assert explorer.form_box.children[1] is explorer.forms[tool]
+        assert explorer.form_box.children == (explorer.forms[tool],) and explorer.side.layout.display == "flex"
         assert explorer.tool_buttons[tool].button_style == "info"
+    explorer.close_tool()
+    assert explorer.side.layout.display == "none" and explorer.active_tool is None
+    assert Explorer(small_doc()).side.layout.display == "none"  # a document given: the graph has the width
+    assert Explorer().active_tool == "extract"  # nothing yet: the extract form is open
 
 
 def test_forms_are_generated_from_the_verb_table():

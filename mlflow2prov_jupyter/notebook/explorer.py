@@ -1,7 +1,8 @@
 """The Provenance Explorer: a graph tool over the toolkit's verbs.
 
-Layout: one toolbar (the document shown, then one button per action), the graph (tall, first) and a side
-panel beside it holding the chosen action's form, the status line and the action's result. The graph is
+Layout: one toolbar (the document shown, then one button per action), the status line, then the graph
+(tall, first, the whole width) and, while an action is open, a side panel beside it holding the action's
+form and result (closed with its × button, the graph takes the width back). The graph is
 the extension's graph module in a widget (:class:`.widget.GraphWidget`): search, legend and the one details
 panel live there; Python sends the document and the ViewOptions (what to show, fold, highlight, zoom to).
 
@@ -15,7 +16,8 @@ notebook is reopened without a kernel or the widget cannot load.
 
 Stable CSS classes for automation: ``m2p-explorer``, ``m2p-toolbar``, ``m2p-doc-select``, ``m2p-tool-<name>``
 (one per action button), ``m2p-side``, ``m2p-form-<name>``, ``m2p-run-<name>`` (the form's run button),
-``m2p-status`` (plus ``m2p-ok`` / ``m2p-error`` / ``m2p-busy``), ``m2p-result``, ``m2p-graph``.
+``m2p-side-close``, ``m2p-status`` (plus ``m2p-ok`` / ``m2p-error`` / ``m2p-busy`` / ``m2p-warn``),
+``m2p-result``, ``m2p-graph``.
 """
 
 from __future__ import annotations
@@ -41,8 +43,11 @@ from .widget import GraphWidget
 
 TOOLS = ("extract", "load", "merge", "transform", "save", "statistics", "lineage", "passport", "validate", "diff")
 TOOL_TITLES = {"statistics": "Statistics", "lineage": "Lineage", "passport": "Passport", "validate": "Validate"}
-SIDE_WIDTH = "340px"
+SIDE_WIDTH = "320px"
 GRAPH_HEIGHT = 620
+# The status line's colour per kind: JupyterLab's theme variables (light, dark and high contrast alike).
+STATUS_COLOURS = {"ok": "var(--jp-success-color1)", "error": "var(--jp-error-color1)", "warn": "var(--jp-warn-color1)",
+                  "busy": "var(--jp-ui-font-color2)"}
 SAVE_FORMAT = "provjson"  # the explorer saves files that JupyterLab opens as a graph
 PSEUDONYM_ID_PART = ":pseudonym/"  # agents of a pseudonymized document (ops.pseudonymize)
 
@@ -85,7 +90,11 @@ def _button(description: str, css: str, tooltip: str, style: str = "") -> widget
 
 
 def _box(children: list[widgets.Widget], css: str) -> widgets.VBox:
-    box = widgets.VBox(children, layout=widgets.Layout(width="100%", gap="4px"))
+    """A column whose children keep their height (a flex column with a max height would squeeze them
+    into each other: the panel scrolls instead)."""
+    for child in children:
+        child.layout.flex = "0 0 auto"
+    box = widgets.VBox(children, layout=widgets.Layout(width="100%", gap="4px", flex="0 0 auto"))
     box.add_class(css)
     return box
 
@@ -111,6 +120,7 @@ class Explorer(widgets.VBox):
         self._snapshot: Any = None
         self._suspend = False
         self._counter = 0
+        self.active_tool: str | None = None
 
         # -- toolbar: the document shown, then the actions
         self.doc_select = widgets.Dropdown(options=[], layout=widgets.Layout(width="320px"), description_tooltip="Document shown")
@@ -124,25 +134,30 @@ class Explorer(widgets.VBox):
         self.graph = GraphWidget(height=graph_height, layout=widgets.Layout(flex="1 1 auto", min_width="0"))
         self.graph.add_class("m2p-graph")
 
-        # -- side panel: the chosen action's form, the status line, the result
-        self.status = widgets.HTML("")
+        # -- status line (under the toolbar, above the graph) and the side panel: the open action's form and result
+        self.status = widgets.HTML("", layout=widgets.Layout(width="100%", min_height="20px"))
         self.status.add_class("m2p-status")
         self.status_kind = "ok"
-        self.result = widgets.HTML("", layout=widgets.Layout(max_height=f"{graph_height - 200}px", overflow="auto"))
+        self.result = widgets.HTML("", layout=widgets.Layout(width="100%"))
         self.result.add_class("m2p-result")
         self.progress_out = widgets.Output(layout=widgets.Layout(max_height="80px", overflow="auto"))
         self.forms: dict[str, widgets.Widget] = {}
         self.run_buttons: dict[str, widgets.Button] = {}
         self._build_forms(repo, tracking_uri)
-        self.form_box = widgets.VBox([], layout=widgets.Layout(width="100%"))
-        self.side = _box([self.form_box, self.progress_out, self.status, self.result], "m2p-side")
+        self.side_title = widgets.HTML("")
+        close = _button("×", "m2p-side-close", "Close this panel (the graph takes the width back)")
+        close.on_click(lambda _: self.close_tool())
+        self.form_box = widgets.VBox([], layout=widgets.Layout(width="100%", flex="0 0 auto"))
+        head = widgets.HBox([self.side_title, close], layout=widgets.Layout(justify_content="space-between", align_items="center"))
+        self.side = _box([head, self.form_box, self.progress_out, self.result], "m2p-side")
         self.side.layout.width = SIDE_WIDTH
         self.side.layout.flex = "0 0 auto"
-        self.side.layout.overflow = "auto"
-        self.side.layout.max_height = f"{graph_height + 40}px"
+        self.side.layout.overflow_y = "auto"
+        self.side.layout.max_height = f"{graph_height + 120}px"
+        self.side.layout.display = "none"
         main = widgets.HBox([self.graph, self.side], layout=widgets.Layout(width="100%", align_items="flex-start", gap="8px"))
 
-        super().__init__([self.toolbar, main], layout=widgets.Layout(width="100%"))
+        super().__init__([self.toolbar, self.status, main], layout=widgets.Layout(width="100%"))
         self.add_class("m2p-explorer")
 
         for t, b in self.tool_buttons.items():
@@ -150,8 +165,8 @@ class Explorer(widgets.VBox):
         self.doc_select.observe(self._on_doc_selection, names="value")
         for d in [docs] if isinstance(docs, ProvDoc) else list(docs or []):
             self.add_document(d, origin="given")
-        self.open_tool("extract" if not self.entries else "lineage")
         if not self.entries:
+            self.open_tool("extract")
             self._set_status("Extract a project or load a file to begin.", "ok")
 
     # ------------------------------------------------------------------------------------------ forms
@@ -205,11 +220,22 @@ class Explorer(widgets.VBox):
         self.forms["diff"] = _box([self.diff_panel], "m2p-form-diff")
 
     def open_tool(self, tool: str) -> None:
-        """Show ``tool``'s form in the side panel (the toolbar's buttons do this)."""
-        self.form_box.children = [widgets.HTML(f"<b>{html.escape(TOOL_TITLES.get(tool, tool.capitalize()))}</b>"), self.forms[tool]]
+        """Show ``tool``'s form in the side panel beside the graph (the toolbar's buttons do this)."""
+        if tool != self.active_tool:
+            self.result.value = ""
+        self.side_title.value = f"<b>{html.escape(TOOL_TITLES.get(tool, tool.capitalize()))}</b>"
+        self.form_box.children = [self.forms[tool]]
         for t, b in self.tool_buttons.items():
             b.button_style = "info" if t == tool else ""
+        self.side.layout.display = "flex"
         self.active_tool = tool
+
+    def close_tool(self) -> None:
+        """Close the side panel: the graph takes the whole width."""
+        self.side.layout.display = "none"
+        for b in self.tool_buttons.values():
+            b.button_style = ""
+        self.active_tool = None
 
     # ------------------------------------------------------------------------------------- documents
     @property
@@ -267,7 +293,9 @@ class Explorer(widgets.VBox):
     # ---------------------------------------------------------------------------------------- status
     def _set_status(self, text: str, kind: str) -> None:
         mark = {"ok": "✓ ", "error": "✗ ", "busy": "… ", "warn": "⚠ "}.get(kind, "")
-        self.status.value = f'<div class="m2p-status-line m2p-status-{kind}">{html.escape(mark + text)}</div>' if text else ""
+        colour = STATUS_COLOURS.get(kind, "var(--jp-ui-font-color1)")
+        self.status.value = (f'<div class="m2p-status-line m2p-status-{kind}" style="color:{colour};white-space:nowrap;'
+                             f'overflow:hidden;text-overflow:ellipsis" title="{html.escape(mark + text)}">{html.escape(mark + text)}</div>') if text else ""
         self.status_kind = kind
         for k in ("ok", "error", "busy", "warn"):
             self.status.remove_class(f"m2p-{k}")

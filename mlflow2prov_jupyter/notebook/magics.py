@@ -413,10 +413,7 @@ def _open_explorer(name: str, stream: list[ProvDoc], kw: dict[str, Any], namespa
 
     if name == "show" and not stream:
         raise UsageError("%mlflow2prov show: name a document to show (a notebook variable or a file)")
-    ex = Explorer(namespace=namespace)
-    for doc in stream:
-        ex.add_document(doc, origin="notebook")
-    return ex
+    return Explorer(list(stream), namespace=namespace)
 
 
 # -------------------------------------------------------------------------------------------- magics

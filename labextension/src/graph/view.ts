@@ -95,6 +95,8 @@ class ProvViewImpl implements ProvView {
   private _legend = h('div', 'm2p-view-legend');
   private _message = h('div', 'm2p-view-message');
   private _stats = h('span', 'm2p-view-stats');
+  private _hint = h('div', 'm2p-view-hint', 'Ctrl + wheel (⌘ + wheel) zooms the graph; drag to pan');
+  private _hintTimer: ReturnType<typeof setTimeout> | undefined;
   private _cb: ProvViewCallbacks;
   private _doc: ParsedProv | null = null;
   private _view: ViewOptions = {};
@@ -145,6 +147,21 @@ class ProvViewImpl implements ProvView {
     this._matches.hidden = true;
     this._side.append(this._matches, this._details);
     this._main.append(this._canvas, this._side);
+    if (!cb.fill) {
+      // In a notebook the wheel scrolls the notebook; Ctrl/⌘ + wheel (and trackpad pinch) zooms the graph.
+      this._canvas.addEventListener(
+        'wheel',
+        ev => {
+          if (!ev.ctrlKey && !ev.metaKey) {
+            ev.stopPropagation();
+            this._flashHint();
+          }
+        },
+        { capture: true }
+      );
+      this._hint.hidden = true;
+      this._main.appendChild(this._hint); // not in the canvas host: vis-network empties it
+    }
     this._message.hidden = true;
     this.element.append(this._title, this._caption, this._note, this._bar, this._message, this._main, this._legend);
     this._draw = { graph: null as unknown as ViewGraph, theme: readTheme(host), scale: 1, emphasised: new Set() };
@@ -432,6 +449,12 @@ class ProvViewImpl implements ProvView {
     this._moveTo({ x: b.x - (dom.x - cx) / scale, y: b.y - (dom.y - cy) / scale, scale });
   }
 
+  private _flashHint(): void {
+    this._hint.hidden = false;
+    clearTimeout(this._hintTimer);
+    this._hintTimer = setTimeout(() => (this._hint.hidden = true), 1200);
+  }
+
   zoomTo(ids: string[]): void {
     this._whenSized(() => this._applyViewport(ids));
   }
@@ -581,6 +604,7 @@ class ProvViewImpl implements ProvView {
 
   dispose(): void {
     clearTimeout(this._searchTimer);
+    clearTimeout(this._hintTimer);
     this._resize?.disconnect();
     this._stopTheme();
     this._network?.destroy();

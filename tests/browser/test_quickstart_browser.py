@@ -1,38 +1,132 @@
-"""Issue 6: the quickstart notebook, run top to bottom in a real JupyterLab, shows the explorer's graph."""
+"""The quickstart notebook as a user meets it in a real JupyterLab: Run All, the `doc` output drawn by the
+extension (not the HTML fallback), the explorer, the saved file's size, the notebook reopened without its
+kernel (the explorer's snapshot shows its last graph) and as an untrusted copy, in light and dark."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from labharness import Lab, Page
-from test_explorer_browser import EXPLORER, KERNEL_IDLE, graph, node_count, run_notebook, shot, wait_attr
+from test_explorer_browser import EXPLORER, KERNEL_IDLE, run_notebook, shot
+from viewcheck import READY, geometry
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
+NB = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+MIME = "application/vnd.prov+json"
+SAVED_MAX = 1_000_000  # bytes of the saved quickstart after Run All
+EXTRA_PER_GRAPH = 50_000  # an output after the first costs its PROV-JSON plus this, at most
 
 
-def test_quickstart_runs_all_cells_and_draws_the_explorer(lab: Lab, page: Page) -> None:
-    shutil.copy(ROOT / "example_notebooks" / "01_quickstart.ipynb", lab.root / "01_quickstart.ipynb")
+def app(pg: Page, script: str, arg: Any = None) -> Any:
+    return pg.page.evaluate(f"([arg]) => ({script})(window.jupyterapp, arg)", [arg])
+
+
+def doc_output(pg: Page, timeout: float = 120_000) -> Any:
+    """The output that draws `doc` (the first graph of the notebook outside the explorer and its snapshot)."""
+    find = (f"[...document.querySelectorAll('{NB} .jp-OutputArea-output .m2p-view')]"
+            ".find(v => !v.closest('.m2p-explorer') && !v.closest('[data-snapshot-of]'))")
+    pg.page.wait_for_function(f"() => !!{find}", timeout=timeout)
+    pg.page.evaluate(f"() => {find}.closest('.jp-OutputArea-output').classList.add('m2p-test-doc-output')")
+    return pg.page.locator(f"{NB} .m2p-test-doc-output").first
+
+
+def wait_idle(pg: Page) -> None:
+    pg.page.wait_for_timeout(500)
+    pg.page.wait_for_function(KERNEL_IDLE, timeout=300_000)
+    pg.page.wait_for_function(
+        f"() => [...document.querySelectorAll('{NB} .jp-InputArea-prompt')].every(p => !p.textContent.includes('*'))",
+        timeout=300_000)
+
+
+def save_and_close(pg: Page, path: Path) -> dict[str, Any]:
+    before = path.stat().st_mtime if path.exists() else 0
+    app(pg, "(a) => a.commands.execute('docmanager:save')")
+    deadline = time.monotonic() + 60
+    while (not path.exists() or path.stat().st_mtime == before) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    app(pg, "(a) => { a.shell.currentWidget.context.model.dirty = false; return a.commands.execute('application:close-all'); }")
+    pg.page.locator(".jp-NotebookPanel").first.wait_for(state="detached")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def graph_outputs(nb: dict[str, Any]) -> list[dict[str, Any]]:
+    return [o for c in nb["cells"] for o in c.get("outputs", []) if MIME in o.get("data", {})]
+
+
+def test_quickstart_doc_output_explorer_size_and_reopen(lab: Lab, page: Page) -> None:
+    path = lab.root / "01_quickstart.ipynb"
+    shutil.copy(ROOT / "example_notebooks" / "01_quickstart.ipynb", path)
     t0 = time.monotonic()
     run_notebook(page, lab, "01_quickstart.ipynb")
-    g = graph(page, timeout=240_000)
-    wait_attr(page, "nodeCount", "Number(v) > 0", timeout=120_000)
-    assert node_count(g) > 50
-    # let every cell finish: the kernel goes idle after the last one, with no error output on the way
-    page.page.wait_for_timeout(500)
-    page.page.wait_for_function(KERNEL_IDLE, timeout=240_000)
-    page.page.wait_for_function(
-        "() => [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-InputArea-prompt')]"
-        ".every(p => !p.textContent.includes('*'))",
-        timeout=240_000,
-    )
-    text = page.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook").first.inner_text()
+    explorer_graph = page.page.locator(f"{EXPLORER} {READY}").first
+    explorer_graph.wait_for(state="attached", timeout=300_000)
+    wait_idle(page)
+    text = page.page.locator(f"{NB} .jp-Notebook").first.inner_text()
     assert "Traceback" not in text and "Error:" not in text
-    assert (lab.root / "output" / "quickstart.json").is_file()
     print(f"\n01_quickstart run in JupyterLab until idle: {time.monotonic() - t0:.1f} s")
-    assert page.dialogs == []
+
+    # `doc` is drawn by the extension's renderer, not by the HTML fallback in an iframe
+    out = doc_output(page)
+    graph = out.locator(READY).first
+    graph.wait_for(state="visible")
+    assert out.locator("iframe, .m2p-offline").count() == 0
+    geo = geometry(graph)
+    assert geo["overlaps"] == [] and geo["labelPx"] >= 10 and geo["nodes"] <= 60
+    graph.scroll_into_view_if_needed()
+    shot(page, "quickstart-doc", out)
+    # the explorer's snapshot output stays empty while the widget is live
+    snap = page.page.locator(f"{NB} [data-snapshot-of]").first
+    assert snap.bounding_box() is None or snap.bounding_box()["height"] < 5
     shot(page, "quickstart-explorer", page.page.locator(EXPLORER).first)
+    app(page, "(a) => a.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})")
+    page.page.wait_for_function("() => document.body.dataset.jpThemeLight === 'false'")
+    page.page.wait_for_timeout(500)
+    graph.scroll_into_view_if_needed()
+    shot(page, "quickstart-doc-dark", out)
+    app(page, "(a) => a.commands.execute('apputils:change-theme', {theme: 'JupyterLab Light'})")
+    page.page.wait_for_function("() => document.body.dataset.jpThemeLight === 'true'")
+
+    # saved: at most 1 MB; a graph output after the first costs its PROV-JSON plus at most 50 KB
+    saved = save_and_close(page, path)
+    size = path.stat().st_size
+    outputs = graph_outputs(saved)
+    assert len(outputs) >= 2, "the doc output and the explorer's snapshot"
+    extra = [len(json.dumps(o).encode()) - len(json.dumps(o["data"][MIME]).encode()) for o in outputs]
+    print(f"saved 01_quickstart: {size / 1e3:.0f} KB; graph outputs beyond their PROV-JSON: {[round(e / 1e3) for e in extra]} KB")
+    assert size <= SAVED_MAX
+    assert all(e <= EXTRA_PER_GRAPH for e in extra[1:])
+    snapshot = outputs[-1]
+    assert snapshot["metadata"][MIME]["snapshot_of"]
+
+    # reopened later, without the kernel that drew it: the explorer's last graph shows (its snapshot)
+    app(page, "(a) => a.serviceManager.sessions.shutdownAll()")
+    page.page.goto(lab.url(f"lab/tree/{path.name}?reset"))
+    snap_graph = page.page.locator(f"{NB} [data-snapshot-of] {READY}").first
+    snap_graph.wait_for(state="visible", timeout=120_000)
+    assert "snapshot" in page.page.locator(f"{NB} [data-snapshot-of] .m2p-view-caption").first.inner_text().lower()
+    assert int(snap_graph.get_attribute("data-node-count")) > 0
+    snap_graph.scroll_into_view_if_needed()
+    shot(page, "quickstart-reopened-snapshot")
+    app(page, "(a) => { a.shell.currentWidget.context.model.dirty = false; return a.commands.execute('application:close-all'); }")
+
+    # a colleague's copy (not signed here: untrusted) still draws the doc output
+    copy = lab.root / "01_copy.ipynb"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["metadata"]["copied"] = True  # any change voids the signature
+    copy.write_text(json.dumps(data), encoding="utf-8")
+    page.page.goto(lab.url("lab/tree/01_copy.ipynb?reset"))
+    doc_graph = doc_output(page).locator(READY).first
+    doc_graph.wait_for(state="visible", timeout=120_000)
+    trusted = app(page, "(a) => { const c = a.shell.currentWidget.content.model.cells; "
+                        "return [...Array(c.length).keys()].some(i => c.get(i).trusted); }")
+    assert trusted is False
+    doc_graph.scroll_into_view_if_needed()
+    shot(page, "quickstart-untrusted-copy")
+    assert page.dialogs == []

@@ -1,9 +1,11 @@
 /**
- * Drawing one node on the canvas (a vis-network custom shape): the kind's shape filled with its type's
- * colour, the short label and the folded-members line, and the marks (highlight, selection, dashed
- * border for referenced-only elements, diff badge). Text is drawn with fillText: never markup.
+ * Drawing the graph on vis-network's canvas (graph coordinates, in its `beforeDrawing` hook): edges as
+ * curves with arrowheads, then nodes — the kind's shape filled with its type's colour, the short label and
+ * the folded-members line, and the marks (highlight, selection, dashed border for referenced-only elements,
+ * diff badge). vis-network only pans, zooms and reports clicks: its per-node and per-edge set-up cost most
+ * of the first paint of big graphs. Text is drawn with fillText: never markup.
  */
-import type { VEdge, ViewGraph } from './model';
+import type { VEdge, VNode, ViewGraph } from './model';
 import { NODE, STYLE, Shape, ThemeColors, kindShape, typeStyle } from './style';
 
 export interface DrawState {
@@ -12,15 +14,6 @@ export interface DrawState {
   /** Current zoom (text is skipped when it would be too small to read). */
   scale: number;
   emphasised: Set<string>;
-}
-
-/** Arguments vis-network passes to a custom shape's `ctxRenderer`. */
-export interface CtxRendererArgs {
-  ctx: CanvasRenderingContext2D;
-  id: string | number;
-  x: number;
-  y: number;
-  state: { selected: boolean; hover: boolean };
 }
 
 /** Trace the outline of `shape` for a box centred at x, y. */
@@ -81,69 +74,84 @@ export function fitText(ctx: CanvasRenderingContext2D, text: string, max: number
   return out;
 }
 
-/** The vis-network `ctxRenderer` drawing every node from `st` (read at draw time: theme changes apply on redraw). */
-export function nodeRenderer(st: DrawState) {
+/** Draw node `n` centred at x, y (graph coordinates). */
+export function drawNode(ctx: CanvasRenderingContext2D, st: DrawState, n: VNode, x: number, y: number, selected: boolean): void {
   const W = NODE.width;
   const H = NODE.height;
-  return ({ ctx, id, x, y, state }: CtxRendererArgs) => ({
-    drawNode() {
-      const n = st.graph.byId.get(String(id));
-      if (!n) {
-        return;
-      }
-      const mode = st.theme.mode;
-      const ts = typeStyle(n.key);
-      const shape = kindShape(n.kind);
-      const emph = st.emphasised.has(n.id);
-      const badge = n.badge ? STYLE.badges[n.badge] : undefined;
-      if (state.selected) {
-        ctx.save();
-        shapePath(ctx, shape, x, y, W + 10, H + 10);
-        ctx.strokeStyle = st.theme.font;
-        ctx.lineWidth = 2;
-        ctx.stroke();
-        ctx.restore();
-      }
-      shapePath(ctx, shape, x, y, W, H);
-      ctx.fillStyle = ts.fill[mode];
-      ctx.fill();
-      ctx.lineWidth = emph || badge ? 3.5 : 1.5;
-      ctx.strokeStyle = emph ? STYLE.marks.highlight.color[mode] : badge ? badge.color[mode] : ts.border[mode];
-      ctx.setLineDash(n.implicit ? [5, 4] : []);
-      ctx.stroke();
-      ctx.setLineDash([]);
-      if (badge) {
-        const bx = x + W / 2 - 6;
-        const by = y - H / 2 + 2;
-        ctx.beginPath();
-        ctx.arc(bx, by, 9, 0, 2 * Math.PI);
-        ctx.fillStyle = badge.color[mode];
-        ctx.fill();
-        ctx.fillStyle = mode === 'dark' ? '#000000' : '#FFFFFF';
-        ctx.font = `bold 13px ${st.theme.font_family}`;
-        ctx.textAlign = 'center';
-        ctx.textBaseline = 'middle';
-        ctx.fillText(badge.mark, bx, by + 1);
-      }
-      if (st.scale * NODE.sub_px < 5) {
-        return; // unreadably small: shapes only (also much faster when zoomed far out)
-      }
-      const inner = W - (shape === 'pill' ? H * 0.6 : 16);
-      const dy = shape === 'house' ? 4 : 0;
-      ctx.textAlign = 'center';
-      ctx.textBaseline = 'middle';
-      ctx.fillStyle = st.theme.font;
-      ctx.font = `600 ${NODE.label_px}px ${st.theme.font_family}`;
-      const two = !!n.sub;
-      ctx.fillText(fitText(ctx, n.label, inner), x, y + dy + (two ? -8 : 0));
-      if (two) {
-        ctx.fillStyle = st.theme.font_muted;
-        ctx.font = `${NODE.sub_px}px ${st.theme.font_family}`;
-        ctx.fillText(fitText(ctx, n.sub, inner), x, y + dy + 10);
-      }
-    },
-    nodeDimensions: { width: W, height: H }
-  });
+  const mode = st.theme.mode;
+  const ts = typeStyle(n.key);
+  const shape = kindShape(n.kind);
+  const emph = st.emphasised.has(n.id);
+  const badge = n.badge ? STYLE.badges[n.badge] : undefined;
+  if (selected) {
+    shapePath(ctx, shape, x, y, W + 10, H + 10);
+    ctx.strokeStyle = st.theme.font;
+    ctx.lineWidth = 2;
+    ctx.stroke();
+  }
+  shapePath(ctx, shape, x, y, W, H);
+  ctx.fillStyle = ts.fill[mode];
+  ctx.fill();
+  ctx.lineWidth = emph || badge ? 3.5 : 1.5;
+  ctx.strokeStyle = emph ? STYLE.marks.highlight.color[mode] : badge ? badge.color[mode] : ts.border[mode];
+  ctx.setLineDash(n.implicit ? [5, 4] : []);
+  ctx.stroke();
+  ctx.setLineDash([]);
+  if (badge) {
+    const bx = x + W / 2 - 6;
+    const by = y - H / 2 + 2;
+    ctx.beginPath();
+    ctx.arc(bx, by, 9, 0, 2 * Math.PI);
+    ctx.fillStyle = badge.color[mode];
+    ctx.fill();
+    ctx.fillStyle = mode === 'dark' ? '#000000' : '#FFFFFF';
+    ctx.font = `bold 13px ${st.theme.font_family}`;
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'middle';
+    ctx.fillText(badge.mark, bx, by + 1);
+  }
+  if (st.scale * NODE.sub_px < 5) {
+    return; // unreadably small: shapes only (also much faster when zoomed far out)
+  }
+  const inner = W - (shape === 'pill' ? H * 0.6 : 16);
+  const dy = shape === 'house' ? 4 : 0;
+  ctx.textAlign = 'center';
+  ctx.textBaseline = 'middle';
+  ctx.fillStyle = st.theme.font;
+  ctx.font = `600 ${NODE.label_px}px ${st.theme.font_family}`;
+  const two = !!n.sub;
+  ctx.fillText(fitText(ctx, n.label, inner), x, y + dy + (two ? -8 : 0));
+  if (two) {
+    ctx.fillStyle = st.theme.font_muted;
+    ctx.font = `${NODE.sub_px}px ${st.theme.font_family}`;
+    ctx.fillText(fitText(ctx, n.sub, inner), x, y + dy + 10);
+  }
+}
+
+/** Draw every node whose box meets `view` (graph coordinates); the selected one last (on top). */
+export function drawNodes(
+  ctx: CanvasRenderingContext2D,
+  st: DrawState,
+  pos: PositionOf,
+  selected: string | null,
+  view: { left: number; top: number; right: number; bottom: number }
+): void {
+  const W = NODE.width / 2 + 8;
+  const H = NODE.height / 2 + 8;
+  ctx.save();
+  for (const n of st.graph.nodes) {
+    const p = pos(n.id);
+    if (!p || n.id === selected || p.x + W < view.left || p.x - W > view.right || p.y + H < view.top || p.y - H > view.bottom) {
+      continue;
+    }
+    drawNode(ctx, st, n, p.x, p.y, false);
+  }
+  const sp = selected ? pos(selected) : undefined;
+  const sn = selected ? st.graph.byId.get(selected) : undefined;
+  if (sp && sn) {
+    drawNode(ctx, st, sn, sp.x, sp.y, true);
+  }
+  ctx.restore();
 }
 
 /** Where a node is now (vis-network's current positions: nodes can be dragged). */

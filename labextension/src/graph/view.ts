@@ -13,7 +13,7 @@ import { Network } from 'vis-network/peer';
 
 import { Details, nodeDetails } from './details';
 import { h, renderDetails, renderLegend, renderMatches } from './dom';
-import { DrawState, EdgeDrawState, PositionOf, drawEdges, nodeRenderer } from './draw';
+import { DrawState, EdgeDrawState, PositionOf, drawEdges, drawNodes } from './draw';
 import { Box, Layout, MIN_SCALE, Viewport, boundsOf, initialViewport, layoutGraph } from './layout';
 import { legendEntries } from './legend';
 import { NotProvError, SearchHit, VEdge, ViewGraph, ViewOptions, buildView, nodesFor, parseOrExplain, searchGraph } from './model';
@@ -68,8 +68,23 @@ export interface ProvViewHook {
   legend(): string[];
 }
 
-type VisNode = { id: string; x: number; y: number; shape: 'custom'; ctxRenderer: unknown };
-type VisEdge = Record<string, unknown> & { id: string; from: string; to: string };
+
+const CELL = 256;
+const cellKey = (i: number, j: number) => `${i},${j}`;
+
+/** Node ids by the grid cells their boxes meet (hit tests in O(1)). */
+function buildGrid(boxes: Map<string, Box>): Map<string, string[]> {
+  const grid = new Map<string, string[]>();
+  for (const [id, b] of boxes) {
+    for (let i = Math.floor((b.x - b.w / 2) / CELL); i <= Math.floor((b.x + b.w / 2) / CELL); i++) {
+      for (let j = Math.floor((b.y - b.h / 2) / CELL); j <= Math.floor((b.y + b.h / 2) / CELL); j++) {
+        const k = cellKey(i, j);
+        (grid.get(k) ?? grid.set(k, []).get(k)!).push(id);
+      }
+    }
+  }
+  return grid;
+}
 
 export function createProvView(
   host: HTMLElement,
@@ -103,7 +118,8 @@ class ProvViewImpl implements ProvView {
   private _graph: ViewGraph | null = null;
   private _layout: Layout | null = null;
   private _network: Network | null = null;
-  private _nodes: DataSet<VisNode> | null = null;
+  /** Boxes by grid cell, for hit tests. */
+  private _grid = new Map<string, string[]>();
   private _bandOnSelect = false;
   private _bandIncident = new Map<string, VEdge[]>();
   /** What drawEdges draws (the drawn edges, the direction, the selection). */
@@ -259,14 +275,7 @@ class ProvViewImpl implements ProvView {
     this._draw.graph = g;
     delete this.element.dataset.error;
     this._applyEmphasis(false);
-    const renderer = nodeRenderer(this._draw);
-    // Per-item options cost vis-network most of its set-up time: shape and solid edges come from the
-    // global options, items carry only what differs.
-    const nodes: VisNode[] = g.nodes.map(n => {
-      const b = this._layout!.boxes.get(n.id)!;
-      // Per node: vis-network sizes click targets from a node's own ctxRenderer (not the global one).
-      return { id: n.id, x: b.x, y: b.y, shape: 'custom', ctxRenderer: renderer };
-    });
+    this._grid = buildGrid(this._layout.boxes);
     const banded = this._layout.banded;
     const bandEdges = g.edges.filter(e => banded.has(e.from) || banded.has(e.to));
     this._bandOnSelect = bandEdges.length > BAND_EDGES_SHOWN;
@@ -280,41 +289,28 @@ class ProvViewImpl implements ProvView {
       }
     }
     this._edgeState = { edges: this._plainEdges, direction: dir, selected: null };
-    this._nodes = new DataSet<VisNode>(nodes);
-    // No vis-network edges: drawEdges draws them before the nodes (see draw.ts).
-    const data = { nodes: this._nodes, edges: new DataSet<VisEdge>([]) };
+    // No vis-network nodes or edges: drawEdges and drawNodes draw them (see draw.ts).
+    const data = { nodes: new DataSet([]), edges: new DataSet([]) };
     const options = {
       autoResize: true,
       physics: { enabled: false },
       layout: { improvedLayout: false, randomSeed: 1 },
       interaction: {
         hover: false,
-        dragNodes: true,
+        dragNodes: false,
         selectConnectedEdges: false,
         navigationButtons: false,
         keyboard: false,
         multiselect: false,
         zoomSpeed: 0.6
-      },
-      nodes: { shape: 'custom' }
+      }
     };
     this._network?.destroy();
     const network = new Network(this._canvas, data as never, options as never);
     this._network = network;
-    // vis-network learns a custom shape's size (its click target) only from its first draw: tell it now,
-    // so a click works before every node has been drawn twice.
-    const visNodes = (network as unknown as { body?: { nodes?: Record<string, { shape?: Record<string, unknown> }> } })
-      .body?.nodes;
-    for (const n of Object.values(visNodes ?? {})) {
-      if (n.shape) {
-        n.shape.customSizeWidth = NODE.width;
-        n.shape.customSizeHeight = NODE.height;
-        n.shape.refreshNeeded = true;
-      }
-    }
     this._timings.network = performance.now() - tNet;
     const tDraw = performance.now();
-    this.element.dataset.nodeCount = String(nodes.length);
+    this.element.dataset.nodeCount = String(g.nodes.length);
     this.element.dataset.edgeCount = String(this._plainEdges.length);
     this._stats.textContent = `${g.nodes.length} nodes · ${g.stats.folded} folded · ${g.stats.elements} elements`;
     delete this.element.dataset.ready;
@@ -336,38 +332,27 @@ class ProvViewImpl implements ProvView {
       this._cb.onPaint?.(ms);
     };
     network.on('afterDrawing', onDrawn);
-    const body = (network as unknown as { body?: { nodes?: Record<string, { x: number; y: number }> } }).body;
-    const posOf: PositionOf = id => body?.nodes?.[id] ?? this._layout?.boxes.get(id);
+    const boxes = this._layout.boxes;
+    const posOf: PositionOf = id => boxes.get(id);
     network.on('beforeDrawing', (ctx: CanvasRenderingContext2D) => {
       const w = this._canvas.clientWidth;
       const hgt = this._canvas.clientHeight;
       const tl = network.DOMtoCanvas({ x: 0, y: 0 });
       const br = network.DOMtoCanvas({ x: w, y: hgt });
-      drawEdges(ctx, this._draw, this._edgeState, posOf, { left: tl.x, top: tl.y, right: br.x, bottom: br.y });
+      const view = { left: tl.x, top: tl.y, right: br.x, bottom: br.y };
+      this._draw.scale = network.getScale();
+      drawEdges(ctx, this._draw, this._edgeState, posOf, view);
+      drawNodes(ctx, this._draw, posOf, this._selected, view);
     });
     network.on('zoom', () => {
       this._draw.scale = network.getScale();
       this.element.dataset.scale = this._draw.scale.toFixed(3);
     });
-    network.on('click', p => {
-      const id = p.nodes && p.nodes.length ? String(p.nodes[0]) : null;
-      this._select(id, true);
-    });
+    network.on('click', p => this._select(this._hit(p.pointer?.canvas), true));
     network.on('doubleClick', p => {
-      const id = p.nodes && p.nodes.length ? String(p.nodes[0]) : null;
+      const id = this._hit(p.pointer?.canvas);
       if (id) {
         this._toggleFold(id);
-      }
-    });
-    network.on('dragEnd', p => {
-      // Keep dragged positions for the hook and later re-draws of the same layout.
-      for (const id of (p.nodes ?? []) as string[]) {
-        const pos = network.getPositions([id])[id];
-        const b = this._layout?.boxes.get(id);
-        if (b && pos) {
-          b.x = pos.x;
-          b.y = pos.y;
-        }
       }
     });
     this._renderLegend();
@@ -449,6 +434,20 @@ class ProvViewImpl implements ProvView {
     this._moveTo({ x: b.x - (dom.x - cx) / scale, y: b.y - (dom.y - cy) / scale, scale });
   }
 
+  /** The node whose box holds canvas point `p`, or null. */
+  private _hit(p: { x: number; y: number } | undefined): string | null {
+    if (!p || !this._layout) {
+      return null;
+    }
+    for (const id of this._grid.get(cellKey(Math.floor(p.x / CELL), Math.floor(p.y / CELL))) ?? []) {
+      const b = this._layout.boxes.get(id)!;
+      if (Math.abs(p.x - b.x) <= b.w / 2 && Math.abs(p.y - b.y) <= b.h / 2) {
+        return id;
+      }
+    }
+    return null;
+  }
+
   private _flashHint(): void {
     this._hint.hidden = false;
     clearTimeout(this._hintTimer);
@@ -468,12 +467,7 @@ class ProvViewImpl implements ProvView {
     const before = this._selected;
     this._selected = id;
     this._updateEdges(id);
-    if (this._network) {
-      if (id) {
-        this._network.selectNodes([id]);
-      } else if (before) {
-        this._network.unselectAll();
-      }
+    if (this._network && (id || before)) {
       this._network.redraw();
     }
     const d: Details | null = id && this._graph ? nodeDetails(this._graph, id) : null;
@@ -509,8 +503,8 @@ class ProvViewImpl implements ProvView {
     } else {
       expand.add(id);
     }
-    const pos = this._network?.getPositions([id])[id];
-    const dom = pos && this._network ? this._network.canvasToDOM(pos) : null;
+    const pos = this._layout?.boxes.get(id);
+    const dom = pos && this._network ? this._network.canvasToDOM({ x: pos.x, y: pos.y }) : null;
     this._view = { ...this._view, expand: [...expand] };
     this._t0 = performance.now();
     this._graph = buildView(this._doc!, this._view);
@@ -583,9 +577,8 @@ class ProvViewImpl implements ProvView {
     if (!this._network || !this._layout || !this._graph) {
       return [];
     }
-    const pos = this._network.getPositions();
     return this._graph.nodes.map(n => {
-      const p = pos[n.id] ?? this._layout!.boxes.get(n.id)!;
+      const p = this._layout!.boxes.get(n.id)!;
       return { id: n.id, ...this._clientBox({ x: p.x, y: p.y, w: NODE.width, h: NODE.height }) };
     });
   }

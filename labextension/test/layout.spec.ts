@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { Box, MIN_SCALE, boundsOf, initialViewport, layoutGraph, timeRanks } from '../src/graph/layout';
+import { Box, MIN_SCALE, boundsOf, boxGrid, hitBox, initialViewport, layoutGraph, timeRanks } from '../src/graph/layout';
 import { buildView } from '../src/graph/model';
 import { NODE } from '../src/graph/style';
 import { demoDoc } from './demo';
@@ -73,6 +73,15 @@ describe('layout of the sample project (1100 × 650 graph area)', () => {
     expect(one.x).toBeCloseTo(lay.boxes.get(alias.id)!.x);
     const many = initialViewport(lay, AREA, g.nodes.map(n => n.id));
     expect(many.scale).toBeGreaterThanOrEqual(MIN_SCALE);
+  });
+
+  it('makes the whole node box a click target, and the gaps between nodes none', () => {
+    const grid = boxGrid(lay.boxes);
+    for (const [id, b] of lay.boxes) {
+      expect(hitBox(grid, lay.boxes, { x: b.x, y: b.y })).toBe(id);
+      expect(hitBox(grid, lay.boxes, { x: b.x + b.w / 2 - 2, y: b.y - b.h / 2 + 2 })).toBe(id);
+      expect(hitBox(grid, lay.boxes, { x: b.x, y: b.y + b.h / 2 + NODE.node_gap / 2 })).toBe(null);
+    }
   });
 
   it('puts people in a band before the graph (above for LR, left for TB)', () => {

@@ -413,3 +413,31 @@ function crossCentre(vals: number[], lo: number, hi: number, span: number): numb
   const mid = sorted.length ? sorted[Math.floor(sorted.length / 2)] : (lo + hi) / 2;
   return Math.min(hi - span / 2, Math.max(lo + span / 2, mid));
 }
+
+const CELL = 256;
+const cellKey = (i: number, j: number) => `${i},${j}`;
+
+/** Node ids by the grid cells their boxes meet, for hit tests in O(1). */
+export function boxGrid(boxes: Map<string, Box>): Map<string, string[]> {
+  const grid = new Map<string, string[]>();
+  for (const [id, b] of boxes) {
+    for (let i = Math.floor((b.x - b.w / 2) / CELL); i <= Math.floor((b.x + b.w / 2) / CELL); i++) {
+      for (let j = Math.floor((b.y - b.h / 2) / CELL); j <= Math.floor((b.y + b.h / 2) / CELL); j++) {
+        const k = cellKey(i, j);
+        (grid.get(k) ?? grid.set(k, []).get(k)!).push(id);
+      }
+    }
+  }
+  return grid;
+}
+
+/** The node whose box holds point `p` (graph coordinates), or null: the whole box is the click target. */
+export function hitBox(grid: Map<string, string[]>, boxes: Map<string, Box>, p: { x: number; y: number }): string | null {
+  for (const id of grid.get(cellKey(Math.floor(p.x / CELL), Math.floor(p.y / CELL))) ?? []) {
+    const b = boxes.get(id)!;
+    if (Math.abs(p.x - b.x) <= b.w / 2 && Math.abs(p.y - b.y) <= b.h / 2) {
+      return id;
+    }
+  }
+  return null;
+}

@@ -14,7 +14,7 @@ import { Network } from 'vis-network/peer';
 import { Details, nodeDetails } from './details';
 import { h, renderDetails, renderLegend, renderMatches } from './dom';
 import { DrawState, EdgeDrawState, PositionOf, drawEdges, drawNodes } from './draw';
-import { Box, Layout, MIN_SCALE, Viewport, boundsOf, initialViewport, layoutGraph } from './layout';
+import { Box, Layout, MIN_SCALE, Viewport, boundsOf, boxGrid, hitBox, initialViewport, layoutGraph } from './layout';
 import { legendEntries } from './legend';
 import { NotProvError, SearchHit, VEdge, ViewGraph, ViewOptions, buildView, nodesFor, parseOrExplain, searchGraph } from './model';
 import type { ParsedProv } from './prov';
@@ -68,23 +68,6 @@ export interface ProvViewHook {
   legend(): string[];
 }
 
-
-const CELL = 256;
-const cellKey = (i: number, j: number) => `${i},${j}`;
-
-/** Node ids by the grid cells their boxes meet (hit tests in O(1)). */
-function buildGrid(boxes: Map<string, Box>): Map<string, string[]> {
-  const grid = new Map<string, string[]>();
-  for (const [id, b] of boxes) {
-    for (let i = Math.floor((b.x - b.w / 2) / CELL); i <= Math.floor((b.x + b.w / 2) / CELL); i++) {
-      for (let j = Math.floor((b.y - b.h / 2) / CELL); j <= Math.floor((b.y + b.h / 2) / CELL); j++) {
-        const k = cellKey(i, j);
-        (grid.get(k) ?? grid.set(k, []).get(k)!).push(id);
-      }
-    }
-  }
-  return grid;
-}
 
 export function createProvView(
   host: HTMLElement,
@@ -275,7 +258,7 @@ class ProvViewImpl implements ProvView {
     this._draw.graph = g;
     delete this.element.dataset.error;
     this._applyEmphasis(false);
-    this._grid = buildGrid(this._layout.boxes);
+    this._grid = boxGrid(this._layout.boxes);
     const banded = this._layout.banded;
     const bandEdges = g.edges.filter(e => banded.has(e.from) || banded.has(e.to));
     this._bandOnSelect = bandEdges.length > BAND_EDGES_SHOWN;
@@ -436,16 +419,7 @@ class ProvViewImpl implements ProvView {
 
   /** The node whose box holds canvas point `p`, or null. */
   private _hit(p: { x: number; y: number } | undefined): string | null {
-    if (!p || !this._layout) {
-      return null;
-    }
-    for (const id of this._grid.get(cellKey(Math.floor(p.x / CELL), Math.floor(p.y / CELL))) ?? []) {
-      const b = this._layout.boxes.get(id)!;
-      if (Math.abs(p.x - b.x) <= b.w / 2 && Math.abs(p.y - b.y) <= b.h / 2) {
-        return id;
-      }
-    }
-    return null;
+    return p && this._layout ? hitBox(this._grid, this._layout.boxes, p) : null;
   }
 
   private _flashHint(): void {

@@ -1,6 +1,13 @@
-// Remove build output (lib/, the labextension and the widget bundle).
+// Remove build output (lib/, the labextension, the widget and offline bundles, the style table copy).
 import { rmSync } from 'node:fs';
 
-for (const p of ['lib', 'tsconfig.tsbuildinfo', '../mlflow2prov_jupyter/labextension', '../mlflow2prov_jupyter/static/graph_widget.js']) {
+for (const p of [
+  'lib',
+  'tsconfig.tsbuildinfo',
+  'src/graph/view_style.json',
+  '../mlflow2prov_jupyter/labextension',
+  '../mlflow2prov_jupyter/static/graph_widget.js',
+  '../mlflow2prov_jupyter/static/prov_view.js'
+]) {
   rmSync(p, { recursive: true, force: true });
 }

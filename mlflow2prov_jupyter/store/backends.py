@@ -36,6 +36,8 @@ class Backend(Protocol):
 
     def triples_of(self, graphs: Iterable[str]) -> list[Triple]: ...
 
+    def subject_triples(self, graph: str, subject: str) -> list[Triple]: ...
+
     def is_empty(self) -> bool: ...
 
     def load_quads(self, nquads: bytes) -> None: ...
@@ -77,6 +79,9 @@ class EmbeddedStore:
 
     def triples(self, graph: str) -> list[Triple]:
         return [(q.subject, q.predicate, q.object) for q in self.store.quads_for_pattern(None, None, None, ox.NamedNode(graph))]
+
+    def subject_triples(self, graph: str, subject: str) -> list[Triple]:
+        return [(q.subject, q.predicate, q.object) for q in self.store.quads_for_pattern(ox.NamedNode(subject), None, None, ox.NamedNode(graph))]
 
     def triples_of(self, graphs: Iterable[str]) -> list[Triple]:
         out: list[Triple] = []

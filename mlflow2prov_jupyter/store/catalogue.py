@@ -58,10 +58,11 @@ class Catalogue:
     last_commit_at: datetime | None = None
     last_run_started_at: datetime | None = None
     source_fingerprint: str | None = None  # the sources' state at the last sync (store/sync.py)
+    content_hash: str | None = None  # of all unit hashes: equal ⇔ same content (readers' cache key)
     prefixes: dict[str, str] = field(default_factory=dict)
     units: dict[str, UnitEntry] = field(default_factory=dict)
 
-    META = ("repository_url", "tracking_uri", "synced_at", "last_commit", "last_commit_at", "last_run_started_at", "source_fingerprint")
+    META = ("repository_url", "tracking_uri", "synced_at", "last_commit", "last_commit_at", "last_run_started_at", "source_fingerprint", "content_hash")
 
     def meta_triples(self) -> list[str]:
         """N-Triples of the project's own description (everything but its units)."""
@@ -101,20 +102,39 @@ def projects(backend: Backend) -> list[str]:
             names.append(o.value)
     out = []
     for iri in sorted(names):
-        for s, p, o in backend.triples(iri):
-            if p.value == M2P + "project" and s.value == iri:
+        for s, p, o in backend.subject_triples(iri, iri):
+            if p.value == M2P + "project":
                 out.append(o.value)
                 break
     return sorted(out)
 
 
+def project_content_hash(units: dict[str, str]) -> str:
+    """One hash of a project's units (key → content hash)."""
+    import hashlib
+
+    text = "\n".join(f"{k} {h}" for k, h in sorted(units.items()))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def read_description(backend: Backend, project: str) -> Catalogue | None:
+    """Project ``project``'s description without its units (a few triples: cheap to check for changes)."""
+    iri = project_iri(project)
+    triples = backend.subject_triples(iri, iri)
+    return _read(project, triples) if triples else None
+
+
 def read_catalogue(backend: Backend, project: str) -> Catalogue | None:
     """Project ``project``'s catalogue, or None when the store has no such project."""
+    return _read(project, backend.triples(project_iri(project)))
+
+
+def _read(project: str, triples: list) -> Catalogue | None:
     iri = project_iri(project)
     cat = Catalogue(project)
     found = False
     unit_rows: dict[str, dict[str, Any]] = {}
-    for s, p, o in backend.triples(iri):
+    for s, p, o in triples:
         pred = p.value
         if s.value == iri:
             found = True

@@ -19,7 +19,7 @@ from typing import Any, Iterable
 from ..core.gcpause import gc_paused
 from ..core.provdoc import ProvDoc, QName, Relation
 from .backends import Backend, StoreError, open_store
-from .catalogue import check_ours, projects, read_catalogue
+from .catalogue import check_ours, projects, read_catalogue, read_description
 from .provo import decode_triples
 
 _CACHE: dict[tuple, ProvDoc] = {}
@@ -80,14 +80,16 @@ def match_keys(doc: ProvDoc) -> dict[str, set[tuple]]:
 
 
 def _load_project(backend: Backend, name: str) -> ProvDoc:
-    cat = read_catalogue(backend, name)
-    if cat is None:
+    head = read_description(backend, name)  # a few triples: enough to know whether the cache is current
+    if head is None:
         raise StoreError(f"store {backend.label} has no project {name!r}; projects: {', '.join(projects(backend)) or 'none'}")
-    key = (backend.label, name, tuple(sorted((e.key, e.hash) for e in cat.units.values())))
+    key = (backend.label, name, head.content_hash)
     with _LOCK:
-        hit = _CACHE.get(key)
+        hit = _CACHE.get(key) if head.content_hash else None
     if hit is not None:
         return hit
+    cat = read_catalogue(backend, name)
+    assert cat is not None
     triples = backend.triples_of([e.graph for e in cat.units.values()])
     doc = decode_triples(triples, cat.prefixes, name=name)
     with _LOCK:

@@ -18,6 +18,7 @@ from .catalogue import (
     check_ours,
     drop_project_update,
     graph_iri,
+    project_content_hash,
     project_iri,
     projects,
     read_catalogue,
@@ -143,6 +144,9 @@ def push(
             result.triples_written += unit.size
         removed = [e for k, e in before.items() if k not in units] if prune else []
         result.removed = [e.key for e in removed]
+        final = {k: e.hash for k, e in before.items() if k in units or not prune}
+        final.update({k: u.hash for k, u in units.items()})
+        new.content_hash = project_content_hash(final)
         if not changed and not removed and old is not None and old.same_meta(new):
             return result
         _collect_orphans(backend, name, old)

@@ -121,6 +121,10 @@ class SparqlHttpStore:
     def triples(self, graph: str) -> list[Triple]:
         return self.triples_of([graph])
 
+    def subject_triples(self, graph: str, subject: str) -> list[Triple]:
+        s = ox.NamedNode(subject)
+        return [(s, sol["p"], sol["o"]) for sol in self._select_tsv(f"SELECT ?p ?o WHERE {{ GRAPH <{graph}> {{ <{subject}> ?p ?o }} }}")]
+
     def triples_of(self, graphs: Iterable[str]) -> list[Triple]:
         """Triples of several graphs; blank nodes kept apart per graph (labels are scoped per response)."""
         graphs = list(graphs)

@@ -3,7 +3,7 @@
  * CLI into a cache directory (or read from $M2P_DEMO_DOC), so the view is tested on what users see.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -18,7 +18,11 @@ export function demoDoc(): Record<string, unknown> {
     const dir = join(tmpdir(), 'm2p-vitest-demo');
     path = join(dir, 'provenance.json');
     if (!existsSync(path)) {
-      execFileSync('mlflow2prov', ['demo', dir], { stdio: 'ignore', timeout: 180_000 });
+      // A fresh directory each time (an interrupted run may have left a partial one), then cached.
+      const fresh = join(mkdtempSync(join(tmpdir(), 'm2p-vitest-demo-')), 'demo');
+      execFileSync('mlflow2prov', ['demo', fresh], { stdio: 'ignore', timeout: 180_000 });
+      mkdirSync(dir, { recursive: true });
+      copyFileSync(join(fresh, 'provenance.json'), path);
     }
   }
   cached = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;

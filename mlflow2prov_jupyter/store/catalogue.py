@@ -86,7 +86,7 @@ def check_ours(backend: Backend) -> bool:
     """Whether the store is an mlflow2prov store (True) or empty (False); raise if it holds other data."""
     if backend.triples(BASE):
         return True
-    if backend.is_empty():  # type: ignore[attr-defined]
+    if backend.is_empty():
         return False
     raise StoreError(
         f"store {backend.label} holds data but no mlflow2prov catalogue: it is not a provenance store "

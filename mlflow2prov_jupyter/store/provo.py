@@ -28,6 +28,7 @@ from ..core.provdoc import (
     QName,
     Relation,
     _double_text,
+    add_value,
     _int_type,
     _time_text,
     parse_time,
@@ -305,12 +306,6 @@ def _value(term: Any, names: _Names) -> Any:
     return Literal(text, names.qname(dt))
 
 
-def _add(attrs: dict[str, Any], name: str, value: Any) -> None:
-    from ..core.provdoc import add_value
-
-    add_value(attrs, name, value)
-
-
 def decode_triples(triples: Iterable[tuple[Any, Any, Any]], prefixes: dict[str, str], name: str | None = None) -> ProvDoc:
     """Read PROV-O triples (pyoxigraph terms ``(subject, predicate, object)``) into a :class:`ProvDoc`.
 
@@ -352,7 +347,7 @@ def decode_triples(triples: Iterable[tuple[Any, Any, Any]], prefixes: dict[str, 
             if p == RDF_TYPE and o.value == _KIND_CLASS[kind]:
                 continue
             attr = _ELEMENT_PREDICATE_ATTRS.get(p) or names.qname(p)
-            _add(attrs, attr, parse_time(o.value) if attr in ("prov:startTime", "prov:endTime") else _value(o, names))
+            add_value(attrs, attr, parse_time(o.value) if attr in ("prov:startTime", "prov:endTime") else _value(o, names))
         if kind:
             doc.elements[sid] = Element(kind, sid, attrs or {})
     consumed: dict[tuple[str, str, str], int] = {}
@@ -364,14 +359,14 @@ def decode_triples(triples: Iterable[tuple[Any, Any, Any]], prefixes: dict[str, 
         for p, o in by_subject.get(node, ()):
             if p == RDF_TYPE and o.value in _NODE_CLASSES:
                 if o.value in _DERIVATION_SUBTYPES:
-                    _add(extra, "prov:type", QName(names.qname(o.value)))
+                    add_value(extra, "prov:type", QName(names.qname(o.value)))
                 continue
             i = index.get(p)
             if i is not None and vals[i] is None:
                 vals[i] = parse_time(o.value) if names_k[i] == "prov:time" else names.qname(o.value)
                 continue
             attr = _REVERSE_QUALIFIED_ATTR.get(p) or names.qname(p)
-            _add(extra, attr, _value(o, names))
+            add_value(extra, attr, _value(o, names))
         if vals[1] is None and len(names_k) > 1:  # prov leaves the target on the binary triple only
             targets = [t for k, s_, t in binaries if k == kind and s_ == sid]
             if len(targets) == 1:

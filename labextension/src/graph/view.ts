@@ -1,12 +1,13 @@
 /**
  * The one PROV graph view every face uses (MIME renderer, file viewer, explorer widget, offline page):
- * `createProvView(host, provjson, view, callbacks)` draws the backbone graph with vis-network at fixed
- * positions from the layered layout, one search listing its matches, one details panel, the legend of
- * what is on screen, and follows the theme.
+ * `createProvView(host, provjson, view, callbacks)` draws the backbone graph at the positions of the
+ * layered layout (draw.ts paints nodes and edges on vis-network's canvas; vis-network pans, zooms and
+ * reports clicks), one search listing its matches, one details panel, the legend of what is on screen, and
+ * follows the theme.
  *
  * Test hook: the root element carries `__m2pGraph` (see ProvViewHook) and data attributes
- * (data-ready, data-first-paint-ms, data-node-count, data-edge-count, data-selected, data-matches,
- * data-theme, data-scale, data-direction).
+ * (data-ready, data-first-paint-ms, data-timings, data-node-count, data-edge-count, data-selected,
+ * data-matches, data-highlighted, data-theme, data-scale, data-direction, data-error).
  */
 import { DataSet } from 'vis-data/peer';
 import { Network } from 'vis-network/peer';
@@ -24,8 +25,7 @@ import { applyThemeVars, readTheme, watchTheme } from './theme';
 export const DEFAULT_HEIGHT = 520;
 /**
  * Above this many edges to banded nodes (people, experiments): those edges are drawn only for the
- * selected node. Hundreds of lines from one person to every run hide the picture (and cost vis-network
- * most of its set-up time).
+ * selected node. Hundreds of lines from one person to every run hide the picture.
  */
 export const BAND_EDGES_SHOWN = 200;
 

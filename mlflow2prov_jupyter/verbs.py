@@ -246,6 +246,10 @@ def _passport(stream: list[ProvDoc], kw: dict[str, Any], ctx: RunContext) -> lis
     stream = _with_store(stream, kw)
     for d in stream:
         card = passport(d, kw["ref"])
+        if kw.get("store"):  # in the linked store document: where its inputs come from in other projects
+            from .store.links import add_cross_project_notes
+
+            add_cross_project_notes(d, card)
         text = card.to_markdown() if kw["format"] == "markdown" else json.dumps(card.to_dict(), indent=2, default=str)
         ctx.echo(text.rstrip("\n"))
         ctx.outputs.append(card)

@@ -321,6 +321,11 @@ def _passports(stream: list[ProvDoc], kw: dict[str, Any], last: bool, display: C
     from ..query.passport import passport
 
     cards = [passport(d, kw["ref"]) for d in stream]
+    if any(d.name and d.name.startswith("store: ") for d in stream):  # a linked store document (--store)
+        from ..store.links import add_cross_project_notes
+
+        for d, card in zip(stream, cards):
+            add_cross_project_notes(d, card)
     for card in cards:
         if kw.get("format") == "json":
             print(json.dumps(card.to_dict(), indent=2, default=str))

@@ -73,6 +73,10 @@ describe('layout of the sample project (1100 × 650 graph area)', () => {
     expect(one.x).toBeCloseTo(lay.boxes.get(alias.id)!.x);
     const many = initialViewport(lay, AREA, g.nodes.map(n => n.id));
     expect(many.scale).toBeGreaterThanOrEqual(MIN_SCALE);
+    // Targets that do not fit: centred on the newest of them, which is then on screen.
+    const ids = g.nodes.map(n => n.id);
+    const newest = ids.reduce((a, b) => (lay.boxes.get(b)!.x > lay.boxes.get(a)!.x ? b : a));
+    expect(many.x).toBe(lay.boxes.get(newest)!.x);
   });
 
   it('makes the whole node box a click target, and the gaps between nodes none', () => {

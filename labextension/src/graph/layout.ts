@@ -386,8 +386,15 @@ export function initialViewport(
   const h = Math.max(1, area.height - 2 * margin);
   const fit = Math.min(w / (b.right - b.left), h / (b.bottom - b.top));
   const scale = Math.max(MIN_SCALE, Math.min(MAX_FIT_SCALE, fit));
-  if (fit >= MIN_SCALE || target) {
+  if (fit >= MIN_SCALE) {
     return { x: (b.left + b.right) / 2, y: (b.top + b.bottom) / 2, scale };
+  }
+  if (target && focus) {
+    // Spread-out targets: centre on the newest of them (the centre of their bounds may hold none).
+    const along = (bx: Box) => (layout.direction === 'LR' ? bx.x : bx.y);
+    const boxes = focus.map(id => layout.boxes.get(id)).filter((x): x is Box => !!x);
+    const newest = boxes.reduce((a, c) => (along(c) > along(a) ? c : a));
+    return { x: newest.x, y: newest.y, scale };
   }
   // Too big: show the newest end of the time axis, centred across on what is there.
   const viewW = w / scale;

@@ -136,6 +136,9 @@ class ProvViewImpl implements ProvView {
       if (ev.key === 'Enter') {
         clearTimeout(this._searchTimer);
         this.search(this._input.value);
+      } else if (ev.key === 'Escape') {
+        clearTimeout(this._searchTimer);
+        this.search('', false);
       }
     });
     const fit = h('button', 'm2p-button m2p-view-fit', 'Reset view');

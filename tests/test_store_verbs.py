@@ -44,6 +44,9 @@ def test_push_load_and_diff_through_the_cli(store_uri: str, saved_doc: Path, sam
     assert "demo: up to date" in out
     code, out, _ = run_cli("load", str(saved_doc), "diff", "--store", store_uri, "--project", "demo")
     assert code == 0 and "no differences" in out
+    code, out, _ = run_cli("load", str(saved_doc), "validate", "--format", "json", "--no-warnings")
+    code2, out2, _ = run_cli("validate", "--store", store_uri, "--format", "json", "--no-warnings")
+    assert (code, out) == (code2, out2)  # the store's project validates exactly like the document pushed
     code, out, _ = run_cli("load", "--store", store_uri, "--project", "demo", "save", "-o", str(saved_doc.parent / "back"))
     assert code == 0 and ProvDoc.from_json((saved_doc.parent / "back.json").read_bytes()) == sample_doc
 

@@ -99,6 +99,19 @@ def test_bad_input_is_one_line(store_uri: str, tmp_path: Path) -> None:
         assert words in text and "\n" not in text
 
 
+def test_ids_that_would_break_out_of_an_iri_are_refused_before_anything_is_written(store_uri: str) -> None:
+    from mlflow2prov_jupyter.core.errors import DocumentFormatError
+    from mlflow2prov_jupyter.core.provdoc import QName
+
+    push(rich_doc(), store_uri, "alpha")
+    before = all_quads(store_uri)
+    evil = ProvDoc()
+    evil.entity("mlflow:run/x> } } ; DROP ALL ; INSERT DATA { GRAPH <urn:g> { <urn:a", {"prov:type": QName("m2p:Run")})
+    with pytest.raises(DocumentFormatError, match="not a valid IRI"):
+        push(evil, store_uri, "evil")
+    assert all_quads(store_uri) == before
+
+
 def test_embedded_bad_locations(tmp_path: Path) -> None:
     afile = tmp_path / "afile"
     afile.write_text("x")

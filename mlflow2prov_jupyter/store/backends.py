@@ -90,13 +90,19 @@ class EmbeddedStore:
         return out
 
     def load_quads(self, nquads: bytes) -> None:
-        if len(nquads) > 1 << 20:  # bulk loading skips the transaction: fine for new, unreferenced graphs
-            self.store.bulk_load(nquads, ox.RdfFormat.N_QUADS)
-        else:
-            self.store.load(nquads, ox.RdfFormat.N_QUADS)
+        try:
+            if len(nquads) > 1 << 20:  # bulk loading skips the transaction: fine for new, unreferenced graphs
+                self.store.bulk_load(nquads, ox.RdfFormat.N_QUADS)
+            else:
+                self.store.load(nquads, ox.RdfFormat.N_QUADS)
+        except (SyntaxError, ValueError) as exc:  # e.g. text that is not valid Unicode
+            raise StoreError(f"store {self.label} rejected the document's data ({_first(exc)}): fix the document's text") from None
 
     def update(self, sparql: str) -> None:
-        self.store.update(sparql)
+        try:
+            self.store.update(sparql)
+        except (SyntaxError, ValueError) as exc:
+            raise StoreError(f"store {self.label} rejected an update ({_first(exc)})") from None
 
     def query(self, sparql: str) -> Any:
         return self.store.query(sparql, use_default_graph_as_union=True)
@@ -107,6 +113,10 @@ class EmbeddedStore:
 
     def flush(self) -> None:
         self.store.flush()
+
+
+def _first(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
 
 
 _OPEN: dict[str, Backend] = {}

@@ -84,6 +84,10 @@ def test_the_data_set_of_one_project_links_to_the_artifact_of_the_other(two_proj
 def test_lineage_through_the_store_crosses_projects(store_uri: str, two_projects) -> None:
     for name, doc in two_projects["docs"].items():
         push(doc, store_uri, name)
+    from mlflow2prov_jupyter.store.backends import open_store
+    from mlflow2prov_jupyter.store.catalogue import read_catalogue
+
+    assert read_catalogue(open_store(store_uri), "prep").store_key == "prep"
     linked = linked_document(store_uri)
     prep_run, train_run = two_projects["produced"]["run_id"], two_projects["trained"]["run_id"]
     start = next(e for e in linked.elements if e.endswith(f"run/{train_run}") and "/" not in e.split("run/", 1)[1])

@@ -51,6 +51,7 @@ class Catalogue:
     """What the store records about one project."""
 
     project: str
+    store_key: str | None = None  # the MLflow namespace's store key of the project's documents
     repository_url: str | None = None
     tracking_uri: str | None = None
     synced_at: datetime | None = None
@@ -62,7 +63,7 @@ class Catalogue:
     prefixes: dict[str, str] = field(default_factory=dict)
     units: dict[str, UnitEntry] = field(default_factory=dict)
 
-    META = ("repository_url", "tracking_uri", "synced_at", "last_commit", "last_commit_at", "last_run_started_at", "source_fingerprint", "content_hash")
+    META = ("store_key", "repository_url", "tracking_uri", "synced_at", "last_commit", "last_commit_at", "last_run_started_at", "source_fingerprint", "content_hash")
 
     def meta_triples(self) -> list[str]:
         """N-Triples of the project's own description (everything but its units)."""

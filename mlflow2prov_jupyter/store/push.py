@@ -83,6 +83,17 @@ def watermark(doc: ProvDoc) -> tuple[str | None, datetime | None, datetime | Non
     return commit, commit_at, run_at
 
 
+def store_key_of(doc: ProvDoc) -> str | None:
+    """The store key the document's MLflow identifiers were extracted with (None: no key)."""
+    from urllib.parse import unquote
+
+    from ..core.namespaces import MLFLOW
+
+    uri = doc.prefixes.get("mlflow", "")
+    key = uri[len(MLFLOW):].rstrip("/") if uri.startswith(MLFLOW) else ""
+    return unquote(key) or None
+
+
 def _check_project(name: str) -> str:
     name = str(name or "").strip()
     if not name:
@@ -118,6 +129,7 @@ def push(
         commit, commit_at, run_at = watermark(doc)
         new = Catalogue(
             name,
+            store_key=store_key_of(doc),
             repository_url=public_uri(repository_url) or (old.repository_url if old else None),
             tracking_uri=public_uri(tracking_uri) or (old.tracking_uri if old else None),
             last_commit=commit or (old.last_commit if old else None),

@@ -10,8 +10,14 @@ import pytest
 from mlflow2prov_jupyter.core.provdoc import ProvDoc
 from mlflow2prov_jupyter.notebook.magics import MagicError
 from mlflow2prov_jupyter.store.push import push
+from storecases import BACKENDS, store_uri_for
 from test_magics import ipython_shell
 from test_ops_load_save import synthetic
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return store_uri_for(request.param, tmp_path, request)
 
 
 @pytest.fixture(scope="module")
@@ -21,8 +27,7 @@ def ip():
     return shell
 
 
-def test_query_cell_returns_a_dataframe_or_a_document(ip, tmp_path: Path) -> None:
-    store = str(tmp_path / "store")
+def test_query_cell_returns_a_dataframe_or_a_document(ip, store: str) -> None:
     push(synthetic(n_runs=5, metrics=1), store, "p")
     df = ip.run_cell_magic("mlflow2prov", f"query --store {store} --as people", "runs-per-person")
     assert isinstance(df, pd.DataFrame) and list(df.columns) == ["project", "person", "username", "runs"]
@@ -39,8 +44,7 @@ def test_query_cell_returns_a_dataframe_or_a_document(ip, tmp_path: Path) -> Non
         ip.run_cell_magic("mlflow2prov", f"query --store {store}", "SELECT * WHERE { ?s ?p }")
 
 
-def test_store_verbs_as_line_magics(ip, tmp_path: Path) -> None:
-    store = str(tmp_path / "store")
+def test_store_verbs_as_line_magics(ip, store: str) -> None:
     ip.user_ns["small"] = synthetic(n_runs=3, metrics=1)
     ip.run_line_magic("mlflow2prov", f"push small --store {store} --project small")
     back = ip.run_line_magic("mlflow2prov", f"load --store {store} --project small")

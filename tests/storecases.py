@@ -28,7 +28,9 @@ class OxigraphServer:
     """A real Oxigraph SPARQL 1.1 server (the ``oxigraph`` binary from PyPI) on 127.0.0.1, its data in a folder."""
 
     def __init__(self, folder: Path):
-        binary = shutil.which("oxigraph")
+        import sysconfig
+
+        binary = shutil.which("oxigraph", path=sysconfig.get_path("scripts")) or shutil.which("oxigraph")
         if binary is None:
             pytest.fail("the oxigraph server binary is missing: pip install -e '.[test]' installs it")
         self.port = free_port()

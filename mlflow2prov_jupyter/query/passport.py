@@ -99,9 +99,9 @@ class Passport:
         return list(dict.fromkeys(self.chain + self.context))
 
     def view(self) -> dict[str, Any]:
-        """The ViewOptions that draw the chain left → right under the headline (see VIEW_CONTRACT)."""
-        return {"show": self.show_ids, "direction": "LR", "title": self.headline,
-                "select": self.subject or None}
+        """The ViewOptions that draw the chain left → right under the headline, opening on the chain itself
+        (``zoom_to``; the card already says what a selection's details would)."""
+        return {"show": self.show_ids, "direction": "LR", "title": self.headline, "zoom_to": list(self.chain)}
 
     # -- the one-sentence answer -------------------------------------------------------------------
     @property

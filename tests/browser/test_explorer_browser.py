@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 from labharness import ARTIFACTS, Lab, Page
-from viewcheck import click_node
+from viewcheck import click_node, geometry
 
 pytestmark = pytest.mark.browser
 
@@ -254,7 +254,11 @@ def test_explorer_on_the_sample_project(lab: Lab, page: Page, demo: Path, sample
     assert g.get_attribute("data-direction") == "LR"
     assert node_count(g) <= len(expected.show_ids)
     shot(page, "explorer-passport", explorer)
+    shown = geometry(g)["shown"]
+    assert shown >= 3, geometry(g)
     set_theme(page, "JupyterLab Dark")
+    geo = geometry(g)
+    assert geo["shown"] == shown, (geo, g.evaluate("el => ({...el.dataset})"))  # the theme changes colours, nothing else
     shot(page, "explorer-passport-dark", explorer)
     set_theme(page, "JupyterLab Light")
 

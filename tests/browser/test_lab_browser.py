@@ -16,7 +16,7 @@ from viewcheck import READY, assert_readable, click_node, executed_notebook, geo
 
 pytestmark = pytest.mark.browser
 
-DOC_GRAPH = f".jp-MimeDocument:not(.lm-mod-hidden) {READY}"
+DOC_GRAPH = f".jp-MimeDocument:not(.lm-mod-hidden) {READY}:visible"
 NB = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 NB_GRAPH = f"{NB} .jp-OutputArea-output {READY}"
 MIME = "application/vnd.prov+json"
@@ -55,6 +55,20 @@ def canvas_background(graph: Any) -> dict[str, str]:
     }""")
 
 
+# The canvas bitmap's size and how many sampled pixels differ from its background (what was drawn).
+CANVAS_PIXELS_JS = """el => {
+  const c = el.querySelector('.m2p-view-canvas canvas');
+  if (!c.width || !c.height) return {width: c.width, clientWidth: c.clientWidth, inked: 0};
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  const bg = getComputedStyle(el.querySelector('.m2p-view-canvas')).backgroundColor.match(/\\d+/g).map(Number);
+  let inked = 0;
+  for (let i = 0; i < d.length; i += 16) {
+    if (d[i + 3] && Math.abs(d[i] - bg[0]) + Math.abs(d[i + 1] - bg[1]) + Math.abs(d[i + 2] - bg[2]) > 40) inked++;
+  }
+  return {width: c.width, clientWidth: c.clientWidth, inked};
+}"""
+
+
 def assert_nothing_injected(pg: Page) -> None:
     found = pg.page.evaluate("""() => ({
         imgs: document.querySelectorAll('img[src="x"], img[onerror]').length,
@@ -74,11 +88,14 @@ def sample_provjson(lab: Lab, sample_doc: Any) -> str:
 # ------------------------------------------------------------------------------------------- viewer
 def test_sample_document_is_readable_at_first_paint(lab: Lab, page: Page, sample_provjson: str) -> None:
     graph = open_path(page, lab, sample_provjson)
-    # size the window so that the graph area is 1100 × 650 px, then open the file again
-    canvas = geometry(graph)["canvas"]
-    vp = page.page.viewport_size
-    page.page.set_viewport_size({"width": int(vp["width"] + GRAPH_AREA[0] - canvas["width"]),
-                                 "height": int(vp["height"] + GRAPH_AREA[1] - canvas["height"])})
+    # size the window so that the graph area is 1100 × 650 px (the legend's lines depend on the width: a few
+    # passes), then open the file again
+    for _ in range(3):
+        canvas = geometry(graph)["canvas"]
+        vp = page.page.viewport_size
+        page.page.set_viewport_size({"width": int(round(vp["width"] + GRAPH_AREA[0] - canvas["width"])),
+                                     "height": int(round(vp["height"] + GRAPH_AREA[1] - canvas["height"]))})
+        page.page.wait_for_timeout(300)
     graph = open_path(page, lab, sample_provjson)
     geo = geometry(graph)
     assert abs(geo["canvas"]["width"] - GRAPH_AREA[0]) <= 2 and abs(geo["canvas"]["height"] - GRAPH_AREA[1]) <= 2, geo
@@ -145,13 +162,13 @@ def test_file_types_and_open_as_prov_graph(lab: Lab, page: Page, sample_provjson
     # a JSON file that is not PROV says so in one line inside the view, no dialog
     lab.write_json("not-prov.json", {"name": "a package.json, say", "version": "1.0"})
     app(page, "(a) => a.commands.execute('mlflow2prov:open-prov-graph', {path: 'not-prov.json'})")
-    message = page.page.locator(".jp-MimeDocument:not(.lm-mod-hidden) .m2p-view-message").first
+    message = page.page.locator(".jp-MimeDocument:not(.lm-mod-hidden) .m2p-view-message:visible").first
     message.wait_for(state="visible")
     text = message.inner_text().strip()
     assert "PROV" in text and "\n" not in text
     (lab.root / "broken.json").write_text("{ not json", encoding="utf-8")
     app(page, "(a) => a.commands.execute('mlflow2prov:open-prov-graph', {path: 'broken.json'})")
-    message = page.page.locator(".jp-MimeDocument:not(.lm-mod-hidden) .m2p-view-message").first
+    message = page.page.locator(".jp-MimeDocument:not(.lm-mod-hidden) .m2p-view-message:visible").first
     message.wait_for(state="visible")
     assert "JSON" in message.inner_text()
     assert page.page.locator(".jp-Dialog").count() == 0 and page.dialogs == []
@@ -278,4 +295,11 @@ def test_widget_round_trip(lab: Lab, page: Page, sample_provjson: str, sample_ma
     errors = app(page, "(a) => [...document.querySelectorAll('.jp-OutputArea-output[data-mime-type=\"application/vnd.jupyter.stderr\"]')].map(e => e.textContent)")
     assert errors == []
     page.screenshot("widget")
+    # a theme switch keeps the drawing (JupyterLab swaps style sheets through a zero-size moment)
+    set_theme(page, "JupyterLab Dark")
+    page.page.wait_for_timeout(600)
+    drawn = graph.evaluate(CANVAS_PIXELS_JS)
+    assert drawn["width"] == drawn["clientWidth"] > 0 and drawn["inked"] > 1000, drawn
+    page.screenshot("widget-dark")
+    set_theme(page, "JupyterLab Light")
     assert_nothing_injected(page)

@@ -112,6 +112,7 @@ class ProvViewImpl implements ProvView {
   private _hits: string[] = [];
   private _selected: string | null = null;
   private _pendingViewport: (() => void) | null = null;
+  private _intended: Viewport | null = null;
   private _t0 = 0;
   /** Milliseconds per step of the last drawing (parse, build, layout, network, draw). */
   private _timings: Record<string, number> = {};
@@ -278,7 +279,7 @@ class ProvViewImpl implements ProvView {
     // No vis-network nodes or edges: drawEdges and drawNodes draw them (see draw.ts).
     const data = { nodes: new DataSet([]), edges: new DataSet([]) };
     const options = {
-      autoResize: true,
+      autoResize: false, // the view follows its canvas's size itself (_onResize), keeping its scale
       physics: { enabled: false },
       layout: { improvedLayout: false, randomSeed: 1 },
       interaction: {
@@ -334,6 +335,12 @@ class ProvViewImpl implements ProvView {
       this._draw.scale = network.getScale();
       this.element.dataset.scale = this._draw.scale.toFixed(3);
     });
+    // What the user (or the view) chose to look at: restored after every resize of the canvas.
+    const remember = () => {
+      this._intended = { ...network.getViewPosition(), scale: network.getScale() };
+    };
+    network.on('zoom', remember);
+    network.on('dragEnd', remember);
     network.on('click', p => this._select(this._hit(p.pointer?.canvas), true));
     network.on('doubleClick', p => {
       const id = this._hit(p.pointer?.canvas);
@@ -383,16 +390,22 @@ class ProvViewImpl implements ProvView {
     if (!this._network || !this._hasSize()) {
       return;
     }
-    this._network.redraw();
+    // vis-network's own resize keeps the visible *width* (a notebook cell laid out, the side panel opened,
+    // a theme's style sheets swapped through a zero-size moment), which changes the scale, down to
+    // unreadable or to nothing: the view sets the size itself and keeps the scale and centre it chose.
+    this._network.setSize('100%', '100%');
     if (this._pendingViewport) {
       const fn = this._pendingViewport;
       this._pendingViewport = null;
-      this._network.setSize(`${this._canvas.clientWidth}px`, `${this._canvas.clientHeight}px`);
       fn();
+    } else if (this._intended) {
+      this._moveTo(this._intended);
     }
+    this._network.redraw();
   }
 
   private _moveTo(vp: Viewport): void {
+    this._intended = { ...vp };
     this._draw.scale = vp.scale;
     this._network?.moveTo({ position: { x: vp.x, y: vp.y }, scale: vp.scale, animation: false });
     this.element.dataset.scale = vp.scale.toFixed(3);
@@ -456,8 +469,17 @@ class ProvViewImpl implements ProvView {
       }
     });
     this.element.dataset.selected = id ?? '';
+    this._syncSide();
     if (fromUser) {
       this._cb.onSelect?.(id);
+    }
+  }
+
+  /** The side panel (matches, details) takes width from the canvas only while it has something to show. */
+  private _syncSide(): void {
+    const open = !!this._selected || !this._matches.hidden;
+    if (this.element.classList.contains('m2p-view-side-open') !== open) {
+      this.element.classList.toggle('m2p-view-side-open', open);
     }
   }
 
@@ -503,6 +525,7 @@ class ProvViewImpl implements ProvView {
       this._select(id, true);
       this._centreOn(id);
     });
+    this._syncSide();
     this._applyEmphasis(true);
     if (zoom && hits.length) {
       this._whenSized(() => this._applyViewport(this._hits));
@@ -536,6 +559,16 @@ class ProvViewImpl implements ProvView {
     applyThemeVars(this.element, this._draw.theme);
     this._renderLegend();
     this._network?.redraw();
+    // JupyterLab swaps its theme's style sheets after the body attribute changes; while they load, the
+    // canvas may measure zero and vis-network sizes its bitmap to nothing. Measure again once they are in
+    // (colours, and the size with the scale and centre the view had).
+    for (const ms of [50, 400]) {
+      setTimeout(() => {
+        this._draw.theme = readTheme(this.element);
+        applyThemeVars(this.element, this._draw.theme);
+        this._onResize();
+      }, ms);
+    }
   }
 
   private _clientBox(b: Box) {

@@ -56,6 +56,17 @@ def save_and_close(pg: Page, path: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def scroll_to_cell(pg: Page, index: int) -> None:
+    """Bring cell ``index`` into view (JupyterLab renders only the cells near the viewport)."""
+    pg.page.wait_for_function(f"() => {{ const n = window.jupyterapp.shell.currentWidget?.content; return n && n.widgets.length > {index}; }}")
+    app(pg, "(a, i) => a.shell.currentWidget.content.scrollToItem(i, 'center')", index)
+    pg.page.wait_for_timeout(500)
+
+
+def cell_index(nb: dict[str, Any], test: Any) -> int:
+    return next(i for i, c in enumerate(nb["cells"]) if any(test(o) for o in c.get("outputs", [])))
+
+
 def graph_outputs(nb: dict[str, Any]) -> list[dict[str, Any]]:
     return [o for c in nb["cells"] for o in c.get("outputs", []) if MIME in o.get("data", {})]
 
@@ -108,6 +119,7 @@ def test_quickstart_doc_output_explorer_size_and_reopen(lab: Lab, page: Page) ->
     # reopened later, without the kernel that drew it: the explorer's last graph shows (its snapshot)
     app(page, "(a) => a.serviceManager.sessions.shutdownAll()")
     page.page.goto(lab.url(f"lab/tree/{path.name}?reset"))
+    scroll_to_cell(page, cell_index(saved, lambda o: "snapshot_of" in o.get("metadata", {}).get(MIME, {})))
     snap_graph = page.page.locator(f"{NB} [data-snapshot-of] {READY}").first
     snap_graph.wait_for(state="visible", timeout=120_000)
     assert "snapshot" in page.page.locator(f"{NB} [data-snapshot-of] .m2p-view-caption").first.inner_text().lower()
@@ -122,6 +134,7 @@ def test_quickstart_doc_output_explorer_size_and_reopen(lab: Lab, page: Page) ->
     data["metadata"]["copied"] = True  # any change voids the signature
     copy.write_text(json.dumps(data), encoding="utf-8")
     page.page.goto(lab.url("lab/tree/01_copy.ipynb?reset"))
+    scroll_to_cell(page, cell_index(saved, lambda o: MIME in o.get("data", {}) and "snapshot_of" not in o.get("metadata", {}).get(MIME, {})))
     doc_graph = doc_output(page).locator(READY).first
     doc_graph.wait_for(state="visible", timeout=120_000)
     trusted = app(page, "(a) => { const c = a.shell.currentWidget.content.model.cells; "

@@ -246,3 +246,17 @@ def test_short_names_and_hostile_statistics_html():
     assert short_name("merged", "a", "b", "c") == "merged · 3 documents"
     text = stats_table_html([("types", IMG, 1), ("types", SCRIPT, 2)], title=IMG)
     assert IMG not in text and SCRIPT not in text
+
+
+def test_sync_button_runs_the_sync_verb_and_shows_the_stored_document(sample_manifest, sample_doc, tmp_path):
+    ex = Explorer(namespace={}, repo=str(sample_manifest.repo_path), tracking_uri=str(sample_manifest.tracking_uri))
+    ex.tool_buttons["sync"].click()
+    ex.run_buttons["sync"].click()
+    failed(ex, "give the store")
+    ex.sync_form.fields["store"].value = str(tmp_path / "store")
+    ex.run_buttons["sync"].click()
+    assert "units added" in ok(ex)
+    synced = ex.entries[-1]
+    assert synced.origin == "synced" and synced.doc == sample_doc and ex.current is synced.doc
+    ex.run_buttons["sync"].click()
+    assert "no change" in ok(ex)

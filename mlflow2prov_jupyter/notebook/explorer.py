@@ -41,7 +41,7 @@ from .panels import DiffPanel, PassportPanel, UserInputError, ValidationPanel
 from .viewdata import sendable, view_options
 from .widget import GraphWidget
 
-TOOLS = ("extract", "load", "merge", "transform", "save", "statistics", "lineage", "passport", "validate", "diff")
+TOOLS = ("extract", "load", "merge", "transform", "save", "statistics", "lineage", "passport", "validate", "diff", "sync")
 TOOL_TITLES = {"statistics": "Statistics", "lineage": "Lineage", "passport": "Passport", "validate": "Validate"}
 SIDE_WIDTH = "320px"
 GRAPH_HEIGHT = 620
@@ -212,6 +212,17 @@ class Explorer(widgets.VBox):
             "m2p-form-lineage",
         )
         self.export_name = _export_name
+        self.sync_form = VerbForm("sync", only=("store", "project", "repo", "tracking_uri", "full"),
+                                  values={"repo": repo or None, "tracking_uri": tracking_uri or None})
+        self.forms["sync"] = _box(
+            [
+                widgets.HTML("Bring a provenance store up to date with the project: only what changed since the "
+                             "store's last sync is extracted, and the project's document is shown from the store."),
+                *self.sync_form.widgets(),
+                self._run_button("sync", "Sync", self.sync),
+            ],
+            "m2p-form-sync",
+        )
         self.passport_panel = PassportPanel(self)
         self.validation_panel = ValidationPanel(self)
         self.diff_panel = DiffPanel(self)
@@ -430,6 +441,27 @@ class Explorer(widgets.VBox):
             return f"statistics of {e.name}: {len(rows)} rows"
 
         return self.run_action("statistics", go, self.tool_buttons["statistics"])
+
+    def sync(self) -> bool:
+        """Sync the store with the project (the ``sync`` verb), then show the project's document from it."""
+
+        def go() -> str:
+            kw = self.sync_form.values()
+            if not kw.get("store"):
+                raise UserInputError("give the store: a folder (embedded) or sparql+http(s)://… of a SPARQL server")
+            if not kw.get("repo") and not kw.get("tracking_uri"):
+                raise UserInputError("give a Git repository path, a tracking URI, or both")
+            kw.setdefault("repo", None)
+            kw.setdefault("tracking_uri", None)
+            kw.setdefault("project", None)
+            _, ctx = self._verb("sync", [], **kw)
+            line = "; ".join(ctx.outputs[-1])
+            docs, _ = self._verb("load", [], path=None, store=kw["store"], project=kw.get("project"))
+            if docs:
+                self.add_document(docs[-1], origin="synced", name=docs[-1].name or "store")
+            return line
+
+        return self.run_action("sync", go, self.tool_buttons["sync"])
 
     def remove(self) -> bool:
         """Remove the document shown from the session."""

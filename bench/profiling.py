@@ -28,7 +28,7 @@ def top_functions(prof: Path | list[Path], n: int = 25, text_out: Path | None = 
     st = pstats.Stats(*files)
     total = st.total_tt
     rows = []
-    for func, (cc, nc, tt, ct, _callers) in st.stats.items():
+    for func, (_cc, nc, tt, ct, _callers) in st.stats.items():
         rows.append((tt, ct, nc, func))
     own = sorted(rows, key=lambda r: -r[0])[:n]
     ours = sorted((r for r in rows if "mlflow2prov_jupyter" in r[3][0]), key=lambda r: -r[1])[:n]

@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import mlflow
 import pytest
 from mlflow_server import MlflowServer, free_port
-from mlflowstore import T0, StoreWriter, file_store_allowed, mlflow_doc, rels, saved_env, no_store_in_cwd  # noqa: F401  (autouse guard)
+from mlflowstore import T0, StoreWriter, file_store_allowed, mlflow_doc, no_store_in_cwd, rels, saved_env  # noqa: F401  (autouse guard)
 
 from mlflow2prov_jupyter.core.build_mlflow import build_mlflow
 from mlflow2prov_jupyter.core.errors import MergeConflictError, SourceError

@@ -9,7 +9,6 @@ import html
 import json
 import re
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 

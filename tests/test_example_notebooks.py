@@ -292,7 +292,8 @@ def count_runs(db: Path) -> int:
 
 
 def test_06_team_store(run: Callable[[str], Executed]) -> None:
-    from mlflow2prov_jupyter.store import close_store, load as load_store, run_query
+    from mlflow2prov_jupyter.store import close_store, run_query
+    from mlflow2prov_jupyter.store import load as load_store
 
     ex = run("06_team_store")
     check_common(ex)

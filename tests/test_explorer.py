@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from test_display import IMG, SCRIPT, small_doc
 
 from mlflow2prov_jupyter.core.provdoc import ProvDoc
 from mlflow2prov_jupyter.notebook.display import PROV_JSON_MIME
@@ -18,8 +19,6 @@ from mlflow2prov_jupyter.ops.statistics import statistics
 from mlflow2prov_jupyter.ops.transform import transform
 from mlflow2prov_jupyter.query import lineage
 from mlflow2prov_jupyter.verbs import VERBS
-
-from test_display import IMG, SCRIPT, small_doc
 
 KEY = "explorer-key"
 

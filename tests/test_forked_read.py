@@ -11,11 +11,10 @@ import textwrap
 import warnings
 
 import pytest
+from mlflowstore import T0, StoreWriter
 
 from mlflow2prov_jupyter.core import forked
 from mlflow2prov_jupyter.core.errors import SourceError
-
-from mlflowstore import T0, StoreWriter
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX fork only")
 

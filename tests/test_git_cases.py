@@ -8,6 +8,7 @@ from collections import Counter
 from datetime import datetime, timezone
 
 import pytest
+from gitrepo import ANN, BASE_TIME, BOB, GitRepo
 
 from mlflow2prov_jupyter.core.build_git import build_git
 from mlflow2prov_jupyter.core.errors import SourceError
@@ -15,8 +16,6 @@ from mlflow2prov_jupyter.core.git_reader import read_git
 from mlflow2prov_jupyter.core.link import RunSource, link
 from mlflow2prov_jupyter.core.options import ExtractOptions
 from mlflow2prov_jupyter.core.provdoc import ProvDoc, QName
-
-from gitrepo import ANN, BASE_TIME, BOB, GitRepo
 
 PERSON = (QName("m2p:GitUser"), QName("prov:Person"))
 ANN_ID = "user:git/ann%40x.org"
@@ -835,9 +834,9 @@ def test_bad_repository_or_old_git_fails_before_the_mlflow_read(tmp_path):
     repo.write("a.py", "1\n")
     repo.commit("c0")
     old_git = tmp_path / "old-git"
-    old_git.write_text(textwrap.dedent(f"""\
+    old_git.write_text(textwrap.dedent("""\
         #!/bin/sh
-        for a in "$@"; do [ "$a" = version ] && {{ echo "git version 2.20.1"; exit 0; }}; done
+        for a in "$@"; do [ "$a" = version ] && { echo "git version 2.20.1"; exit 0; }; done
         exec git "$@"
         """))
     old_git.chmod(0o755)

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from test_display import small_doc
 
 from mlflow2prov_jupyter.cli import cli
 from mlflow2prov_jupyter.core.provdoc import ProvDoc
 from mlflow2prov_jupyter.ops import load, save
 from mlflow2prov_jupyter.ops.formats import FORMATS
-from test_display import small_doc
 
 
 def test_demo_overwrite_removes_only_what_the_demo_made(sample_manifest, tmp_path, monkeypatch):

@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from gitrepo import GitRepo
+
 from mlflow2prov_jupyter.core.errors import SourceError
 from mlflow2prov_jupyter.core.git_reader import check_repo, read_git
 from mlflow2prov_jupyter.core.options import ExtractOptions

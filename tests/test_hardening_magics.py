@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 from IPython.core.error import UsageError
-
 from test_magics import ipython_shell
 
 

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from mlflowstore import StoreWriter
 
 from mlflow2prov_jupyter import extract
 from mlflow2prov_jupyter.cli import cli
 from mlflow2prov_jupyter.core.errors import EXIT_INCOMPLETE, IncompleteWarning, SourceError
 from mlflow2prov_jupyter.ops.save import save
-from mlflowstore import StoreWriter
 
 SECRET = "S3cr3tPw"
 TOKEN = "T0kenValue42"

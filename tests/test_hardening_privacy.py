@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from gitrepo import GitRepo
+from mlflowstore import StoreWriter
+
 from mlflow2prov_jupyter import extract
 from mlflow2prov_jupyter.cli import cli
 from mlflow2prov_jupyter.core.errors import OptionError, OutputExistsError
 from mlflow2prov_jupyter.ops import depseudonymize, save, transform
-from mlflowstore import StoreWriter
 
 FORMATS = ("json", "xml", "rdf", "provn", "jsonld")
 PERSONS = """\

@@ -12,10 +12,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from test_display import small_doc
 
 from mlflow2prov_jupyter.core.errors import OutputError, OutputExistsError
 from mlflow2prov_jupyter.ops.save import TEMP_SUFFIX, install_files, save
-from test_display import small_doc
 
 TESTS = Path(__file__).parent
 

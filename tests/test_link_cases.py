@@ -9,14 +9,13 @@ from collections import Counter
 from datetime import datetime, timezone
 
 import pytest
+from gitrepo import BASE_TIME, GitRepo
 
 from mlflow2prov_jupyter.core.build_git import build_git
 from mlflow2prov_jupyter.core.git_reader import read_git
 from mlflow2prov_jupyter.core.link import MlflowUserAgent, ModelSource, RunSource, link
 from mlflow2prov_jupyter.core.options import ExtractOptions
 from mlflow2prov_jupyter.core.provdoc import ProvDoc, QName
-
-from gitrepo import BASE_TIME, GitRepo
 
 START = datetime.fromtimestamp(BASE_TIME + 100_000, tz=timezone.utc)
 RC = "mlflow:run/r1/creation"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from IPython.core.error import UsageError
+from test_display import small_doc
 
 from mlflow2prov_jupyter.core.provdoc import ProvDoc, QName
 from mlflow2prov_jupyter.notebook.explorer import Explorer
@@ -18,8 +19,6 @@ from mlflow2prov_jupyter.ops.save import save
 from mlflow2prov_jupyter.ops.statistics import statistics
 from mlflow2prov_jupyter.ops.transform import transform
 from mlflow2prov_jupyter.query import Passport, lineage, passport
-
-from test_display import small_doc
 
 KEY = "k3y-for-tests"
 

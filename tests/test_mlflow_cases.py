@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import mlflow
 import pytest
 from mlflow_server import MlflowServer
-from mlflowstore import T0, StoreWriter, mlflow_doc, rels, touching, no_store_in_cwd  # noqa: F401  (autouse guard)
+from mlflowstore import T0, StoreWriter, mlflow_doc, no_store_in_cwd, rels, touching  # noqa: F401  (autouse guard)
 
 from mlflow2prov_jupyter.core.provdoc import ProvDoc, QName
 from mlflow2prov_jupyter.core.values import from_millis

@@ -7,7 +7,6 @@ import warnings
 from datetime import datetime, timedelta, timezone
 
 import pytest
-
 from test_ops_load_save import synthetic  # one generator of big synthetic documents
 
 from mlflow2prov_jupyter.core.errors import MergeConflictError, Mlflow2ProvError, OptionError

@@ -4,7 +4,7 @@ models; the builder fed directly for a model version (stock MLflow never sets a 
 
 from __future__ import annotations
 
-from mlflowstore import T0, StoreWriter, mlflow_doc, rels, no_store_in_cwd  # noqa: F401  (autouse guard)
+from mlflowstore import T0, StoreWriter, mlflow_doc, no_store_in_cwd, rels  # noqa: F401  (autouse guard)
 
 from mlflow2prov_jupyter.core.build_mlflow import build_mlflow
 from mlflow2prov_jupyter.core.mlflow_model import (

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import mlflow
 import pytest
 from mlflow_server import MlflowServer
-from mlflowstore import T0, StoreWriter, mlflow_doc, rels, no_store_in_cwd  # noqa: F401  (autouse guard)
+from mlflowstore import T0, StoreWriter, mlflow_doc, no_store_in_cwd, rels  # noqa: F401  (autouse guard)
 
 from mlflow2prov_jupyter.core.build_mlflow import build_mlflow
 from mlflow2prov_jupyter.core.mlflow_model import (

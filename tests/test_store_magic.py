@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from storecases import BACKENDS, store_uri_for
+from test_magics import ipython_shell
+from test_ops_load_save import synthetic
 
 from mlflow2prov_jupyter.core.provdoc import ProvDoc
 from mlflow2prov_jupyter.notebook.magics import MagicError
 from mlflow2prov_jupyter.store.push import push
-from storecases import BACKENDS, store_uri_for
-from test_magics import ipython_shell
-from test_ops_load_save import synthetic
 
 
 @pytest.fixture(params=BACKENDS)

@@ -7,12 +7,12 @@ from datetime import datetime, timezone
 
 import pyoxigraph as ox
 import pytest
+from test_ops_load_save import rich_doc, synthetic
 
 from mlflow2prov_jupyter.core.provdoc import Literal, ProvDoc, QName
 from mlflow2prov_jupyter.query.example import example_document
 from mlflow2prov_jupyter.store.provo import decode_triples
 from mlflow2prov_jupyter.store.units import OTHER, encode_units, unit_key_function
-from test_ops_load_save import rich_doc, synthetic
 
 
 def _mine(doc: ProvDoc) -> str:

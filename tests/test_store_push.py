@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -13,14 +12,14 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from storecases import BACKENDS, all_quads, store_uri_for, with_run_status
+from test_ops_load_save import rich_doc, synthetic
 
 from mlflow2prov_jupyter.core.provdoc import ProvDoc
 from mlflow2prov_jupyter.store.backends import StoreError, close_store, open_store
 from mlflow2prov_jupyter.store.catalogue import read_catalogue
 from mlflow2prov_jupyter.store.push import drop_project, load, push
 from mlflow2prov_jupyter.store.units import encode_units
-from storecases import BACKENDS, all_quads, store_uri_for, with_run_status
-from test_ops_load_save import rich_doc, synthetic
 
 
 @pytest.fixture(params=BACKENDS)

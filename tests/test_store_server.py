@@ -7,14 +7,14 @@ import threading
 from pathlib import Path
 
 import pytest
+from storecases import BasicAuthProxy, OxigraphServer, all_quads, free_port, store_uri_for
+from test_ops_load_save import rich_doc
 
 from mlflow2prov_jupyter.core.provdoc import ProvDoc
 from mlflow2prov_jupyter.store.backends import StoreError, open_store
 from mlflow2prov_jupyter.store.links import linked_document
 from mlflow2prov_jupyter.store.push import load, push
 from mlflow2prov_jupyter.store.query import ready_queries, run_query
-from storecases import BasicAuthProxy, OxigraphServer, all_quads, free_port, store_uri_for
-from test_ops_load_save import rich_doc
 
 
 def test_embedded_and_server_give_the_same_answers(tmp_path: Path, request: pytest.FixtureRequest, sample_doc: ProvDoc, sample_manifest) -> None:

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from storecases import BACKENDS, env_without_tracking, store_uri_for
 
 from mlflow2prov_jupyter.cli import cli
 from mlflow2prov_jupyter.core.provdoc import ProvDoc
 from mlflow2prov_jupyter.store.push import load as load_store
 from mlflow2prov_jupyter.store.query import ready_queries, run_query
 from mlflow2prov_jupyter.store.sync import sync_once, watch
-from storecases import BACKENDS, env_without_tracking, store_uri_for
 
 
 @pytest.fixture(params=BACKENDS)
@@ -81,6 +81,7 @@ def test_query_ready_and_written_queries(store_uri: str, sample_doc: ProvDoc, sa
 
 def test_query_bad_input_is_one_line(store_uri: str) -> None:
     from test_ops_load_save import rich_doc
+
     from mlflow2prov_jupyter.store.push import push
 
     push(rich_doc(), store_uri, "r")

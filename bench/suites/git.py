@@ -11,7 +11,6 @@ from ..measure import load_average, run_child
 from ..profiling import top_functions
 from . import Context
 
-
 MIN_ROUNDS = 5  # rounds are cheap (seconds) and single rounds noisy on a shared machine
 
 

@@ -113,7 +113,7 @@ def sync_one_run(ctx: Context, scale: float) -> dict[str, Any]:
                 "--store", store, "--project", "bench", "--metric-history", "latest"]
         first = _child(sync, work)
         rows = []
-        for i in range(ctx.repeat):
+        for _ in range(ctx.repeat):
             baseline = _child(["-c", "import mlflow2prov_jupyter, mlflow, mlflow2prov_jupyter.store"], work)
             _child(["-c", _NEW_RUN, uri], work)
             one_run = _child(sync, work)
@@ -132,8 +132,7 @@ def cross_project_lineage(ctx: Context, scale: float = 1.0, projects: int = 10) 
     from mlflow2prov_jupyter.core.namespaces import MLFLOW
     from mlflow2prov_jupyter.core.provdoc import ProvDoc, QName
     from mlflow2prov_jupyter.query.lineage import lineage
-    from mlflow2prov_jupyter.store import close_store, linked_document, push
-    from mlflow2prov_jupyter.store import links
+    from mlflow2prov_jupyter.store import close_store, linked_document, links, push
     from mlflow2prov_jupyter.store.links import linked_lineage
 
     doc, _ = _doc(ctx, scale)

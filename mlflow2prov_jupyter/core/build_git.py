@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from .gcpause import gc_paused
 from .git_reader import (
     GitCommit,
     GitHistory,
@@ -12,11 +13,10 @@ from .git_reader import (
     GitUser,
     clean_text,
     commit_id,
-    path_segment,
     file_id,
+    path_segment,
     ref_id,
 )
-from .gcpause import gc_paused
 from .options import ExtractOptions
 from .provdoc import ProvDoc, QName, Relation
 from .values import from_seconds, label, truncate

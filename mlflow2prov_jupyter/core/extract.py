@@ -10,6 +10,7 @@ from .gcpause import gc_paused
 from .options import ExtractOptions
 from .provdoc import ProvDoc
 
+
 def extract(
     repo: str | os.PathLike | None = None,
     tracking_uri: str | os.PathLike | None = None,

@@ -788,7 +788,7 @@ def _apply_simple(rec: _Record, st: dict, revs: list[GitRevision]) -> None:
     sha = rec.sha
     removals: list[str] = []
     sets: list[tuple[str, tuple]] = []
-    for letter, old_mode, new_mode, old_blob, new_blob, path, old_path in rec.entries:
+    for letter, old_mode, new_mode, _old_blob, new_blob, path, old_path in rec.entries:
         old_ok = old_mode not in _NULL_MODES and letter != "C"
         new_ok = new_mode not in _NULL_MODES
         if not old_ok and not new_ok:
@@ -872,7 +872,7 @@ def _apply_merge(rec: _Record, st: dict, parent_states: list[dict], comb, revs: 
     # Apply the first-parent diff: the merge's tree relative to its first parent.
     removals: list[str] = []
     sets: list[tuple[str, tuple]] = []
-    for letter, old_mode, new_mode, old_blob, new_blob, path, old_path in rec.entries:
+    for letter, old_mode, new_mode, _old_blob, new_blob, path, old_path in rec.entries:
         old_ok = old_mode not in _NULL_MODES and letter != "C"
         new_ok = new_mode not in _NULL_MODES
         if old_ok and (letter == "R" or not new_ok):

@@ -545,8 +545,8 @@ __all__ = [
     "PROV_DM_NAMES",
     "ENDPOINTS",
     "add_value",
-    "encode_value",
-    "decode_value",
+    "encode_value",  # noqa: F822 - from the codec, through __getattr__
+    "decode_value",  # noqa: F822 - from the codec, through __getattr__
     "PROV",
     "XSD",
 ]

@@ -19,8 +19,8 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 
 from ..core.errors import Mlflow2ProvError, OptionError, one_line_warnings
-from ..core.redact import first_line, public_line
 from ..core.provdoc import ProvDoc
+from ..core.redact import first_line, public_line
 from ..verbs import VERBS, RunContext, run_steps
 
 MAGIC_HELP = """Extract, load, merge, transform, save, count and explore PROV documents.

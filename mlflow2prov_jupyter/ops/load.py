@@ -18,6 +18,7 @@ from ..core.provdoc import ProvDoc
 from .formats import DETECTION_ORDER, FORMATS, Format, check_available, format_for_path, get_format
 from .names import canonicalize
 
+
 @without_gc  # builds many small acyclic records: see core/gcpause
 def load(source: str | os.PathLike[str] | IO[Any], format: str | None = None) -> ProvDoc:
     """Read one PROV document.

@@ -796,7 +796,7 @@ def _run_path_model(g: _Graph, run: Element, path: str, p: Passport) -> Element 
     if lms:
         return max(lms, key=lambda m: (_text(_first(m.get("m2p:created_at"))), m.id))
     for typ in ("m2p:ModelArtifact", "m2p:Artifact"):
-        for r, a in g.follow(run.id, "hadMember", typ):
+        for _r, a in g.follow(run.id, "hadMember", typ):
             if _text(a.get("m2p:path")) == path:
                 return a
     p.missing.append(f"run {rid} has no logged model or artifact named {path}")

@@ -235,7 +235,7 @@ class _Checker:
                 bad["(none)"].append(eid)
             elif p is not None and p not in declared:
                 bad[p].append(eid)
-        for i, r in enumerate(self.doc.relations):
+        for r in self.doc.relations:
             for name, a in zip(RELATION_FORMALS[r.kind], r.args):
                 if not isinstance(a, str) or name in _TIME_ARGS or a in self.doc.elements:
                     continue

@@ -98,12 +98,12 @@ def check_ours(backend: Backend) -> bool:
 def projects(backend: Backend) -> list[str]:
     """The projects in the store, by name."""
     names = []
-    for s, p, o in backend.triples(BASE):
+    for _s, p, o in backend.triples(BASE):
         if p.value == M2P + "project" and o.value.startswith(BASE + "project/"):
             names.append(o.value)
     out = []
     for iri in sorted(names):
-        for s, p, o in backend.subject_triples(iri, iri):
+        for _s, p, o in backend.subject_triples(iri, iri):
             if p.value == M2P + "project":
                 out.append(o.value)
                 break

@@ -28,9 +28,9 @@ from ..core.provdoc import (
     QName,
     Relation,
     _double_text,
-    add_value,
     _int_type,
     _time_text,
+    add_value,
     parse_time,
 )
 

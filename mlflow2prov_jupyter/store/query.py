@@ -21,7 +21,7 @@ from ..core.errors import OptionError
 from ..core.namespaces import PREFIXES, PROV, XSD
 from ..core.provdoc import ProvDoc
 from .backends import Backend, StoreError, open_store
-from .provo import RDFS, _value, _Names, decode_triples
+from .provo import RDFS, _Names, _value, decode_triples
 
 _COMPACT = {**PREFIXES, "prov": PROV, "xsd": XSD, "rdfs": RDFS}
 

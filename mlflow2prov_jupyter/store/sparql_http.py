@@ -136,9 +136,9 @@ class SparqlHttpStore:
             def own(term: Any, g: str) -> Any:
                 if isinstance(term, ox.BlankNode):
                     key = (g, term.value)
-                    node = fresh.get(key)
+                    node = fresh.get(key)  # noqa: B023 - called within this iteration
                     if node is None:
-                        node = fresh[key] = ox.BlankNode()
+                        node = fresh[key] = ox.BlankNode()  # noqa: B023 - called within this iteration
                     return node
                 return term
 

@@ -162,8 +162,8 @@ def big_doc(target: int = 20000) -> tuple[dict[str, Any], int]:
 
         def add(id: str, type: str, rec: dict[str, Any]) -> None:
             b.add("entity", id, {"prov:type": q(type), **rec})
-            b.rel("hadMember", {"prov:collection": run, "prov:entity": id})
-            b.rel("wasGeneratedBy", {"prov:entity": id, "prov:activity": rc})
+            b.rel("hadMember", {"prov:collection": run, "prov:entity": id})  # noqa: B023 - called within this iteration
+            b.rel("wasGeneratedBy", {"prov:entity": id, "prov:activity": rc})  # noqa: B023 - called within this iteration
 
         for p in range(params):
             add(f"{run}/param/p{p}", "m2p:Param", {"prov:label": f"p{p} = {p}", "m2p:key": f"p{p}", "m2p:value": str(p)})

@@ -5,7 +5,6 @@ readability measured from drawn positions, themes, hostile text, big documents a
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -227,9 +226,9 @@ def test_big_documents_first_paint(lab: Lab, page: Page) -> None:
 
 def test_full_history_document_is_sent_thinned_and_drawn(lab: Lab, page: Page, tmp_path: Path) -> None:
     """A 220,000-element document (metric points of every step) as a notebook output: ≤ 10 MB, first paint ≤ 3 s."""
-    from mlflow2prov_jupyter.notebook.display import mimebundle
-
     from test_display import big_doc as py_big_doc
+
+    from mlflow2prov_jupyter.notebook.display import mimebundle
 
     doc = py_big_doc(runs=100, keys=20, steps=105, commits=200, files=50)
     assert len(doc.elements) >= 210_000

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..core.ids import enc
 from ..core.namespaces import M2P, XSD
-from ..core.provdoc import _time_text, parse_time
+from ..core.provjson import _time_text, parse_time
 from .backends import Backend, StoreError
 from .provo import RDF_TYPE, _literal
 

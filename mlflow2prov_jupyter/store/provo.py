@@ -19,20 +19,8 @@ from typing import Any, Callable, Iterable
 
 from ..core.errors import DocumentFormatError
 from ..core.namespaces import PROV, XSD
-from ..core.provdoc import (
-    PROV_DM_NAMES,
-    RELATION_FORMALS,
-    Element,
-    Literal,
-    ProvDoc,
-    QName,
-    Relation,
-    _double_text,
-    _int_type,
-    _time_text,
-    add_value,
-    parse_time,
-)
+from ..core.provdoc import PROV_DM_NAMES, RELATION_FORMALS, Element, Literal, ProvDoc, QName, Relation, add_value
+from ..core.provjson import _double_text, _int_type, _time_text, parse_time  # PROV-JSON's value texts, shared
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"

@@ -534,7 +534,7 @@ class Explorer(widgets.VBox):
         data, view = sendable(doc, self.view)
         self.graph.draw(data if doc is not self._sent_doc else None, view)
         self._sent_doc = doc
-        self._update_snapshot()
+        self._update_snapshot((data, view))
         shown = len(self.view["show"]) if "show" in self.view else len(doc.elements)
         return f"drew {title + ': ' if title else ''}{shown} elements"
 
@@ -568,18 +568,18 @@ class Explorer(widgets.VBox):
         self.graph.selected = node_id
 
     # -------------------------------------------------------------------------------------- snapshot
-    def _snapshot_bundle(self) -> tuple[dict[str, Any], dict[str, Any]]:
+    def _snapshot_bundle(self, sent: tuple[dict[str, Any], dict[str, Any]] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
         doc = self.view_doc
         if doc is None or not doc.elements:
             return {"text/plain": "Provenance Explorer (no document)"}, {}
-        data, md = mimebundle(doc, view=self.view)
+        data, md = mimebundle(doc, view=self.view, sent=sent)
         md.setdefault(PROV_JSON_MIME, {})["snapshot_of"] = self.graph.view_id
         data["text/plain"] = "Provenance Explorer, last graph: " + data.get("text/plain", "").splitlines()[0]
         return data, md
 
-    def _update_snapshot(self) -> None:
+    def _update_snapshot(self, sent: tuple[dict[str, Any], dict[str, Any]] | None = None) -> None:
         if self._snapshot is not None:
-            data, md = self._snapshot_bundle()
+            data, md = self._snapshot_bundle(sent)
             self._snapshot.update(data, metadata=md, raw=True)
 
     def _ipython_display_(self) -> None:

@@ -135,7 +135,9 @@ def _write_with_client(root: Path, uri: str, artifact_root: str, scale: float, w
     _run_child(root, ["experiments", uri, artifact_root, str(ids_file)])
     exp_ids = ",".join(json.loads(ids_file.read_text()))
     procs = [
-        _spawn(root, ["runs", uri, exp_ids, repr(scale), repo_meta, str(w), str(workers), str(root / f"gen-runs-{w}.json")])
+        _spawn(
+            root, ["runs", uri, exp_ids, repr(scale), repo_meta, str(w), str(workers), str(root / f"gen-runs-{w}.json")]
+        )
         for w in range(workers)
     ]
     for p in procs:
@@ -153,14 +155,19 @@ def _spawn(root: Path, args: list[str]) -> subprocess.Popen:
     # cwd = the cache folder, so nothing MLflow might create lands in the user's working directory.
     return subprocess.Popen(
         [sys.executable, "-m", "bench.child", "genstore", *args],
-        cwd=root, env=child_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=root,
+        env=child_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
 
 
 def _wait(proc: subprocess.Popen) -> None:
     _, err = proc.communicate()
     if proc.returncode:
-        raise RuntimeError(f"store generation failed ({' '.join(proc.args[4:6])}):\n{err.decode(errors='replace')[-3000:]}")
+        raise RuntimeError(
+            f"store generation failed ({' '.join(proc.args[4:6])}):\n{err.decode(errors='replace')[-3000:]}"
+        )
 
 
 def _run_child(root: Path, args: list[str]) -> None:

@@ -88,8 +88,15 @@ def task_extract(a: argparse.Namespace) -> dict[str, Any]:
     ph.wrap(link, "link", "link")
 
     def work() -> Any:
-        doc = ph.run("extract_other", extract.extract, a.repo or None, a.uri or None,
-                     metric_history=a.metric_history, store_key=a.store_key or None, progress=False)
+        doc = ph.run(
+            "extract_other",
+            extract.extract,
+            a.repo or None,
+            a.uri or None,
+            metric_history=a.metric_history,
+            store_key=a.store_key or None,
+            progress=False,
+        )
         paths = ph.run("save", save, doc, a.out, "json", overwrite=True)
         return doc, paths
 
@@ -178,9 +185,13 @@ def task_ops(a: argparse.Namespace) -> dict[str, Any]:
         rec("dedupe", dedupe, doc)
         rec("pseudonymize", pseudonymize, doc, key="bench-key")
         rec("statistics", statistics, doc, "fine", "table")
-        sizes = {"elements": len(doc.elements), "relations": len(doc.relations),
-                 "other_elements": len(other.elements), "merged_elements": len(merged.elements),
-                 "merged_relations": len(merged.relations)}
+        sizes = {
+            "elements": len(doc.elements),
+            "relations": len(doc.relations),
+            "other_elements": len(other.elements),
+            "merged_elements": len(merged.elements),
+            "merged_relations": len(merged.relations),
+        }
         del doc, other, merged
     return {"ops": out, "sizes": sizes}
 
@@ -269,7 +280,12 @@ def first_paint(page_path: Path, repeat: int) -> dict[str, Any]:
                 page.close()
         finally:
             browser.close()
-    return {"first_paint_seconds": since_navigation, "goto_to_drawn_seconds": outer, "view": module, "errors": errors[:5]}
+    return {
+        "first_paint_seconds": since_navigation,
+        "goto_to_drawn_seconds": outer,
+        "view": module,
+        "errors": errors[:5],
+    }
 
 
 # What the view module says about its drawing (data attributes of its root element).

@@ -17,41 +17,91 @@ from .report import evaluate, plot, render_table, write_json
 from .suites import Context
 
 SUITES = ("extract", "ops", "git", "view", "store")
-QUICK = {"scale": [0.05], "stores": ["file", "sqlite"], "git_size": [200, 50], "ops_scale": 0.05, "view_scale": 0.05,
-         "repeat": 1}
+QUICK = {
+    "scale": [0.05],
+    "stores": ["file", "sqlite"],
+    "git_size": [200, 50],
+    "ops_scale": 0.05,
+    "view_scale": 0.05,
+    "repeat": 1,
+}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         prog="python -m bench",
-        description="Benchmarks of mlflow2prov-jupyter (targets: bench/RESULTS.md): extraction per phase vs. its floor, "
-        "the git walk, operations on big documents and the graph view.",
+        description="Benchmarks of mlflow2prov-jupyter (targets: bench/RESULTS.md): extraction per phase vs. its "
+        "floor, the git walk, operations on big documents and the graph view.",
     )
-    p.add_argument("--scale", type=float, nargs="+", default=[5.0, 25.0],
-                   help="store scales S (200·S runs, 40·S commits); default: 5 25")
+    p.add_argument(
+        "--scale",
+        type=float,
+        nargs="+",
+        default=[5.0, 25.0],
+        help="store scales S (200·S runs, 40·S commits); default: 5 25",
+    )
     p.add_argument("--suite", nargs="+", choices=SUITES, default=list(SUITES), help="suites to run (default: all)")
-    p.add_argument("--quick", action="store_true",
-                   help="tiny scale, every suite, both stores, one repeat: seconds (for CI; no targets apply)")
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="tiny scale, every suite, both stores, one repeat: seconds (for CI; no targets apply)",
+    )
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default: {DEFAULT_OUT})")
     p.add_argument("--repeat", type=int, default=3, help="repeats of every measurement (default 3)")
-    p.add_argument("--stores", nargs="+", choices=("file", "sqlite"), default=["file"],
-                   help="store kinds for the extract suite (default: file)")
-    p.add_argument("--metric-history", nargs="+", choices=("latest", "all"), default=["latest", "all"],
-                   help="metric history modes for the extract suite (default: both)")
-    p.add_argument("--all-history-scales", type=float, nargs="+", default=None, metavar="S",
-                   help="measure metric_history=all only at these scales (default: at every --scale)")
-    p.add_argument("--git-size", type=int, nargs=2, metavar=("COMMITS", "FILES"), default=[10000, 2000],
-                   help="repository of the git suite (default: 10000 2000)")
-    p.add_argument("--ops-scale", type=float, default=5.3,
-                   help="store scale whose extraction the ops and view suites use (default 5.3: ~25,000 elements)")
-    p.add_argument("--view-scale", type=float, default=4.3,
-                   help="store scale whose extraction the view suite draws (default 4.3: ~20,000 elements)")
-    p.add_argument("--profile", action="store_true", help="also profile each extraction once (cProfile) and report hotspots")
+    p.add_argument(
+        "--stores",
+        nargs="+",
+        choices=("file", "sqlite"),
+        default=["file"],
+        help="store kinds for the extract suite (default: file)",
+    )
+    p.add_argument(
+        "--metric-history",
+        nargs="+",
+        choices=("latest", "all"),
+        default=["latest", "all"],
+        help="metric history modes for the extract suite (default: both)",
+    )
+    p.add_argument(
+        "--all-history-scales",
+        type=float,
+        nargs="+",
+        default=None,
+        metavar="S",
+        help="measure metric_history=all only at these scales (default: at every --scale)",
+    )
+    p.add_argument(
+        "--git-size",
+        type=int,
+        nargs=2,
+        metavar=("COMMITS", "FILES"),
+        default=[10000, 2000],
+        help="repository of the git suite (default: 10000 2000)",
+    )
+    p.add_argument(
+        "--ops-scale",
+        type=float,
+        default=5.3,
+        help="store scale whose extraction the ops and view suites use (default 5.3: ~25,000 elements)",
+    )
+    p.add_argument(
+        "--view-scale",
+        type=float,
+        default=4.3,
+        help="store scale whose extraction the view suite draws (default 4.3: ~20,000 elements)",
+    )
+    p.add_argument(
+        "--profile", action="store_true", help="also profile each extraction once (cProfile) and report hotspots"
+    )
     p.add_argument("--no-paint", action="store_true", help="skip the headless Chromium first-paint measurement")
     p.add_argument("--cache", type=Path, default=CACHE_DIR, help=f"cache of generated inputs (default: {CACHE_DIR})")
     p.add_argument("--workers", type=int, default=2, help="parallel writers when generating a file store (default 2)")
-    p.add_argument("--sqlite-mode", choices=("migrate", "client"), default="migrate",
-                   help="SQLite store from the file store by `mlflow migrate-filestore` (default) or via MlflowClient")
+    p.add_argument(
+        "--sqlite-mode",
+        choices=("migrate", "client"),
+        default="migrate",
+        help="SQLite store from the file store by `mlflow migrate-filestore` (default) or via MlflowClient",
+    )
     a = p.parse_args(argv)
     if a.quick:
         a.scale = QUICK["scale"]
@@ -70,7 +120,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def _meta(a: argparse.Namespace) -> dict[str, Any]:
     try:
-        commit = subprocess.run(["git", "-C", str(REPO_ROOT), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+        commit = subprocess.run(
+            ["git", "-C", str(REPO_ROOT), "rev-parse", "HEAD"], capture_output=True, text=True
+        ).stdout.strip()
     except OSError:
         commit = ""
     try:
@@ -101,8 +153,15 @@ def main(argv: list[str] | None = None) -> int:
     def log(msg: str) -> None:
         print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
-    ctx = Context(out=a.out, cache=a.cache, repeat=a.repeat, profile=a.profile, log=log, workers=a.workers,
-                  sqlite_mode=a.sqlite_mode)
+    ctx = Context(
+        out=a.out,
+        cache=a.cache,
+        repeat=a.repeat,
+        profile=a.profile,
+        log=log,
+        workers=a.workers,
+        sqlite_mode=a.sqlite_mode,
+    )
     results: dict[str, Any] = {"meta": _meta(a)}
     t0 = time.perf_counter()
     if "extract" in a.suite:

@@ -136,8 +136,16 @@ def generate_repo(path: Path, commits: int, files: int, *, seed: int = 7) -> Rep
 
     # root commit
     mark += 1
-    w.commit("refs/heads/main", mark, when(0), person(0), person(0), "Initial import\n", [],
-             [_modify(p, _content(o, v)) for p, (o, v) in tree.items()])
+    w.commit(
+        "refs/heads/main",
+        mark,
+        when(0),
+        person(0),
+        person(0),
+        "Initial import\n",
+        [],
+        [_modify(p, _content(o, v)) for p, (o, v) in tree.items()],
+    )
     main_tip = mark
     editable = [p for p in tree if p != ENTRY_POINT]
 
@@ -158,8 +166,16 @@ def generate_repo(path: Path, commits: int, files: int, *, seed: int = 7) -> Rep
                     st[p] = (o, v + 1)
                     changes.append(_modify(p, _content(o, v + 1)))
             mark += 1
-            w.commit("refs/heads/side", mark, when(n), author, committer, f"Side work {n}\n\nDetails of {n}.\n",
-                     [side["tip"]], changes)
+            w.commit(
+                "refs/heads/side",
+                mark,
+                when(n),
+                author,
+                committer,
+                f"Side work {n}\n\nDetails of {n}.\n",
+                [side["tip"]],
+                changes,
+            )
             side["tip"] = mark
             side["done"] += 1
             continue
@@ -171,8 +187,16 @@ def generate_repo(path: Path, commits: int, files: int, *, seed: int = 7) -> Rep
                     tree[p] = side["tree"][p]
                     changes.append(_modify(p, _content(*tree[p])))
             mark += 1
-            w.commit("refs/heads/main", mark, when(n), author, committer, f"Merge branch 'side' ({n})\n",
-                     [main_tip, side["tip"]], changes)
+            w.commit(
+                "refs/heads/main",
+                mark,
+                when(n),
+                author,
+                committer,
+                f"Merge branch 'side' ({n})\n",
+                [main_tip, side["tip"]],
+                changes,
+            )
             main_tip = mark
             merges += 1
             side = None
@@ -206,8 +230,16 @@ def generate_repo(path: Path, commits: int, files: int, *, seed: int = 7) -> Rep
             changes.append(_modify(added, _content(next_origin, 0)))
             next_origin += 1
         mark += 1
-        w.commit("refs/heads/main", mark, when(n), author, committer, f"Change {n}: tune modules\n\nBody {n}.\n",
-                 [main_tip], changes)
+        w.commit(
+            "refs/heads/main",
+            mark,
+            when(n),
+            author,
+            committer,
+            f"Change {n}: tune modules\n\nBody {n}.\n",
+            [main_tip],
+            changes,
+        )
         main_tip = mark
         if side is not None:
             side["since"] += 1
@@ -221,7 +253,10 @@ def generate_repo(path: Path, commits: int, files: int, *, seed: int = 7) -> Rep
     marks = path / ".git" / "bench-marks"
     subprocess.run(
         ["git", "fast-import", "--quiet", f"--export-marks={marks}"],
-        cwd=path, input=w.stream(), check=True, capture_output=True,
+        cwd=path,
+        input=w.stream(),
+        check=True,
+        capture_output=True,
     )
     by_mark = {}
     for line in marks.read_text().splitlines():

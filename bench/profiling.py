@@ -39,6 +39,10 @@ def top_functions(prof: Path | list[Path], n: int = 25, text_out: Path | None = 
         text_out.write_text(buf.getvalue())
     return {
         "total_seconds": total,
-        "by_own_time": [{"where": _where(f), "own": round(tt, 4), "cum": round(ct, 4), "calls": nc} for tt, ct, nc, f in own],
-        "project_by_cumulative": [{"where": _where(f), "own": round(tt, 4), "cum": round(ct, 4), "calls": nc} for tt, ct, nc, f in ours],
+        "by_own_time": [
+            {"where": _where(f), "own": round(tt, 4), "cum": round(ct, 4), "calls": nc} for tt, ct, nc, f in own
+        ],
+        "project_by_cumulative": [
+            {"where": _where(f), "own": round(tt, 4), "cum": round(ct, 4), "calls": nc} for tt, ct, nc, f in ours
+        ],
     }

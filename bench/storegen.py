@@ -127,13 +127,21 @@ def write_runs(
             for s in range(STEPS)
         ]
         params = [Param(f"param_{k}", str((i * (k + 1)) % 17 / 10)) for k in range(PARAMS)]
-        tags = [RunTag("team", f"team-{i % 4}"), RunTag("stage", "dev" if i % 2 else "prod"), RunTag("note", f"run {i}")]
+        tags = [
+            RunTag("team", f"team-{i % 4}"),
+            RunTag("stage", "dev" if i % 2 else "prod"),
+            RunTag("note", f"run {i}"),
+        ]
         client.log_batch(rid, metrics=metrics, params=params, tags=tags)
         client.log_artifacts(rid, str(arts))
         if i % 10 == 0:
             lm = client.create_logged_model(
-                exp_ids[i % 3], name="model", source_run_id=rid, params={"alpha": str(i % 7)},
-                tags={"mlflow.user": user}, model_type="bench",
+                exp_ids[i % 3],
+                name="model",
+                source_run_id=rid,
+                params={"alpha": str(i % 7)},
+                tags={"mlflow.user": user},
+                model_type="bench",
             )
             client.log_model_artifacts(lm.model_id, str(model_dir))
             client.finalize_logged_model(lm.model_id, "READY")
@@ -153,11 +161,14 @@ def write_registry(tracking_uri: str, exp_ids: list[str]) -> None:
     found = sorted(found, key=lambda m: (m.creation_timestamp, m.model_id))[:6]
     models = [(m.model_id, m.source_run_id) for m in found]
     for r, name in enumerate(("bench-classifier", "bench-regressor")):
-        client.create_registered_model(name, tags={"team": f"team-{r}", "mlflow.user": USERS[r]}, description=f"{name} model")
+        client.create_registered_model(
+            name, tags={"team": f"team-{r}", "mlflow.user": USERS[r]}, description=f"{name} model"
+        )
         for v in range(3):
             model_id, run_id = models[(r * 3 + v) % len(models)]
-            client.create_model_version(name, f"models:/{model_id}", run_id=run_id, model_id=model_id,
-                                        tags={"v": str(v + 1)})
+            client.create_model_version(
+                name, f"models:/{model_id}", run_id=run_id, model_id=model_id, tags={"v": str(v + 1)}
+            )
         client.set_registered_model_alias(name, "champion", "3")
         client.set_registered_model_alias(name, "challenger", "2")
 
@@ -165,9 +176,20 @@ def write_registry(tracking_uri: str, exp_ids: list[str]) -> None:
 def migrate_to_sqlite(file_root: Path, sqlite_path: Path) -> None:
     """Copy a file store into SQLite with ``mlflow migrate-filestore`` (artifacts stay in the file store)."""
     subprocess.run(
-        [sys.executable, "-m", "mlflow", "migrate-filestore", "--source", str(file_root),
-         "--target", f"sqlite:///{sqlite_path}", "--no-progress"],
-        check=True, capture_output=True, cwd=sqlite_path.parent,
+        [
+            sys.executable,
+            "-m",
+            "mlflow",
+            "migrate-filestore",
+            "--source",
+            str(file_root),
+            "--target",
+            f"sqlite:///{sqlite_path}",
+            "--no-progress",
+        ],
+        check=True,
+        capture_output=True,
+        cwd=sqlite_path.parent,
     )
 
 
@@ -179,7 +201,9 @@ def main(argv: list[str]) -> int:
         Path(argv[3]).write_text(json.dumps(write_experiments(uri, argv[2] or None)))
     elif step == "runs":
         exp_ids, scale, meta, worker, workers, out = argv[2:8]
-        timings = write_runs(uri, exp_ids.split(","), float(scale), RepoInfo.load(Path(meta)), int(worker), int(workers))
+        timings = write_runs(
+            uri, exp_ids.split(","), float(scale), RepoInfo.load(Path(meta)), int(worker), int(workers)
+        )
         Path(out).write_text(json.dumps(timings))
     elif step == "all":  # one process: experiments, every run, registry
         scale, meta, out = argv[3:6]

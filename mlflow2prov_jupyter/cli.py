@@ -58,7 +58,9 @@ class _VerbCommand(click.Command):
     one when it names an existing file or folder or repeats the command: ``demo demo``).
     """
 
-    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any) -> click.Context:
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
+    ) -> click.Context:
         head, tail = self._own_words(list(args))
         extra["allow_interspersed_args"] = True
         ctx = super().make_context(info_name, head, parent=parent, **extra)
@@ -83,8 +85,10 @@ class _VerbCommand(click.Command):
             if tok.startswith("-") and tok != "-":
                 if tok in takes_value:
                     i += 1
-            elif tok in VERBS and filled >= required and not (
-                filled < required + optional and (tok == self.name or os.path.exists(tok))
+            elif (
+                tok in VERBS
+                and filled >= required
+                and not (filled < required + optional and (tok == self.name or os.path.exists(tok)))
             ):
                 return args[:i], args[i:]
             else:
@@ -98,8 +102,12 @@ class _Group(click.Group):
         return list(self.commands)
 
 
-@click.group(cls=_Group, chain=True, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--config", "config", type=click.Path(), help="Run the steps of a YAML pipeline file (before any command given).")
+@click.group(
+    cls=_Group, chain=True, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]}
+)
+@click.option(
+    "--config", "config", type=click.Path(), help="Run the steps of a YAML pipeline file (before any command given)."
+)
 @click.option("--validate", "validate", type=click.Path(), help="Check a YAML pipeline file and exit.")
 @click.option("--progress/--no-progress", default=None, help="Progress bars (default: only on a terminal).")
 @click.option("--debug", is_flag=True, help="Show the full traceback of an error.")
@@ -122,7 +130,14 @@ for _verb in VERBS.values():
 
 @cli.result_callback()
 @click.pass_context
-def _run(ctx: click.Context, steps: list[tuple[str, dict[str, Any]]], config: str | None, validate: str | None, progress: bool | None, debug: bool) -> None:
+def _run(
+    ctx: click.Context,
+    steps: list[tuple[str, dict[str, Any]]],
+    config: str | None,
+    validate: str | None,
+    progress: bool | None,
+    debug: bool,
+) -> None:
     from .pipeline import parse_pipeline
 
     run_ctx = RunContext(echo=click.echo, progress=progress)

@@ -140,10 +140,16 @@ def pipeline_schema() -> dict[str, Any]:
         step_schemas.append(
             {
                 "type": "object",
-                "properties": {verb.name: {"type": ["object", "null"], "properties": props, "additionalProperties": False}},
+                "properties": {
+                    verb.name: {"type": ["object", "null"], "properties": props, "additionalProperties": False}
+                },
                 "required": [verb.name],
                 "additionalProperties": False,
             }
         )
         step_schemas.append({"const": verb.name})
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "array", "items": {"oneOf": step_schemas}}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "array",
+        "items": {"oneOf": step_schemas},
+    }

@@ -182,9 +182,13 @@ def _push(stream: list[ProvDoc], kw: dict[str, Any], ctx: RunContext) -> list[Pr
     if not stream:
         raise OptionError("push has no document to write: put extract, load or merge before it")
     if kw["project"] and len(stream) > 1:
-        raise OptionError(f"push --project names one project, the stream holds {len(stream)} documents: merge them first or push each")
+        raise OptionError(
+            f"push --project names one project, the stream holds {len(stream)} documents: merge them first or push each"
+        )
     for d in stream:
-        result = push(d, kw["store"], kw["project"], repository_url=kw["repo"], tracking_uri=kw["tracking_uri"], prune=kw["prune"])
+        result = push(
+            d, kw["store"], kw["project"], repository_url=kw["repo"], tracking_uri=kw["tracking_uri"], prune=kw["prune"]
+        )
         ctx.echo(f"pushed {result.summary()}")
         ctx.outputs.append(result)
     return stream
@@ -266,12 +270,18 @@ def _diff(stream: list[ProvDoc], kw: dict[str, Any], ctx: RunContext) -> list[Pr
     if kw.get("store"):  # the stream's documents against what the store holds for them
         from .store.push import load as load_store
 
-        docs = [x for d in docs for x in (d, load_store(kw["store"], kw.get("projects", [None])[0] if kw.get("projects") else d.name)[0])]
+        docs = [
+            x
+            for d in docs
+            for x in (d, load_store(kw["store"], kw.get("projects", [None])[0] if kw.get("projects") else d.name)[0])
+        ]
     for path in (kw["a"], kw["b"]):
         if path:
             docs = _load(docs, {"path": path, "format": None}, ctx)
     if len(docs) != 2:
-        raise OptionError(f"diff compares exactly two documents, the stream holds {len(docs)}: use 'diff A B' or load two")
+        raise OptionError(
+            f"diff compares exactly two documents, the stream holds {len(docs)}: use 'diff A B' or load two"
+        )
     result = diff(docs[0], docs[1])
     fmt = kw["format"]
     if fmt == "json":
@@ -319,22 +329,81 @@ _EXTRACT = ExtractOptions()
 EXTRACT_OPTIONS = (
     Option("repo", "Path of the project's Git repository.", type="path"),
     Option("tracking_uri", "MLflow tracking store: mlruns folder, file:, sqlite:/// or http(s):// URI."),
-    Option("metric_history", "Metric points: every logged point, or only the latest per key.", type="choice", choices=tuple(m.value for m in MetricHistory), default=_EXTRACT.metric_history.value),
-    Option("include_deleted", "Include deleted experiments and runs with their deletions.", type="bool", default=_EXTRACT.include_deleted, flag_pair=True),
-    Option("git_history", "Include files and file revisions of every commit.", type="bool", default=_EXTRACT.git_history, flag_pair=True),
-    Option("include_refs", "Include branches, tags and remote branches.", type="bool", default=_EXTRACT.include_refs, flag_pair=True),
+    Option(
+        "metric_history",
+        "Metric points: every logged point, or only the latest per key.",
+        type="choice",
+        choices=tuple(m.value for m in MetricHistory),
+        default=_EXTRACT.metric_history.value,
+    ),
+    Option(
+        "include_deleted",
+        "Include deleted experiments and runs with their deletions.",
+        type="bool",
+        default=_EXTRACT.include_deleted,
+        flag_pair=True,
+    ),
+    Option(
+        "git_history",
+        "Include files and file revisions of every commit.",
+        type="bool",
+        default=_EXTRACT.git_history,
+        flag_pair=True,
+    ),
+    Option(
+        "include_refs",
+        "Include branches, tags and remote branches.",
+        type="bool",
+        default=_EXTRACT.include_refs,
+        flag_pair=True,
+    ),
     Option("include_artifacts", "List run artifacts.", type="bool", default=_EXTRACT.include_artifacts, flag_pair=True),
-    Option("artifact_max_depth", "Deepest artifact folder level listed (default: all).", type="int", default=_EXTRACT.artifact_max_depth),
+    Option(
+        "artifact_max_depth",
+        "Deepest artifact folder level listed (default: all).",
+        type="int",
+        default=_EXTRACT.artifact_max_depth,
+    ),
     Option("since", "Only objects created at or after this ISO time.", default=_EXTRACT.since),
     Option("until", "Only objects created before this ISO time.", default=_EXTRACT.until),
-    Option("experiment_ids", "Only these MLflow experiments (repeat the option).", multiple=True, cli_name="experiment_id", default=_EXTRACT.experiment_ids),
-    Option("store_key", "Key of this store in identifiers' namespace, needed to merge different stores.", default=_EXTRACT.store_key),
+    Option(
+        "experiment_ids",
+        "Only these MLflow experiments (repeat the option).",
+        multiple=True,
+        cli_name="experiment_id",
+        default=_EXTRACT.experiment_ids,
+    ),
+    Option(
+        "store_key",
+        "Key of this store in identifiers' namespace, needed to merge different stores.",
+        default=_EXTRACT.store_key,
+    ),
     # Empty = the dataclass default (shown in the help), so that a YAML list or repeated flag replaces it.
-    Option("git_refs", f"Git refs (globs) whose commits are walked (repeat; default: {' '.join(DEFAULT_GIT_REFS)}).", multiple=True, cli_name="git_ref"),
+    Option(
+        "git_refs",
+        f"Git refs (globs) whose commits are walked (repeat; default: {' '.join(DEFAULT_GIT_REFS)}).",
+        multiple=True,
+        cli_name="git_ref",
+    ),
     Option("user_map", "YAML file mapping MLflow users to Git users (name, email, aliases).", type="path"),
-    Option("max_text_length", "Cut longer texts to this many characters (0: off).", type="int", default=_EXTRACT.max_text_length),
-    Option("max_artifacts", "Artifact entries listed per run; a run with more is marked incomplete.", type="int", default=_EXTRACT.max_artifacts),
-    Option("timeout", "Seconds an MLflow server may stall before the read fails (default: $MLFLOW_HTTP_REQUEST_TIMEOUT, else 30).", type="int", default=_EXTRACT.timeout),
+    Option(
+        "max_text_length",
+        "Cut longer texts to this many characters (0: off).",
+        type="int",
+        default=_EXTRACT.max_text_length,
+    ),
+    Option(
+        "max_artifacts",
+        "Artifact entries listed per run; a run with more is marked incomplete.",
+        type="int",
+        default=_EXTRACT.max_artifacts,
+    ),
+    Option(
+        "timeout",
+        "Seconds an MLflow server may stall before the read fails (default: $MLFLOW_HTTP_REQUEST_TIMEOUT, else 30).",
+        type="int",
+        default=_EXTRACT.timeout,
+    ),
 )
 
 STORE_URI_HELP = "Provenance store: a folder (embedded Oxigraph) or sparql+http(s)://host/… (SPARQL 1.1 server)."
@@ -346,13 +415,20 @@ STORE_READ_OPTIONS = (
 VERBS: dict[str, Verb] = {
     v.name: v
     for v in (
-        Verb("extract", "Extract the provenance of a Git repository and/or an MLflow store.", EXTRACT_OPTIONS, _extract),
+        Verb(
+            "extract", "Extract the provenance of a Git repository and/or an MLflow store.", EXTRACT_OPTIONS, _extract
+        ),
         Verb(
             "load",
             "Load a PROV document (PROV-JSON, PROV-XML, RDF, PROV-N, JSON-LD; '-' reads stdin); repeat to load more.",
             (
                 Option("path", "File to load ('-' reads stdin).", type="path", argument=True),
-                Option("format", "Format of the files (default: from the extension, else detected).", type="choice", choices=READ_FORMATS),
+                Option(
+                    "format",
+                    "Format of the files (default: from the extension, else detected).",
+                    type="choice",
+                    choices=READ_FORMATS,
+                ),
                 Option("store", "Load from this provenance store instead of a file: " + STORE_URI_HELP),
                 Option("project", "With --store: only this project (default: every project, one document each)."),
                 Option("graph", "With --store: only this unit (run/<id>, commit/<sha>, …) or graph IRI."),
@@ -363,8 +439,23 @@ VERBS: dict[str, Verb] = {
             "save",
             "Save every document of the stream (several: <output>-1.<ext>, <output>-2.<ext>, ...).",
             (
-                Option("output", "Output path without extension ('-' writes stdout).", type="path", short="-o", default="provenance"),
-                Option("formats", "Format to write (repeat for several).", type="choice", choices=WRITE_FORMATS, multiple=True, short="-f", cli_name="format", default=("json",)),
+                Option(
+                    "output",
+                    "Output path without extension ('-' writes stdout).",
+                    type="path",
+                    short="-o",
+                    default="provenance",
+                ),
+                Option(
+                    "formats",
+                    "Format to write (repeat for several).",
+                    type="choice",
+                    choices=WRITE_FORMATS,
+                    multiple=True,
+                    short="-f",
+                    cli_name="format",
+                    default=("json",),
+                ),
                 Option("overwrite", "Replace existing files.", type="bool", default=False),
             ),
             _save,
@@ -372,20 +463,53 @@ VERBS: dict[str, Verb] = {
         Verb(
             "merge",
             "Merge every document of the stream into one.",
-            (Option("on_conflict", "On differing formal values: fail (error) or keep the earliest document's (first).", type="choice", choices=("error", "first"), default="error"),),
+            (
+                Option(
+                    "on_conflict",
+                    "On differing formal values: fail (error) or keep the earliest document's (first).",
+                    type="choice",
+                    choices=("error", "first"),
+                    default="error",
+                ),
+            ),
             _merge,
         ),
         Verb(
             "transform",
             "Merge aliased agents, pseudonymize users and eliminate duplicates.",
             (
-                Option("eliminate_duplicates", "Collapse duplicate elements and relations.", type="bool", default=True, flag_pair=True),
-                Option("merge_aliased_agents", "YAML file of persons (name, email, aliases) whose agents are merged.", type="path"),
-                Option("pseudonymize", "Replace people by keyed-hash pseudonyms.", type="bool", default=False, aliases=("use_pseudonyms",)),
+                Option(
+                    "eliminate_duplicates",
+                    "Collapse duplicate elements and relations.",
+                    type="bool",
+                    default=True,
+                    flag_pair=True,
+                ),
+                Option(
+                    "merge_aliased_agents",
+                    "YAML file of persons (name, email, aliases) whose agents are merged.",
+                    type="path",
+                ),
+                Option(
+                    "pseudonymize",
+                    "Replace people by keyed-hash pseudonyms.",
+                    type="bool",
+                    default=False,
+                    aliases=("use_pseudonyms",),
+                ),
                 Option("key", "Pseudonym key (default: $M2P_PSEUDONYM_KEY, else random)."),
-                Option("mapping", "Write the pseudonym mapping to this JSON file (mode 0600) for depseudonymize.", type="path"),
+                Option(
+                    "mapping",
+                    "Write the pseudonym mapping to this JSON file (mode 0600) for depseudonymize.",
+                    type="path",
+                ),
                 Option("scrub_text", "Also replace names inside texts.", type="bool", default=False),
-                Option("overwrite", "Replace an existing --mapping file (it may be the only way back for a shared document).", type="bool", default=False),
+                Option(
+                    "overwrite",
+                    "Replace an existing --mapping file (it may be the only way back for a shared document).",
+                    type="bool",
+                    default=False,
+                ),
             ),
             _transform,
         ),
@@ -393,8 +517,15 @@ VERBS: dict[str, Verb] = {
             "demo",
             "Create the embedded sample ML project in DIRECTORY, extract it and save DIRECTORY/provenance.json.",
             (
-                Option("directory", "Where to create the sample project (default: ./mlflow2prov-demo).", type="path", argument=True),
-                Option("overwrite", "Recreate the folder if it already holds a sample project.", type="bool", default=False),
+                Option(
+                    "directory",
+                    "Where to create the sample project (default: ./mlflow2prov-demo).",
+                    type="path",
+                    argument=True,
+                ),
+                Option(
+                    "overwrite", "Recreate the folder if it already holds a sample project.", type="bool", default=False
+                ),
             ),
             _demo,
         ),
@@ -402,7 +533,13 @@ VERBS: dict[str, Verb] = {
             "statistics",
             "Print counts of elements, relations and types.",
             (
-                Option("resolution", "coarse: per element kind; fine: also per relation kind and prov:type.", type="choice", choices=("coarse", "fine"), default="coarse"),
+                Option(
+                    "resolution",
+                    "coarse: per element kind; fine: also per relation kind and prov:type.",
+                    type="choice",
+                    choices=("coarse", "fine"),
+                    default="coarse",
+                ),
                 Option("format", "Output format.", type="choice", choices=("table", "csv", "json"), default="table"),
             ),
             _statistics,
@@ -411,10 +548,23 @@ VERBS: dict[str, Verb] = {
             "lineage",
             "Replace each document by the lineage of NODE (what it came from, what came from it, or both).",
             (
-                Option("node", "Element id (e.g. mlflow:run/<id>) whose lineage is wanted.", argument=True, required=True),
-                Option("direction", "up: what it came from; down: what came from it; both.", type="choice", choices=("up", "down", "both"), default="up"),
+                Option(
+                    "node", "Element id (e.g. mlflow:run/<id>) whose lineage is wanted.", argument=True, required=True
+                ),
+                Option(
+                    "direction",
+                    "up: what it came from; down: what came from it; both.",
+                    type="choice",
+                    choices=("up", "down", "both"),
+                    default="up",
+                ),
                 Option("depth", "Number of relation steps (default: all).", type="int"),
-                Option("relations", "Follow only these relation kinds (repeat; PROV-JSON or PROV-DM names).", multiple=True, cli_name="relation"),
+                Option(
+                    "relations",
+                    "Follow only these relation kinds (repeat; PROV-JSON or PROV-DM names).",
+                    multiple=True,
+                    cli_name="relation",
+                ),
                 *STORE_READ_OPTIONS,
             ),
             _lineage,
@@ -435,8 +585,14 @@ VERBS: dict[str, Verb] = {
             (
                 Option("a", "First document (else the stream's first).", type="path", argument=True),
                 Option("b", "Second document (else the stream's second).", type="path", argument=True),
-                Option("format", "Output format.", type="choice", choices=("table", "markdown", "json"), default="table"),
-                Option("store", "Compare each document of the stream with the store's project of the same name (or --project): " + STORE_URI_HELP),
+                Option(
+                    "format", "Output format.", type="choice", choices=("table", "markdown", "json"), default="table"
+                ),
+                Option(
+                    "store",
+                    "Compare each document of the stream with the store's project of the same name (or --project): "
+                    + STORE_URI_HELP,
+                ),
                 Option("projects", "With --store: the project to compare with.", multiple=True, cli_name="project"),
             ),
             _diff,
@@ -445,7 +601,9 @@ VERBS: dict[str, Verb] = {
             "validate",
             "Check each document against PROV-DM and PROV-CONSTRAINTS; exit code 1 on errors.",
             (
-                Option("format", "Output format.", type="choice", choices=("table", "markdown", "json"), default="table"),
+                Option(
+                    "format", "Output format.", type="choice", choices=("table", "markdown", "json"), default="table"
+                ),
                 Option("warnings", "Report warnings as well as errors.", type="bool", default=True, flag_pair=True),
                 Option("strict", "Fail on warnings too.", type="bool", default=False),
                 *STORE_READ_OPTIONS,
@@ -460,32 +618,64 @@ VERBS: dict[str, Verb] = {
                 Option("project", "Project name in the store (default: the document's name)."),
                 Option("repo", "Repository path or URL recorded in the project's catalogue.", type="path"),
                 Option("tracking_uri", "Tracking URI recorded in the project's catalogue (credentials are removed)."),
-                Option("prune", "Remove units the document no longer has (off: push a partial document).", type="bool", default=True, flag_pair=True),
+                Option(
+                    "prune",
+                    "Remove units the document no longer has (off: push a partial document).",
+                    type="bool",
+                    default=True,
+                    flag_pair=True,
+                ),
             ),
             _push,
         ),
         Verb(
             "sync",
-            "Bring a project in a provenance store up to date with its Git repository and MLflow store (--watch: keep doing it).",
+            "Bring a project in a provenance store up to date with its Git repository and MLflow store (--watch: "
+            "keep doing it).",
             (
                 *EXTRACT_OPTIONS,
                 Option("store", STORE_URI_HELP, required=True),
                 Option("project", "Project name in the store (default: the repository folder's name)."),
-                Option("watch", "Sync every --interval seconds until Ctrl-C, one line per round.", type="bool", default=False),
+                Option(
+                    "watch",
+                    "Sync every --interval seconds until Ctrl-C, one line per round.",
+                    type="bool",
+                    default=False,
+                ),
                 Option("interval", "Seconds between rounds with --watch.", type="int", default=60),
-                Option("rounds", "Stop after this many rounds (default: one, or until Ctrl-C with --watch).", type="int"),
+                Option(
+                    "rounds", "Stop after this many rounds (default: one, or until Ctrl-C with --watch).", type="int"
+                ),
                 Option("full", "Extract even when the sources look unchanged.", type="bool", default=False),
             ),
             _sync,
         ),
         Verb(
             "query",
-            "Run SPARQL over a provenance store: SELECT prints a table, CONSTRUCT adds a document; QUERY is SPARQL, a .rq file or a ready query.",
+            "Run SPARQL over a provenance store: SELECT prints a table, CONSTRUCT adds a document; QUERY is SPARQL, "
+            "a .rq file or a ready query.",
             (
-                Option("query", "SPARQL text, a .rq file, or a ready query: models-trained-on-dataset, downstream-of-commit, runs-per-person, orphaned-models.", argument=True, required=True),
+                Option(
+                    "query",
+                    "SPARQL text, a .rq file, or a ready query: models-trained-on-dataset, downstream-of-commit, "
+                    "runs-per-person, orphaned-models.",
+                    argument=True,
+                    required=True,
+                ),
                 Option("store", STORE_URI_HELP, required=True),
-                Option("params", "Bind a query variable: NAME=VALUE (repeat), e.g. digest=53e13291.", multiple=True, cli_name="param"),
-                Option("format", "Output format of a SELECT.", type="choice", choices=("table", "csv", "json"), default="table"),
+                Option(
+                    "params",
+                    "Bind a query variable: NAME=VALUE (repeat), e.g. digest=53e13291.",
+                    multiple=True,
+                    cli_name="param",
+                ),
+                Option(
+                    "format",
+                    "Output format of a SELECT.",
+                    type="choice",
+                    choices=("table", "csv", "json"),
+                    default="table",
+                ),
             ),
             _query,
         ),
@@ -493,7 +683,9 @@ VERBS: dict[str, Verb] = {
 }
 
 
-def run_steps(steps: Sequence[tuple[str, dict[str, Any]]], ctx: RunContext | None = None, stream: list[ProvDoc] | None = None) -> list[ProvDoc]:
+def run_steps(
+    steps: Sequence[tuple[str, dict[str, Any]]], ctx: RunContext | None = None, stream: list[ProvDoc] | None = None
+) -> list[ProvDoc]:
     """Run validated ``(verb, options)`` steps over a stream of documents; returns the final stream."""
     ctx = ctx or RunContext()
     docs = list(stream or [])

@@ -37,8 +37,17 @@ class OxigraphServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = open(folder / "oxigraph.log", "wb")
         self.proc = subprocess.Popen(
-            [binary, "serve", "--location", str(folder / "data"), "--bind", f"127.0.0.1:{self.port}", "--union-default-graph"],
-            stdout=self.log, stderr=subprocess.STDOUT,
+            [
+                binary,
+                "serve",
+                "--location",
+                str(folder / "data"),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--union-default-graph",
+            ],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -86,7 +95,9 @@ class BasicAuthProxy:
                     return
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 headers = {k: v for k, v in self.headers.items() if k.lower() in ("content-type", "accept")}
-                req = urllib.request.Request(target + self.path, data=body or None, headers=headers, method=self.command)
+                req = urllib.request.Request(
+                    target + self.path, data=body or None, headers=headers, method=self.command
+                )
                 try:
                     with urllib.request.urlopen(req, timeout=60) as resp:
                         status, rh, data = resp.status, resp.headers, resp.read()

@@ -49,14 +49,20 @@ def populate(s: StoreWriter) -> SimpleNamespace:
             ("inf", math.inf, 0, T0 + 1300),
         ],
     )
-    s.files(W.parent, {"model/MLmodel": "flavors: {}\n", "model/m.pkl": "y", "data/sub/f.txt": "hello", "notes.txt": "n"})
+    s.files(
+        W.parent, {"model/MLmodel": "flavors: {}\n", "model/m.pkl": "y", "data/sub/f.txt": "hello", "notes.txt": "n"}
+    )
     s.datasets(W.parent, [("wine", "d1", "training"), ("wine-test", "d2", "eval")])
     W.child = s.run(W.e1, parent=W.parent, user="bob", start=T0 + 2000, end=T0 + 3000)
     W.running = s.run(W.e1, status="RUNNING", start=T0 + 4000)
     W.deleted = s.run(W.e1, start=T0 + 5000, end=T0 + 5500, params={"x": "1"})
     s.client.delete_run(W.deleted)
-    W.lm = s.logged_model(W.e1, "model", source_run_id=W.parent, params={"lr": "0.1"}, tags={"mlflow.user": "alice"}, step=3)
-    s.client.log_metric(W.parent, "acc", 0.8, timestamp=T0 + 6000, step=2, model_id=W.lm, dataset_name="wine", dataset_digest="d1")
+    W.lm = s.logged_model(
+        W.e1, "model", source_run_id=W.parent, params={"lr": "0.1"}, tags={"mlflow.user": "alice"}, step=3
+    )
+    s.client.log_metric(
+        W.parent, "acc", 0.8, timestamp=T0 + 6000, step=2, model_id=W.lm, dataset_name="wine", dataset_digest="d1"
+    )
     s.client.log_metric(W.parent, "f1", 0.7, timestamp=T0 + 6100, step=4, dataset_name="wine", dataset_digest="d1")
     W.eval = s.run(W.e1, start=T0 + 7000, end=T0 + 7100)
     s.model_input(W.eval, W.lm)
@@ -184,7 +190,16 @@ def test_case_60_file_store_vs_migrated_sqlite(file_world, tmp_path):
     target = tmp_path / "migrated.db"
     with file_store_allowed():
         proc = subprocess.run(
-            [sys.executable, "-m", "mlflow", "migrate-filestore", "--source", str(file_world.store.root), "--target", f"sqlite:///{target}"],
+            [
+                sys.executable,
+                "-m",
+                "mlflow",
+                "migrate-filestore",
+                "--source",
+                str(file_world.store.root),
+                "--target",
+                f"sqlite:///{target}",
+            ],
             capture_output=True,
             text=True,
             env={**os.environ, "MLFLOW_DISABLE_TELEMETRY": "true"},
@@ -418,7 +433,11 @@ def test_latest_is_subset_on_both_backends(sqlite_world, file_world):
 def test_artifact_depth_and_switch(sqlite_world):
     R = f"mlflow:run/{sqlite_world.parent}"
     top, _, _ = _read(sqlite_world.store.uri, artifact_max_depth=1)
-    assert sorted(e[len(R) + 10 :] for e in top.elements if e.startswith(f"{R}/artifact/")) == ["data", "model", "notes.txt"]
+    assert sorted(e[len(R) + 10 :] for e in top.elements if e.startswith(f"{R}/artifact/")) == [
+        "data",
+        "model",
+        "notes.txt",
+    ]
     off, _, _ = mlflow_doc(sqlite_world.store.uri, include_artifacts=False)
     assert not any("/artifact/" in e or "/model-artifact/" in e for e in off.elements)
     assert not any("artifact/" in r.target for r in rels(off, "wasDerivedFrom"))

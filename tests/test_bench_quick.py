@@ -26,7 +26,11 @@ def quick(tmp_path_factory):
     env.pop("MLFLOW_TRACKING_URI", None)
     proc = subprocess.run(
         [sys.executable, "-m", "bench", "--quick", "--out", str(out), "--cache", str(cache)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=900,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert proc.returncode == 0, proc.stderr[-4000:]
     after = {p for p in ("mlruns", "mlflow.db") if (ROOT / p).exists()}
@@ -61,7 +65,10 @@ def test_quick_extract_rows_cover_both_stores_and_modes_with_phases_and_floor(qu
     res = quick[0]
     rows = res["extract"]["rows"]
     assert {(r["store"], r["metric_history"]) for r in rows} == {
-        ("file", "latest"), ("file", "all"), ("sqlite", "latest"), ("sqlite", "all")
+        ("file", "latest"),
+        ("file", "all"),
+        ("sqlite", "latest"),
+        ("sqlite", "all"),
     }
     for r in rows:
         assert r["runs"] == 10

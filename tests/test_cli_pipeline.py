@@ -52,7 +52,11 @@ def test_every_yaml_option_means_the_same_as_the_cli(verb, option):
     cli_args, yaml_value, expected = _sample(o)
     opts = VERBS[verb].options
     before = opts[: opts.index(o)]
-    required = {r.name: _sample(r) for r in opts if r.name != o.name and (r.required or (o.argument and r.argument and r in before))}
+    required = {
+        r.name: _sample(r)
+        for r in opts
+        if r.name != o.name and (r.required or (o.argument and r.argument and r in before))
+    }
     extra_cli = [a for r in required.values() for a in r[0]]
     from_cli = _cli_parse(verb, extra_cli + cli_args)
     yaml_opts = {o.cli_name or o.name: yaml_value, **{n: r[1] for n, r in required.items()}}

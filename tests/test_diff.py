@@ -50,10 +50,22 @@ def test_added_removed_and_changed_elements(doc):
     }
     assert d.overlay == {f"{RUN}/param/momentum": "added", f"{RUN}/param/epochs": "removed", RUN: "changed"}
     rows = d.to_rows()
-    assert {"change": "changed", "record": "entity", "id": RUN, "attribute": "m2p:status", "old": "FINISHED",
-            "new": "FAILED"} in rows
-    assert {"change": "changed", "record": "entity", "id": RUN, "attribute": "m2p:source_type", "old": "LOCAL",
-            "new": "(absent)"} in rows
+    assert {
+        "change": "changed",
+        "record": "entity",
+        "id": RUN,
+        "attribute": "m2p:status",
+        "old": "FINISHED",
+        "new": "FAILED",
+    } in rows
+    assert {
+        "change": "changed",
+        "record": "entity",
+        "id": RUN,
+        "attribute": "m2p:source_type",
+        "old": "LOCAL",
+        "new": "(absent)",
+    } in rows
     assert d.summary()["elements changed"] == 1
     data = json.loads(json.dumps(d.to_dict()))
     assert data["empty"] is False and data["overlay"] == d.overlay and len(data["rows"]) == len(rows)
@@ -68,16 +80,20 @@ def test_added_removed_and_changed_relations(doc):
     used.attrs = {"prov:role": "validation"}  # same kind and endpoints, different role: a change
     d = diff(doc, new)
     assert d.added == [] and d.removed == [] and d.changed == []
-    assert [(r.kind, r.source, r.target) for r in d.relations_added] == [("wasInfluencedBy", RUN, "mlflow:experiment/1")]
+    assert [(r.kind, r.source, r.target) for r in d.relations_added] == [
+        ("wasInfluencedBy", RUN, "mlflow:experiment/1")
+    ]
     assert [(r.kind, r.source, r.target) for r in d.relations_removed] == [("wasGeneratedBy", RUN, f"{RUN}/creation")]
     (c,) = d.relations_changed
     assert c.new.kind == "used" and c.new.target == "mlflow:dataset/wine/d1"
     assert [(a.name, a.old, a.new) for a in c.attributes] == [("prov:role", ("training",), ("validation",))]
-    assert sorted(d.edge_overlay) == sorted([
-        ("wasInfluencedBy", RUN, "mlflow:experiment/1", "added"),
-        ("wasGeneratedBy", RUN, f"{RUN}/creation", "removed"),
-        ("used", f"{RUN}/creation", "mlflow:dataset/wine/d1", "changed"),
-    ])
+    assert sorted(d.edge_overlay) == sorted(
+        [
+            ("wasInfluencedBy", RUN, "mlflow:experiment/1", "added"),
+            ("wasGeneratedBy", RUN, f"{RUN}/creation", "removed"),
+            ("used", f"{RUN}/creation", "mlflow:dataset/wine/d1", "changed"),
+        ]
+    )
     md = d.to_markdown()
     assert "1 relations added, 1 relations removed, 1 relations changed" in md
     assert "| changed | used |" in md and "training" in md and "validation" in md
@@ -108,8 +124,14 @@ def test_kind_change_is_reported(doc):
     new.entity("user:mlflow/alice", dict(el.attrs))
     (c,) = diff(doc, new).changed
     assert (c.old_kind, c.kind, c.attributes) == ("agent", "entity", ())
-    assert {"change": "changed", "record": "entity", "id": "user:mlflow/alice", "attribute": "(kind)",
-            "old": "agent", "new": "entity"} in diff(doc, new).to_rows()
+    assert {
+        "change": "changed",
+        "record": "entity",
+        "id": "user:mlflow/alice",
+        "attribute": "(kind)",
+        "old": "agent",
+        "new": "entity",
+    } in diff(doc, new).to_rows()
 
 
 def test_before_and_after_a_new_run_shows_exactly_that_run(doc):
@@ -183,10 +205,20 @@ def test_sample_before_and_after_one_more_run(sample_manifest, sample_doc, tmp_p
     d = diff(before, after)
     prefix = f"mlflow:run/{rid}"
     assert d.removed == [] and d.changed == [] and d.relations_removed == [] and d.relations_changed == []
-    assert d.added == sorted([prefix, f"{prefix}/creation", f"{prefix}/param/alpha", f"{prefix}/metric/loss/0",
-                              f"{prefix}/metric/loss/1", f"{prefix}/tag/mlflow.runName", f"{prefix}/tag/mlflow.user"])
+    assert d.added == sorted(
+        [
+            prefix,
+            f"{prefix}/creation",
+            f"{prefix}/param/alpha",
+            f"{prefix}/metric/loss/0",
+            f"{prefix}/metric/loss/1",
+            f"{prefix}/tag/mlflow.runName",
+            f"{prefix}/tag/mlflow.user",
+        ]
+    )
     assert d.relations_added and all(
-        str(r.source).startswith(prefix) or str(r.target).startswith(prefix) for r in d.relations_added)
+        str(r.source).startswith(prefix) or str(r.target).startswith(prefix) for r in d.relations_added
+    )
     # Exactly the new run's relations: those of `after` that touch it.
     touching = [r for r in after.relations if str(r.source).startswith(prefix) or str(r.target).startswith(prefix)]
     assert len(d.relations_added) == len(touching) == 14

@@ -29,24 +29,46 @@ def _t(hours: float) -> datetime:
 def small_doc(runs: int = 2, steps: int = 3) -> ProvDoc:
     """Commits, a file with two revisions, an experiment, runs with a param, a tag and a metric series."""
     d = ProvDoc(name="small")
-    d.agent("user:git/ann%40x.org", {"prov:type": (QName("m2p:GitUser"), QName("prov:Person")), "prov:label": "Ann", "m2p:email": "ann@x.org"})
+    d.agent(
+        "user:git/ann%40x.org",
+        {"prov:type": (QName("m2p:GitUser"), QName("prov:Person")), "prov:label": "Ann", "m2p:email": "ann@x.org"},
+    )
     d.agent("user:mlflow/alice", {"prov:type": (QName("m2p:MlflowUser"), QName("prov:Person")), "prov:label": "alice"})
     for i, c in enumerate(("c0", "c1")):
-        d.activity(f"git:commit/{c}", _t(i), _t(i), {"prov:type": QName("m2p:Commit"), "prov:label": f"{c} commit {i}", "m2p:sha": c})
-        d.add_relation("wasAssociatedWith", f"git:commit/{c}", "user:git/ann%40x.org", role=("CommitAuthor", "Committer"))
+        d.activity(
+            f"git:commit/{c}",
+            _t(i),
+            _t(i),
+            {"prov:type": QName("m2p:Commit"), "prov:label": f"{c} commit {i}", "m2p:sha": c},
+        )
+        d.add_relation(
+            "wasAssociatedWith", f"git:commit/{c}", "user:git/ann%40x.org", role=("CommitAuthor", "Committer")
+        )
     d.add_relation("wasInformedBy", "git:commit/c1", "git:commit/c0")
     d.entity("git:file/c0/a.py", {"prov:type": QName("m2p:File"), "prov:label": "a.py", "m2p:path": "a.py"})
     for i, c in enumerate(("c0", "c1")):
         rev = f"git:revision/{c}/a.py"
         d.entity(rev, {"prov:type": QName("m2p:FileRevision"), "prov:label": f"a.py@{c}", "m2p:path": "a.py"})
         d.add_relation("specializationOf", rev, "git:file/c0/a.py")
-        d.add_relation("wasGeneratedBy", rev, f"git:commit/{c}", time=_t(i), role="AddedRevision" if i == 0 else "ModifiedRevision")
+        d.add_relation(
+            "wasGeneratedBy", rev, f"git:commit/{c}", time=_t(i), role="AddedRevision" if i == 0 else "ModifiedRevision"
+        )
     d.add_relation("wasDerivedFrom", "git:revision/c1/a.py", "git:revision/c0/a.py")
-    d.entity("mlflow:experiment/1", {"prov:type": (QName("m2p:Experiment"), QName("prov:Collection")), "prov:label": "exp one"})
+    d.entity(
+        "mlflow:experiment/1",
+        {"prov:type": (QName("m2p:Experiment"), QName("prov:Collection")), "prov:label": "exp one"},
+    )
     for r in range(runs):
         run = f"mlflow:run/r{r}"
         rc = run + "/creation"
-        d.entity(run, {"prov:type": (QName("m2p:Run"), QName("prov:Collection")), "prov:label": f"run {r}", "m2p:name": f"run {r}"})
+        d.entity(
+            run,
+            {
+                "prov:type": (QName("m2p:Run"), QName("prov:Collection")),
+                "prov:label": f"run {r}",
+                "m2p:name": f"run {r}",
+            },
+        )
         d.activity(rc, _t(2 + r), _t(3 + r), {"prov:type": QName("m2p:RunCreation"), "prov:label": f"run {r} creation"})
         d.add_relation("wasGeneratedBy", run, rc, time=_t(2 + r), role="AddedRun")
         d.add_relation("hadMember", "mlflow:experiment/1", run)
@@ -54,9 +76,23 @@ def small_doc(runs: int = 2, steps: int = 3) -> ProvDoc:
         d.add_relation("wasAttributedTo", run, "user:mlflow/alice")
         d.add_relation("wasInformedBy", rc, "git:commit/c1")
         d.add_relation("used", rc, "git:revision/c1/a.py")
-        members = [(f"{run}/param/lr", "m2p:Param", {"m2p:key": "lr", "m2p:value": "0.1"}), (f"{run}/tag/note", "m2p:RunTag", {"m2p:key": "note", "m2p:value": "x"})]
+        members = [
+            (f"{run}/param/lr", "m2p:Param", {"m2p:key": "lr", "m2p:value": "0.1"}),
+            (f"{run}/tag/note", "m2p:RunTag", {"m2p:key": "note", "m2p:value": "x"}),
+        ]
         for s in range(steps):
-            members.append((f"{run}/metric/loss/{s}", "m2p:Metric", {"m2p:key": "loss", "m2p:step": s, "m2p:value": 1.0 / (s + 1), "m2p:timestamp": _t(2 + r) + timedelta(minutes=s)}))
+            members.append(
+                (
+                    f"{run}/metric/loss/{s}",
+                    "m2p:Metric",
+                    {
+                        "m2p:key": "loss",
+                        "m2p:step": s,
+                        "m2p:value": 1.0 / (s + 1),
+                        "m2p:timestamp": _t(2 + r) + timedelta(minutes=s),
+                    },
+                )
+            )
         for mid, mtype, attrs in members:
             d.entity(mid, {"prov:type": QName(mtype), "prov:label": mid.rsplit("/", 2)[-2], **attrs})
             d.add_relation("hadMember", run, mid)
@@ -88,7 +124,9 @@ def big_doc(runs: int = 40, keys: int = 4, steps: int = 100, commits: int = 400,
     for c in range(commits):
         t = _t(c)
         d.activity(f"git:commit/c{c}", t, t, {"prov:type": QName("m2p:Commit"), "prov:label": f"c{c} change"})
-        d.add_relation("wasAssociatedWith", f"git:commit/c{c}", "user:git/ann%40x.org", role=("CommitAuthor", "Committer"))
+        d.add_relation(
+            "wasAssociatedWith", f"git:commit/c{c}", "user:git/ann%40x.org", role=("CommitAuthor", "Committer")
+        )
         if c:
             d.add_relation("wasInformedBy", f"git:commit/c{c}", f"git:commit/c{c - 1}")
         for k in range(4):
@@ -100,14 +138,29 @@ def big_doc(runs: int = 40, keys: int = 4, steps: int = 100, commits: int = 400,
     for r in range(runs):
         run, t = f"mlflow:run/r{r}", _t(commits + r)
         d.entity(run, {"prov:type": (QName("m2p:Run"), QName("prov:Collection")), "prov:label": f"run {r}"})
-        d.activity(run + "/creation", t, t + timedelta(minutes=30), {"prov:type": QName("m2p:RunCreation"), "prov:label": f"run {r}"})
+        d.activity(
+            run + "/creation",
+            t,
+            t + timedelta(minutes=30),
+            {"prov:type": QName("m2p:RunCreation"), "prov:label": f"run {r}"},
+        )
         d.add_relation("wasGeneratedBy", run, run + "/creation", time=t, role="AddedRun")
         d.add_relation("wasAssociatedWith", run + "/creation", "user:mlflow/ann", role="RunAuthor")
         d.add_relation("wasInformedBy", run + "/creation", f"git:commit/c{commits - 1}")
         for k in range(keys):
             for s in range(steps):
                 m, ts = f"{run}/metric/k{k}/{s}", t + timedelta(seconds=s)
-                d.entity(m, {"prov:type": QName("m2p:Metric"), "prov:label": f"k{k}[{s}]", "m2p:key": f"k{k}", "m2p:step": s, "m2p:value": 1.0 / (s + 1), "m2p:timestamp": ts})
+                d.entity(
+                    m,
+                    {
+                        "prov:type": QName("m2p:Metric"),
+                        "prov:label": f"k{k}[{s}]",
+                        "m2p:key": f"k{k}",
+                        "m2p:step": s,
+                        "m2p:value": 1.0 / (s + 1),
+                        "m2p:timestamp": ts,
+                    },
+                )
                 d.add_relation("hadMember", run, m)
                 d.add_relation("wasGeneratedBy", m, run + "/creation", time=ts, role="AddedMetric")
     return d
@@ -211,7 +264,9 @@ def test_big_documents_are_thinned_in_steps_that_keep_the_folded_view():
     members = {r.target for r in sent.relations if r.kind == "hadMember"}
     assert not any(r.kind == "wasGeneratedBy" and r.source in members for r in sent.relations)
     assert "mlflow:run/r0/tag/team" in sent.elements and "mlflow:run/r0/tag/mlflow.user" not in sent.elements
-    assert "mlflow:run/r0/creation" in sent.elements and any(r.kind == "wasGeneratedBy" and r.source == "mlflow:run/r0" for r in sent.relations)
+    assert "mlflow:run/r0/creation" in sent.elements and any(
+        r.kind == "wasGeneratedBy" and r.source == "mlflow:run/r0" for r in sent.relations
+    )
 
 
 def test_graph_shows_a_document_with_view_options(fresh_bundle):
@@ -238,12 +293,16 @@ def test_to_pyvis_uses_the_shared_style_table():
     nodes = {n["id"]: n for n in net.nodes}
     assert set(nodes) == set(doc.elements)
     run_style = style_table()["types"]["m2p:Run"]
-    assert nodes["mlflow:run/r0"]["color"] == {"background": run_style["fill"]["light"], "border": run_style["border"]["light"]}
+    assert nodes["mlflow:run/r0"]["color"] == {
+        "background": run_style["fill"]["light"],
+        "border": run_style["border"]["light"],
+    }
     assert nodes["mlflow:run/r0"]["label"] == "run run 0"
     assert nodes["git:commit/c0"]["shape"] == "box" and nodes["user:mlflow/alice"]["shape"] == "triangle"
     # generation is drawn cause → effect: the run creation points at its run (time reads left → right)
     assert {"from": "mlflow:run/r0/creation", "to": "mlflow:run/r0"}.items() <= next(
-        e for e in net.edges if e["to"] == "mlflow:run/r0" and e["from"] == "mlflow:run/r0/creation").items()
+        e for e in net.edges if e["to"] == "mlflow:run/r0" and e["from"] == "mlflow:run/r0/creation"
+    ).items()
     narrow = doc.to_pyvis(show=["mlflow:run/r0", "mlflow:run/r0/creation"])
     assert len(narrow.nodes) == 2 and len(narrow.edges) == 1
 

@@ -76,7 +76,11 @@ class Executed:
 
 def kernel_env(sample_dir: str | None) -> dict[str, str]:
     """The kernel's environment: this one without MLflow settings, the package importable, no telemetry."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_") and k not in ("M2P_SAMPLE_DIR", "M2P_PSEUDONYM_KEY")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("MLFLOW_") and k not in ("M2P_SAMPLE_DIR", "M2P_PSEUDONYM_KEY")
+    }
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
     env["MLFLOW_DISABLE_TELEMETRY"] = "true"
     env["DO_NOT_TRACK"] = "true"
@@ -134,8 +138,13 @@ def check_common(ex: Executed) -> None:
     errors = [o for c in ex.nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
     assert errors == []
     # a failing %mlflow2prov line prints "Error: ..." to stderr instead of raising
-    stderr = "".join(o.text for c in ex.nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
-                     if o.output_type == "stream" and o.name == "stderr")
+    stderr = "".join(
+        o.text
+        for c in ex.nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.output_type == "stream" and o.name == "stderr"
+    )
     assert "Traceback" not in stderr and "Error:" not in stderr, stderr[-2000:]
 
 
@@ -217,7 +226,10 @@ def test_03_merge_and_privacy(run: Callable[[str], Executed]) -> None:
     check_common(ex)
     text = ex.output_text()
     assert "equals the full extraction: True" in text
-    assert "cannot merge: 4 conflicts" in text and "mlflow:experiment/1/creation (activity): prov:startTime differs" in text
+    assert (
+        "cannot merge: 4 conflicts" in text
+        and "mlflow:experiment/1/creation (activity): prov:startTime differs" in text
+    )
     assert "mlflow_1:experiment/1    wine-knn" in text
     out = ex.folder / "output"
     manifest = sample_of(ex)
@@ -309,10 +321,16 @@ def test_06_team_store(run: Callable[[str], Executed]) -> None:
     try:
         docs = {d.name: d for d in load_store(store)}
         assert set(docs) == {"data-prep", "forest-team", "linear-team"}
-        runs = {n: sorted(e.get("m2p:name") for e in d.elements.values() if e.get("m2p:run_id") and e.id.count("/") == 1) for n, d in docs.items()}
-        assert "forest-v2" in runs["forest-team"] and "clean-wine" in runs["data-prep"] and "linear-v1" in runs["linear-team"]
+        runs = {
+            n: sorted(e.get("m2p:name") for e in d.elements.values() if e.get("m2p:run_id") and e.id.count("/") == 1)
+            for n, d in docs.items()
+        }
+        assert (
+            "forest-v2" in runs["forest-team"]
+            and "clean-wine" in runs["data-prep"]
+            and "linear-v1" in runs["linear-team"]
+        )
         people = run_query(store, "runs-per-person").records()
         assert {r["project"] for r in people} == set(docs)
     finally:
         close_store(store)
-

@@ -145,7 +145,9 @@ def test_transform_pseudonymize_and_the_warnings(explorer, sample_doc, monkeypat
     explorer.run_buttons["transform"].click()
     text = ok(explorer, "warn")
     assert "random key" in text and "cannot be reproduced" in text
-    assert explorer.entries[-1].name.startswith(f"pseudonymized · {explorer.entries[0].name} (")  # not "… · pseudonymized · …"
+    assert explorer.entries[-1].name.startswith(
+        f"pseudonymized · {explorer.entries[0].name} ("
+    )  # not "… · pseudonymized · …"
     # merging it with the clear document warns that the pseudonyms are undone
     explorer.merge_docs.value = (0, len(explorer.entries) - 1)
     explorer.run_buttons["merge"].click()
@@ -229,14 +231,23 @@ def test_show_in_graph_sends_view_options_and_the_document_once(explorer, sample
     sent = []
     explorer.graph.observe(lambda c: sent.append(c["name"]), names=["doc", "view"])
     text = explorer.show_in_graph(highlight=["a"], zoom_to=["a"], badges={"a": "added"}, title="T", direction="LR")
-    assert explorer.graph.view == {"highlight": ["a"], "zoom_to": ["a"], "badges": {"a": "added"}, "title": "T", "direction": "LR"}
+    assert explorer.graph.view == {
+        "highlight": ["a"],
+        "zoom_to": ["a"],
+        "badges": {"a": "added"},
+        "title": "T",
+        "direction": "LR",
+    }
     assert sent == ["view"] and text.startswith("drew T: ")  # the same document is not sent again
 
 
 def test_snapshot_output_keeps_the_last_graph(explorer):
     data, md = explorer._snapshot_bundle()
     assert ProvDoc.from_json(data[PROV_JSON_MIME]) == explorer.view_doc
-    assert md[PROV_JSON_MIME]["snapshot_of"] == explorer.graph.view_id and md[PROV_JSON_MIME]["view"] == explorer.graph.view
+    assert (
+        md[PROV_JSON_MIME]["snapshot_of"] == explorer.graph.view_id
+        and md[PROV_JSON_MIME]["view"] == explorer.graph.view
+    )
     assert "text/html" in data and data["text/plain"].startswith("Provenance Explorer, last graph")
 
 

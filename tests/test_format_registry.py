@@ -41,5 +41,7 @@ def test_cli_loads_and_saves_every_rdf_format_by_name(tmp_path, monkeypatch, nam
     result = runner.invoke(cli, ["load", path.name, "--format", name, "save", "-o", "again", "-f", name])
     assert result.exit_code == 0, result.output
     assert load(f"again{FORMATS[name].extension}", format=name) == doc
-    steps = parse_pipeline(f"- load: {{path: {path.name}, format: {name}}}\n- save: {{output: yaml-out, format: [{name}]}}\n")
+    steps = parse_pipeline(
+        f"- load: {{path: {path.name}, format: {name}}}\n- save: {{output: yaml-out, format: [{name}]}}\n"
+    )
     assert steps[0][1]["format"] == name and steps[1][1]["formats"] == [name]

@@ -834,11 +834,13 @@ def test_bad_repository_or_old_git_fails_before_the_mlflow_read(tmp_path):
     repo.write("a.py", "1\n")
     repo.commit("c0")
     old_git = tmp_path / "old-git"
-    old_git.write_text(textwrap.dedent("""\
+    old_git.write_text(
+        textwrap.dedent("""\
         #!/bin/sh
         for a in "$@"; do [ "$a" = version ] && { echo "git version 2.20.1"; exit 0; }; done
         exec git "$@"
-        """))
+        """)
+    )
     old_git.chmod(0o755)
     script = f"from mlflow2prov_jupyter import extract; extract({str(repo.path)!r}, {dead!r})"
     env = {**os.environ, "GIT_PYTHON_GIT_EXECUTABLE": str(old_git)}

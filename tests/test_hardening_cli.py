@@ -69,7 +69,9 @@ def test_an_empty_document_loads_back_in_every_format(tmp_path, fmt):
     assert load(path, format=fmt).elements == {}
 
 
-@pytest.mark.parametrize("name, content", [("blank.trig", ""), ("foaf.ttl", "<http://x/a> <http://x/b> <http://x/c> .\n"), ("a.xml", "<a/>")])
+@pytest.mark.parametrize(
+    "name, content", [("blank.trig", ""), ("foaf.ttl", "<http://x/a> <http://x/b> <http://x/c> .\n"), ("a.xml", "<a/>")]
+)
 def test_blank_or_foreign_files_are_still_refused(tmp_path, name, content):
     from mlflow2prov_jupyter.core.errors import DocumentFormatError
 
@@ -84,7 +86,9 @@ def test_merge_warnings_are_one_line_naming_the_element(tmp_path):
     start = b["git:commit/c0"].attrs["prov:startTime"]
     b["git:commit/c0"].attrs["prov:startTime"] = start.replace(year=2020)
     pa, pb = save(a, tmp_path / "a")[0], save(b, tmp_path / "b")[0]
-    result = CliRunner().invoke(cli, ["load", str(pa), "load", str(pb), "merge", "--on-conflict", "first", "statistics"])
+    result = CliRunner().invoke(
+        cli, ["load", str(pa), "load", str(pb), "merge", "--on-conflict", "first", "statistics"]
+    )
     assert result.exit_code == 0, result.output
     warned = [ln for ln in result.output.splitlines() if "Warning" in ln or ".py:" in ln]
     assert len(warned) == 1 and warned[0].startswith("Warning: merge conflict") and "git:commit/c0" in warned[0]

@@ -52,7 +52,9 @@ def test_run_all_stops_at_the_failed_magic(tmp_path):
         nbformat.v4.new_code_cell("x = %mlflow2prov extract --repo /nonexistent"),
         nbformat.v4.new_code_cell("print('went on')"),
     ]
-    client = nbclient.NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}})
+    client = nbclient.NotebookClient(
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    )
     with pytest.raises(nbclient.exceptions.CellExecutionError) as info:
         client.execute()
     assert "does not exist" in str(info.value)

@@ -117,7 +117,9 @@ def test_corrupt_files_are_named_and_the_other_runs_read(tmp_path):
         doc = extract(tracking_uri=store.uri)
     msgs = sorted(str(w.message) for w in caught if issubclass(w.category, IncompleteWarning))
     assert len(msgs) == 2
-    assert f"{runs[2]}/params/p (not UTF-8 text)" in " ".join(msgs) and f"{runs[3]}/meta.yaml (missing)" in " ".join(msgs)
+    assert f"{runs[2]}/params/p (not UTF-8 text)" in " ".join(msgs) and f"{runs[3]}/meta.yaml (missing)" in " ".join(
+        msgs
+    )
     for good in runs[:2]:  # read in full
         assert doc[f"mlflow:run/{good}/param/p"].attrs["m2p:value"] in ("0", "1")
         assert "m2p:incomplete" not in doc[f"mlflow:run/{good}"].attrs
@@ -305,7 +307,9 @@ def test_unsupported_schemes_are_named(tmp_path, monkeypatch, uri, fragment):
 def test_control_characters_in_echoed_values_are_escaped():
     result = _cli("extract", "--tracking-uri", "/no/such/store\nError: fake second line\x1b[31m")
     lines = _stderr_lines(result)
-    assert len(lines) == 1 and lines[0].startswith("Error: ") and "\\nError: fake" in lines[0] and "\x1b" not in lines[0]
+    assert (
+        len(lines) == 1 and lines[0].startswith("Error: ") and "\\nError: fake" in lines[0] and "\x1b" not in lines[0]
+    )
 
 
 def test_sqlite_uri_is_shown_as_given():

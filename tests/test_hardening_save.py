@@ -52,14 +52,16 @@ def test_two_saves_to_one_path_exactly_one_wins(tmp_path):
         while not os.path.exists({str(go)!r}):
             time.sleep(0.005)
         try:
-            save(doc, {str(tmp_path / 'r')!r}, formats=("json", "provn"))
+            save(doc, {str(tmp_path / "r")!r}, formats=("json", "provn"))
             print("saved")
         except Exception as e:
             print("ERR", e)
     """
     env = {**os.environ, "PYTHONPATH": str(TESTS)}
     procs = [
-        subprocess.Popen([sys.executable, "-c", textwrap.dedent(code), name], stdout=subprocess.PIPE, text=True, env=env)
+        subprocess.Popen(
+            [sys.executable, "-c", textwrap.dedent(code), name], stdout=subprocess.PIPE, text=True, env=env
+        )
         for name in ("A", "B")
     ]
     import time
@@ -95,7 +97,7 @@ def test_a_save_that_fails_midway_replaces_nothing(tmp_path):
         limit = json_size + 1000  # the json fits, the dot file does not
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
         try:
-            save(doc, {str(tmp_path / 'r')!r}, formats=("json", "dot"), overwrite=True)
+            save(doc, {str(tmp_path / "r")!r}, formats=("json", "dot"), overwrite=True)
         except Exception as e:
             print(type(e).__name__, e)
     """)
@@ -117,7 +119,10 @@ def test_sigterm_while_writing_leaves_no_temporaries(tmp_path):
                 time.sleep(5)
                 return b"never"
 
-        install_files([(Path({str(tmp_path / 'a.json')!r}), "x" * 1000), (Path({str(tmp_path / 'a.svg')!r}), Slow("y"))], overwrite=False)
+        install_files(
+            [(Path({str(tmp_path / "a.json")!r}), "x" * 1000), (Path({str(tmp_path / "a.svg")!r}), Slow("y"))],
+            overwrite=False,
+        )
         print("not reached")
     """)
     assert proc.returncode == -signal.SIGTERM, (proc.returncode, proc.stderr[-500:])

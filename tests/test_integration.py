@@ -43,7 +43,9 @@ def test_demo_command_creates_extracts_and_saves(tmp_path):
     assert len(document.get_records()) == len(ProvDoc.from_json(out.read_text()))
     assert not (tmp_path / "mlruns").exists() and not (tmp_path / "mlflow.db").exists()
     # a second demo into the same folder is refused in one line, nothing lost
-    again = subprocess.run(_cli_command() + ["demo", str(target)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    again = subprocess.run(
+        _cli_command() + ["demo", str(target)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
     assert again.returncode != 0
     assert again.stderr.strip().count("\n") == 0 and "Traceback" not in again.stderr
     assert out.exists()
@@ -106,8 +108,20 @@ def test_case_66_extract_extract_merge_save(tmp_path, sample_manifest):
     out = tmp_path / "out"
     result = CliRunner().invoke(
         cli,
-        ["extract", "--repo", sample_manifest.repo_path, "extract", "--tracking-uri", sample_manifest.tracking_uri,
-         "merge", "save", "-o", str(out), "-f", "json"],
+        [
+            "extract",
+            "--repo",
+            sample_manifest.repo_path,
+            "extract",
+            "--tracking-uri",
+            sample_manifest.tracking_uri,
+            "merge",
+            "save",
+            "-o",
+            str(out),
+            "-f",
+            "json",
+        ],
     )
     assert result.exit_code == 0, result.output
     files = sorted(p.name for p in tmp_path.iterdir())
@@ -138,11 +152,17 @@ def test_pseudonymized_sample_contains_no_clear_names_in_any_format(tmp_path, sa
 
 
 def test_case_75_yaml_use_pseudonyms_false_is_not_applied(tmp_path, sample_manifest):
-    base = [f"- extract: {{repo: '{sample_manifest.repo_path}', tracking_uri: '{sample_manifest.tracking_uri}', metric_history: latest}}"]
+    base = [
+        "- extract: "
+        f"{{repo: '{sample_manifest.repo_path}', tracking_uri: '{sample_manifest.tracking_uri}', "
+        "metric_history: latest}"
+    ]
     for flag, expect_clear in (("false", True), ("true", False)):
         config = tmp_path / f"p-{flag}.yaml"
         out = tmp_path / f"out-{flag}"
-        config.write_text("\n".join(base + [f"- transform: {{use_pseudonyms: {flag}}}", f"- save: {{output: '{out}'}}"]) + "\n")
+        config.write_text(
+            "\n".join(base + [f"- transform: {{use_pseudonyms: {flag}}}", f"- save: {{output: '{out}'}}"]) + "\n"
+        )
         result = CliRunner().invoke(cli, ["--config", str(config)])
         assert result.exit_code == 0, result.output
         text = out.with_suffix(".json").read_text()

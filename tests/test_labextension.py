@@ -105,7 +105,11 @@ def test_wheel_holds_the_built_assets_exactly_once(wheel: Path) -> None:
     # The offline page's bundle: one IIFE defining window.mlflow2provView, same self-containment.
     assert names.count("mlflow2prov_jupyter/static/prov_view.js") == 1
     offline = z.read("mlflow2prov_jupyter/static/prov_view.js").decode()
-    assert re.match(r"(\"use strict\";)?\(\(\)=>\{", offline) and "mlflow2provView" in offline and ".m2p-view-details" in offline
+    assert (
+        re.match(r"(\"use strict\";)?\(\(\)=>\{", offline)
+        and "mlflow2provView" in offline
+        and ".m2p-view-details" in offline
+    )
     assert not re.search(r"(^|[;}\s])(import|export)\s*[\w{*\"'(]", offline)
     assert not re.search(r"https?://(?!github\.com/zloirock)[\w.-]+/[\w./-]*\.(js|css|mjs)", offline)
 
@@ -119,14 +123,31 @@ def test_jupyter_labextension_list_shows_it_enabled_after_install(wheel: Path, t
     prefix = tmp_path / "prefix"
     # --ignore-installed: else pip removes the package from the running environment (an editable
     # install, say) before installing it under the prefix
-    r = _run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "--ignore-installed", "--prefix",
-              str(prefix), str(wheel)], REPO, 300)
+    r = _run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "--no-index",
+            "--ignore-installed",
+            "--prefix",
+            str(prefix),
+            str(wheel),
+        ],
+        REPO,
+        300,
+    )
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     installed = prefix / SHARE
     assert (installed / "package.json").is_file() and (installed / "install.json").is_file()
     env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTER")}
-    env.update(JUPYTER_PATH=str(prefix / "share" / "jupyter"), JUPYTER_CONFIG_DIR=str(tmp_path / "config"),
-               JUPYTER_DATA_DIR=str(tmp_path / "data"))
+    env.update(
+        JUPYTER_PATH=str(prefix / "share" / "jupyter"),
+        JUPYTER_CONFIG_DIR=str(tmp_path / "config"),
+        JUPYTER_DATA_DIR=str(tmp_path / "data"),
+    )
     out = _labextension_list(env)
     line = next((ln for ln in out.splitlines() if LABEXTENSION_NAME in ln and "v0." in ln), "")
     assert re.search(rf"{LABEXTENSION_NAME} v[\d.]+ enabled\s+OK \(python, mlflow2prov-jupyter\)", line), out

@@ -54,7 +54,9 @@ def linked(history, runs=(), models=(), users=(), **kw) -> ProvDoc:
         if r.run_creation_id not in doc:
             doc.activity(r.run_creation_id, r.start_time)
     for u in users:
-        doc.agent(u.agent_id, {"prov:type": (QName("m2p:MlflowUser"), QName("prov:Person")), "m2p:username": u.username})
+        doc.agent(
+            u.agent_id, {"prov:type": (QName("m2p:MlflowUser"), QName("prov:Person")), "m2p:username": u.username}
+        )
     link(doc, history, runs, models, users, opts)
     counts = Counter(r.key() for r in doc.relations)
     assert all(n == 1 for n in counts.values())
@@ -280,9 +282,21 @@ def test_entry_points_resolved_in_the_walk_match_git(tmp_path):
     repo.commit("m3")
     shas = repo.git("rev-list", "--all").split()
     root = repo.path
-    names = ["train.py", "src/train.py", "/x/src/train.py", f"{root}/src/train.py", f"{root}/train.py",
-             "eval.py", "util/eval.py", "./src/eval.py", "file://" + f"{root}/lib/train.py", "missing.py",
-             "README.md", "src\\train.py", ""]
+    names = [
+        "train.py",
+        "src/train.py",
+        "/x/src/train.py",
+        f"{root}/src/train.py",
+        f"{root}/train.py",
+        "eval.py",
+        "util/eval.py",
+        "./src/eval.py",
+        "file://" + f"{root}/lib/train.py",
+        "missing.py",
+        "README.md",
+        "src\\train.py",
+        "",
+    ]
     wanted = {sha.upper() if i % 2 else sha: set(names) for i, sha in enumerate(shas)}
     walked = read_git(repo.path, ExtractOptions(), progress=False, entry_points=wanted)
     asked = read_git(repo.path, ExtractOptions(), progress=False)

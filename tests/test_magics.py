@@ -42,7 +42,9 @@ def ip():
 def extracted(ip, sample_manifest):
     cwd_before = set(os.listdir("."))
     m = sample_manifest
-    out = ip.run_line_magic("mlflow2prov", f"extract --repo {m.repo_path} --tracking-uri {m.tracking_uri} -o extracted_doc")
+    out = ip.run_line_magic(
+        "mlflow2prov", f"extract --repo {m.repo_path} --tracking-uri {m.tracking_uri} -o extracted_doc"
+    )
     assert set(os.listdir(".")) == cwd_before  # no mlruns/ or mlflow.db left in the cwd
     return out
 
@@ -132,7 +134,10 @@ def test_transform_variables(ip, ns):
     assert t == transform(ns["a"], pseudonymize=True, key=KEY)
     assert not any(k.startswith("user:git/") for k in t.elements)
     both = run(ip, "transform a b --no-eliminate-duplicates")
-    assert isinstance(both, list) and both == [transform(ns["a"], eliminate_duplicates=False), transform(ns["b"], eliminate_duplicates=False)]
+    assert isinstance(both, list) and both == [
+        transform(ns["a"], eliminate_duplicates=False),
+        transform(ns["b"], eliminate_duplicates=False),
+    ]
 
 
 def test_stats_and_statistics_print_the_table(ip, ns, capsys):
@@ -145,7 +150,11 @@ def test_stats_and_statistics_print_the_table(ip, ns, capsys):
 def test_chain_stops_at_command_names(ip, ns, tmp_path, capsys):
     save([ns["a"]], tmp_path / "a", formats=("json",))
     save([ns["b"]], tmp_path / "b", formats=("json",))
-    merged = run(ip, f"load {tmp_path / 'a.json'} load {tmp_path / 'b.json'} merge transform --pseudonymize --key {KEY} --as chained")
+    merged = run(
+        ip,
+        f"load {tmp_path / 'a.json'} load {tmp_path / 'b.json'} merge transform --pseudonymize --key {KEY} --as "
+        "chained",
+    )
     assert merged is ns["chained"]
     assert merged == transform(merge([ns["a"], ns["b"]]), pseudonymize=True, key=KEY)
     assert run(ip, f"load {tmp_path / 'a.json'} statistics --resolution fine") is None
@@ -192,10 +201,10 @@ def test_cell_magic_runs_a_yaml_pipeline(ip, ns, tmp_path, capsys):
     save([ns["b"]], tmp_path / "b", formats=("json",))
     cell = f"""
 - load: a
-- load: "{tmp_path / 'b.json'}"
+- load: "{tmp_path / "b.json"}"
 - merge
 - transform: {{pseudonymize: true, key: {KEY}}}
-- save: {{output: "{tmp_path / 'piped'}", format: [json]}}
+- save: {{output: "{tmp_path / "piped"}", format: [json]}}
 - statistics: {{resolution: fine}}
 """
     assert ip.run_cell_magic("mlflow2prov", "--as piped --no-progress", cell) is None  # ends in statistics
@@ -247,7 +256,10 @@ def test_cell_magic_bad_arguments(ip, ns, header, cell, fragment):
         ("merge a -o c statistics --as d", "stored once"),
         ("load 'unbalanced", "cannot split the line"),
         ("show", "name a document to show"),
-        ("merge nowhere_to_be_found", "nowhere_to_be_found is neither a notebook variable holding a ProvDoc nor a file"),
+        (
+            "merge nowhere_to_be_found",
+            "nowhere_to_be_found is neither a notebook variable holding a ProvDoc nor a file",
+        ),
         ("merge not_a_doc", "variable not_a_doc holds a int, not a ProvDoc"),
         ("extract", "nothing to extract"),
         ("extract --repo . --since yesterday", "since must be an ISO date"),
@@ -346,7 +358,9 @@ def test_passport_names_documents_stores_and_prints_json(ip, ns, extracted, samp
     assert run(ip, "passport extracted_doc models:/wine-classifier/1 --format json") is None
     import json
 
-    assert json.loads(capsys.readouterr().out) == json.loads(json.dumps(passport(sample_doc, "models:/wine-classifier/1").to_dict(), default=str))
+    assert json.loads(capsys.readouterr().out) == json.loads(
+        json.dumps(passport(sample_doc, "models:/wine-classifier/1").to_dict(), default=str)
+    )
     # not the last command: the card is displayed and the documents flow on
     shown: list = []
     out = execute(parse_line(f"passport extracted_doc {CHAMPION} stats"), ns, display=shown.append)

@@ -104,8 +104,16 @@ def world(tmp_path_factory):
     W.m = info.model_id
     W.lm = s.client.get_logged_model(W.m)
     # logged for the model after it exists (a metric logged before its model is only influenced by it, #33)
-    s.client.log_metric(W.r_model, "acc", 0.8, timestamp=W.lm.creation_timestamp + 1000, step=1, model_id=W.m,
-                        dataset_name="wine", dataset_digest="d1")
+    s.client.log_metric(
+        W.r_model,
+        "acc",
+        0.8,
+        timestamp=W.lm.creation_timestamp + 1000,
+        step=1,
+        model_id=W.m,
+        dataset_name="wine",
+        dataset_digest="d1",
+    )
     W.r_eval = s.run(W.a, start=T0 + 40000, end=T0 + 41000)
     s.model_input(W.r_eval, W.m)
     W.doc, W.snap, W.inputs = mlflow_doc(s.uri)
@@ -340,7 +348,9 @@ def artifact_view(doc: ProvDoc, rid: str) -> dict:
         for r in rels(doc, "hadMember")
         if r.source.startswith(f"{R}/artifact/")
     )
-    spec = sorted((r.source, r.target) for r in rels(doc, "specializationOf") if r.source.startswith(f"{R}/model-artifact/"))
+    spec = sorted(
+        (r.source, r.target) for r in rels(doc, "specializationOf") if r.source.startswith(f"{R}/model-artifact/")
+    )
     return {"artifacts": arts, "nested": nested, "model_artifacts": spec}
 
 

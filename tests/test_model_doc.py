@@ -208,7 +208,9 @@ def _covering_store(path: Path, commit: str) -> StoreWriter:
     s.datasets(run, [("wine", "d1", "training")])
     model = s.logged_model(e, "net", source_run_id=run, step=1, params={"a": "1"}, tags={"mlflow.user": "alice"})
     created = cl.get_logged_model(model).creation_timestamp
-    cl.log_metric(run, "acc", 0.9, timestamp=created + 1000, step=2, model_id=model, dataset_name="wine", dataset_digest="d1")
+    cl.log_metric(
+        run, "acc", 0.9, timestamp=created + 1000, step=2, model_id=model, dataset_name="wine", dataset_digest="d1"
+    )
     cl.log_metric(run, "early", 0.1, timestamp=created - 1000, step=0, model_id=model)
     s.logged_model(e, "agent", tags={"mlflow.source.git.commit": commit})
     evaluation = s.run(e, name="eval", start=T0 + 6000, end=T0 + 7000)
@@ -236,8 +238,13 @@ def _builder_fed() -> ProvDoc:
         metrics=[MetricPoint("score", 0.5, 0, T0 + 6)],
     )
     version = ModelVersionRecord(
-        name="clf", version=1, user_id="bob", stage="Deleted_Internal", creation_timestamp=T0 + 7,
-        last_updated_timestamp=T0 + 9, tags={"k": "v"},
+        name="clf",
+        version=1,
+        user_id="bob",
+        stage="Deleted_Internal",
+        creation_timestamp=T0 + 7,
+        last_updated_timestamp=T0 + 9,
+        tags={"k": "v"},
     )
     snap = MlflowSnapshot(
         experiments=[ExperimentRecord("1", name="e", creation_time=T0)],

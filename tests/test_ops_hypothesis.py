@@ -29,7 +29,18 @@ ATTR_KEYS = [
     "prov:generatedEntity",
     "m2p:value",
 ]
-TYPES = ["xsd:int", "xsd:long", "xsd:double", "xsd:boolean", "xsd:dateTime", "xsd:QName", "xsd:string", "xsd:anyURI", "prov:QUALIFIED_NAME", "ex:odd"]
+TYPES = [
+    "xsd:int",
+    "xsd:long",
+    "xsd:double",
+    "xsd:boolean",
+    "xsd:dateTime",
+    "xsd:QName",
+    "xsd:string",
+    "xsd:anyURI",
+    "prov:QUALIFIED_NAME",
+    "ex:odd",
+]
 
 scalars = st.one_of(
     st.none(),
@@ -54,7 +65,9 @@ record_groups = st.dictionaries(
     max_size=3,
 )
 prov_json_like = st.one_of(
-    st.dictionaries(st.one_of(st.sampled_from(KIND_KEYS), st.text(max_size=8)), st.one_of(record_groups, json_values), max_size=4),
+    st.dictionaries(
+        st.one_of(st.sampled_from(KIND_KEYS), st.text(max_size=8)), st.one_of(record_groups, json_values), max_size=4
+    ),
     json_values,
 )
 
@@ -105,7 +118,12 @@ def test_random_bytes_only_raise_document_format_error(folder: Path, data: bytes
 
 
 @SETTINGS
-@given(prefix=st.sampled_from([b"<?xml version='1.0'?><prov:document ", b"@prefix p: <http://x/> .\n", b"document\n", b'{"entity": ']), tail=st.binary(max_size=120))
+@given(
+    prefix=st.sampled_from(
+        [b"<?xml version='1.0'?><prov:document ", b"@prefix p: <http://x/> .\n", b"document\n", b'{"entity": ']
+    ),
+    tail=st.binary(max_size=120),
+)
 def test_corrupted_documents_only_raise_document_format_error(folder: Path, prefix: bytes, tail: bytes) -> None:
     path = folder / "bad.txt"
     path.write_bytes(prefix + tail)

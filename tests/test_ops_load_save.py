@@ -80,7 +80,9 @@ def rich_doc(mention: bool = True) -> ProvDoc:
             "m2p:email": "ann@x.org",
         },
     )
-    d.agent("user:mlflow/alice", {"prov:type": (QName("m2p:MlflowUser"), QName("prov:Person")), "m2p:username": "alice"})
+    d.agent(
+        "user:mlflow/alice", {"prov:type": (QName("m2p:MlflowUser"), QName("prov:Person")), "m2p:username": "alice"}
+    )
     f, c0, c1, rc = "git:file/c0/data/my%20file.csv", "git:commit/c0", "git:commit/c1", "mlflow:run/r1/creation"
     m, run = "mlflow:run/r1/metric/loss/0", "mlflow:run/r1"
     d.add_relation("wasGeneratedBy", f, c0, time=T2, role="AddedFile")
@@ -93,7 +95,11 @@ def rich_doc(mention: bool = True) -> ProvDoc:
     d.add_relation("wasDerivedFrom", m, f, attrs={"prov:type": QName("prov:Revision")}, formal={"prov:activity": rc})
     d.add_relation("wasAttributedTo", f, "user:git/ann%40x.org")
     d.add_relation(
-        "wasAssociatedWith", c0, "user:git/ann%40x.org", role=("CommitAuthor", "Committer"), formal={"prov:plan": "mlflow:plan"}
+        "wasAssociatedWith",
+        c0,
+        "user:git/ann%40x.org",
+        role=("CommitAuthor", "Committer"),
+        formal={"prov:plan": "mlflow:plan"},
     )
     d.add_relation("actedOnBehalfOf", "user:mlflow/alice", "user:git/ann%40x.org", formal={"prov:activity": rc})
     d.add_relation("wasInfluencedBy", run, c0)
@@ -364,11 +370,7 @@ def test_stdin_read_whole_then_detected(tmp_path: Path) -> None:
     doc = rich_doc()
     for fmt in ("json", "rdf", "xml"):
         data = save(doc, tmp_path / f"s-{fmt}", formats=(fmt,))[0].read_bytes()
-        code = (
-            "from mlflow2prov_jupyter.ops import load\n"
-            "d = load('-')\n"
-            "print(d.name, d.to_json())\n"
-        )
+        code = "from mlflow2prov_jupyter.ops import load\nd = load('-')\nprint(d.name, d.to_json())\n"
         res = subprocess.run(
             [sys.executable, "-c", code], input=data, capture_output=True, cwd=REPO, timeout=120, check=True
         )
@@ -388,13 +390,22 @@ def test_rdf_names_use_the_model_prefixes(tmp_path: Path) -> None:
 def synthetic(n_runs: int = 2500, metrics: int = 8) -> ProvDoc:
     """About 25,000 elements and 47,500 relations for n_runs=2500."""
     d = ProvDoc()
-    d.agent("user:mlflow/alice", {"prov:type": (QName("m2p:MlflowUser"), QName("prov:Person")), "m2p:username": "alice"})
+    d.agent(
+        "user:mlflow/alice", {"prov:type": (QName("m2p:MlflowUser"), QName("prov:Person")), "m2p:username": "alice"}
+    )
     t0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
     for i in range(n_runs):
         rid = f"mlflow:run/{i:032x}"
         rc = rid + "/creation"
         t = t0 + timedelta(seconds=i)
-        d.entity(rid, {"prov:type": (QName("m2p:Run"), QName("prov:Collection")), "prov:label": f"run {i}", "m2p:status": "FINISHED"})
+        d.entity(
+            rid,
+            {
+                "prov:type": (QName("m2p:Run"), QName("prov:Collection")),
+                "prov:label": f"run {i}",
+                "m2p:status": "FINISHED",
+            },
+        )
         d.activity(rc, t, t + timedelta(seconds=5), {"prov:type": QName("m2p:RunCreation")})
         d.add_relation("wasGeneratedBy", rid, rc, time=t, role="AddedRun")
         d.add_relation("wasAssociatedWith", rc, "user:mlflow/alice", role="RunAuthor")
@@ -402,7 +413,16 @@ def synthetic(n_runs: int = 2500, metrics: int = 8) -> ProvDoc:
         for s in range(metrics):
             mid = f"{rid}/metric/loss/{s}"
             ts = t + timedelta(milliseconds=s)
-            d.entity(mid, {"prov:type": QName("m2p:Metric"), "m2p:key": "loss", "m2p:value": 1.0 / (s + 1), "m2p:step": s, "m2p:timestamp": ts})
+            d.entity(
+                mid,
+                {
+                    "prov:type": QName("m2p:Metric"),
+                    "m2p:key": "loss",
+                    "m2p:value": 1.0 / (s + 1),
+                    "m2p:step": s,
+                    "m2p:timestamp": ts,
+                },
+            )
             d.add_relation("hadMember", rid, mid)
             d.add_relation("wasGeneratedBy", mid, rc, time=ts, role="AddedMetric")
     return d

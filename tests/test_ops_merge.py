@@ -29,9 +29,14 @@ def activity_doc(start: datetime, end: datetime | None = None, **attrs) -> ProvD
 def run_doc(status: str, end: datetime | None, name: str = "train") -> ProvDoc:
     """A run as one extraction sees it (cf. cases 24 and 65)."""
     d = ProvDoc()
-    d.entity("mlflow:run/r1", {"prov:type": (QName("m2p:Run"), QName("prov:Collection")), "m2p:name": name, "m2p:status": status})
+    d.entity(
+        "mlflow:run/r1",
+        {"prov:type": (QName("m2p:Run"), QName("prov:Collection")), "m2p:name": name, "m2p:status": status},
+    )
     d.activity("mlflow:run/r1/creation", T0, end, {"prov:type": QName("m2p:RunCreation")})
-    d.agent("user:mlflow/alice", {"prov:type": (QName("m2p:MlflowUser"), QName("prov:Person")), "m2p:username": "alice"})
+    d.agent(
+        "user:mlflow/alice", {"prov:type": (QName("m2p:MlflowUser"), QName("prov:Person")), "m2p:username": "alice"}
+    )
     d.add_relation("wasGeneratedBy", "mlflow:run/r1", "mlflow:run/r1/creation", time=T0, role="AddedRun")
     d.add_relation("wasAssociatedWith", "mlflow:run/r1/creation", "user:mlflow/alice", role="RunAuthor")
     d.add_relation("wasAttributedTo", "mlflow:run/r1", "user:mlflow/alice")
@@ -145,7 +150,9 @@ def test_relations_deduplicated_roles_unioned() -> None:
 def test_relations_at_other_times_stay_distinct() -> None:
     a = run_doc("FINISHED", T1)
     b = run_doc("FINISHED", T1)
-    b.relations[0] = type(b.relations[0])("wasGeneratedBy", ("mlflow:run/r1", "mlflow:run/r1/creation", T1), {"prov:role": "AddedRun"})
+    b.relations[0] = type(b.relations[0])(
+        "wasGeneratedBy", ("mlflow:run/r1", "mlflow:run/r1/creation", T1), {"prov:role": "AddedRun"}
+    )
     assert len(merge([a, b]).relations) == 4
 
 

@@ -19,14 +19,52 @@ WHEN = datetime(2025, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
 
 def case_1_document() -> ProvDoc:
     """Case 1 with include_refs=false: root commit C0 adds README.md, author = committer = Ann."""
-    c, f, rev, ann = f"git:commit/{SHA}", f"git:file/{SHA}/README.md", f"git:revision/{SHA}/README.md", "user:git/ann%40x.org"
+    c, f, rev, ann = (
+        f"git:commit/{SHA}",
+        f"git:file/{SHA}/README.md",
+        f"git:revision/{SHA}/README.md",
+        "user:git/ann%40x.org",
+    )
     d = ProvDoc()
-    d.activity(c, WHEN, WHEN, {"prov:type": QName("m2p:Commit"), "prov:label": f"{SHA[:7]} Add readme", "m2p:sha": SHA,
-                               "m2p:title": "Add readme", "m2p:message": "Add readme\n", "m2p:authored_at": WHEN, "m2p:committed_at": WHEN})
-    d.entity(f, {"prov:type": QName("m2p:File"), "prov:label": "README.md", "m2p:path": "README.md", "m2p:origin_commit": SHA})
-    d.entity(rev, {"prov:type": QName("m2p:FileRevision"), "prov:label": "README.md@3f78685", "m2p:path": "README.md",
-                   "m2p:name": "README.md", "m2p:status": "added", "m2p:commit": SHA, "m2p:blob": "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"})
-    d.agent(ann, {"prov:type": (QName("m2p:GitUser"), QName("prov:Person")), "prov:label": "Ann", "m2p:name": "Ann", "m2p:email": "ann@x.org"})
+    d.activity(
+        c,
+        WHEN,
+        WHEN,
+        {
+            "prov:type": QName("m2p:Commit"),
+            "prov:label": f"{SHA[:7]} Add readme",
+            "m2p:sha": SHA,
+            "m2p:title": "Add readme",
+            "m2p:message": "Add readme\n",
+            "m2p:authored_at": WHEN,
+            "m2p:committed_at": WHEN,
+        },
+    )
+    d.entity(
+        f,
+        {"prov:type": QName("m2p:File"), "prov:label": "README.md", "m2p:path": "README.md", "m2p:origin_commit": SHA},
+    )
+    d.entity(
+        rev,
+        {
+            "prov:type": QName("m2p:FileRevision"),
+            "prov:label": "README.md@3f78685",
+            "m2p:path": "README.md",
+            "m2p:name": "README.md",
+            "m2p:status": "added",
+            "m2p:commit": SHA,
+            "m2p:blob": "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391",
+        },
+    )
+    d.agent(
+        ann,
+        {
+            "prov:type": (QName("m2p:GitUser"), QName("prov:Person")),
+            "prov:label": "Ann",
+            "m2p:name": "Ann",
+            "m2p:email": "ann@x.org",
+        },
+    )
     d.add_relation("wasAssociatedWith", c, ann, role=("CommitAuthor", "Committer"))  # 2
     d.add_relation("wasGeneratedBy", f, c, time=WHEN, role="AddedFile")  # 3
     d.add_relation("wasAttributedTo", f, ann)  # 4

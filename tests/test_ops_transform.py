@@ -26,20 +26,41 @@ CLEAR = ["foo", "Foo", "foo@x.org", "Bar", "bar@x.org", "solo@x.org", "Foo Bar"]
 def people_doc() -> ProvDoc:
     """Agents of case 73 plus an email-only agent, a non-person agent and values naming the people."""
     d = ProvDoc()
-    d.agent("user:mlflow/foo", {"prov:type": (QName("m2p:MlflowUser"), QName("prov:Person")), "prov:label": "foo", "m2p:username": "foo"})
-    d.agent("user:git/foo%40x.org", {"prov:type": PERSON, "prov:label": "Foo", "m2p:name": "Foo", "m2p:email": "foo@x.org"})
-    d.agent("user:git/bar%40x.org", {"prov:type": PERSON, "prov:label": "Bar", "m2p:name": "Bar", "m2p:email": "bar@x.org"})
+    d.agent(
+        "user:mlflow/foo",
+        {"prov:type": (QName("m2p:MlflowUser"), QName("prov:Person")), "prov:label": "foo", "m2p:username": "foo"},
+    )
+    d.agent(
+        "user:git/foo%40x.org", {"prov:type": PERSON, "prov:label": "Foo", "m2p:name": "Foo", "m2p:email": "foo@x.org"}
+    )
+    d.agent(
+        "user:git/bar%40x.org", {"prov:type": PERSON, "prov:label": "Bar", "m2p:name": "Bar", "m2p:email": "bar@x.org"}
+    )
     d.agent("user:git/solo%40x.org", {"prov:type": PERSON, "m2p:email": "solo@x.org"})
     d.agent("user:service/ci", {"prov:type": QName("m2p:Service"), "m2p:name": "ci"})
     d.activity(
         "git:commit/c1",
         T0,
         T0,
-        {"prov:type": QName("m2p:Commit"), "prov:label": "c1 Merge", "m2p:message": "Merge work of Foo (foo@x.org) with BAR@x.org; foobar stays"},
+        {
+            "prov:type": QName("m2p:Commit"),
+            "prov:label": "c1 Merge",
+            "m2p:message": "Merge work of Foo (foo@x.org) with BAR@x.org; foobar stays",
+        },
     )
-    d.entity("mlflow:run/r1", {"prov:type": (QName("m2p:Run"), QName("prov:Collection")), "m2p:user": "foo", "m2p:owner": QName("user:mlflow/foo")})
+    d.entity(
+        "mlflow:run/r1",
+        {
+            "prov:type": (QName("m2p:Run"), QName("prov:Collection")),
+            "m2p:user": "foo",
+            "m2p:owner": QName("user:mlflow/foo"),
+        },
+    )
     d.activity("mlflow:run/r1/creation", T0, T1, {"prov:type": QName("m2p:RunCreation")})
-    d.entity("mlflow:run/r1/tag/mlflow.user", {"prov:type": QName("m2p:RunTag"), "m2p:key": "mlflow.user", "m2p:value": "foo"})
+    d.entity(
+        "mlflow:run/r1/tag/mlflow.user",
+        {"prov:type": QName("m2p:RunTag"), "m2p:key": "mlflow.user", "m2p:value": "foo"},
+    )
     d.entity("mlflow:run/r1/param/lr", {"prov:type": QName("m2p:Param"), "m2p:key": "lr", "m2p:value": "0.1"})
     d.add_relation("wasAssociatedWith", "git:commit/c1", "user:git/foo%40x.org", role="CommitAuthor")
     d.add_relation("wasAssociatedWith", "git:commit/c1", "user:mlflow/foo", role="Reviewer")
@@ -99,7 +120,9 @@ def test_case_73_merge_aliased_agents(tmp_path: Path) -> None:
     assert out["mlflow:run/r1"].get("m2p:owner") == QName(pid)
     assoc = {r.target: r.roles for r in out.relations_of("wasAssociatedWith") if r.source == "git:commit/c1"}
     assert assoc == {pid: ("CommitAuthor", "Reviewer"), "user:git/bar%40x.org": ("Committer",)}
-    assert [r.args for r in out.relations_of("wasAttributedTo") if r.source == "mlflow:run/r1"] == [("mlflow:run/r1", pid)]
+    assert [r.args for r in out.relations_of("wasAttributedTo") if r.source == "mlflow:run/r1"] == [
+        ("mlflow:run/r1", pid)
+    ]
     assert [r.args for r in out.relations_of("actedOnBehalfOf")] == [(pid, pid)]
     assert not any(a in ("user:mlflow/foo", "user:git/foo%40x.org") for r in out.relations for a in r.args)
     # text and parsed lists work too; applying it again changes nothing
@@ -189,7 +212,10 @@ def test_case_74_scrub_text_and_round_trip_through_a_file(tmp_path: Path) -> Non
 def test_case_74_two_documents_under_one_key_unify(monkeypatch: pytest.MonkeyPatch) -> None:
     a = people_doc()
     b = ProvDoc()
-    b.agent("user:git/bar%40x.org", {"prov:type": PERSON, "prov:label": "Bar", "m2p:name": ("Bar", "B. Ar"), "m2p:email": "bar@x.org"})
+    b.agent(
+        "user:git/bar%40x.org",
+        {"prov:type": PERSON, "prov:label": "Bar", "m2p:name": ("Bar", "B. Ar"), "m2p:email": "bar@x.org"},
+    )
     b.activity("git:commit/c2", T1, T1, {"prov:type": QName("m2p:Commit")})
     b.add_relation("wasAssociatedWith", "git:commit/c2", "user:git/bar%40x.org", role="CommitAuthor")
     pa = pseudonymize(a, key="K")

@@ -61,12 +61,28 @@ class SessionHost:
             return False
         return True
 
-    def show_in_graph(self, doc: ProvDoc | None = None, *, show: Iterable[str] | None = None,
-                      highlight: Iterable[str] = (), zoom_to: Iterable[str] = (), badges: dict[str, str] | None = None,
-                      title: str | None = None, direction: str | None = None) -> str:
-        self.drawn.append({"doc": doc if doc is not None else self.current,
-                           "show": None if show is None else list(show), "highlight": list(highlight),
-                           "zoom_to": list(zoom_to), "badges": badges, "title": title, "direction": direction})
+    def show_in_graph(
+        self,
+        doc: ProvDoc | None = None,
+        *,
+        show: Iterable[str] | None = None,
+        highlight: Iterable[str] = (),
+        zoom_to: Iterable[str] = (),
+        badges: dict[str, str] | None = None,
+        title: str | None = None,
+        direction: str | None = None,
+    ) -> str:
+        self.drawn.append(
+            {
+                "doc": doc if doc is not None else self.current,
+                "show": None if show is None else list(show),
+                "highlight": list(highlight),
+                "zoom_to": list(zoom_to),
+                "badges": badges,
+                "title": title,
+                "direction": direction,
+            }
+        )
         return "drawn"
 
 
@@ -93,8 +109,15 @@ def test_passport_panel_card_headline_and_chain(sample_doc, sample_manifest):
     assert not panel.chain_button.disabled
     panel.chain_button.click()
     (drawn,) = host.drawn
-    assert drawn == {"doc": sample_doc, "show": expected.show_ids, "highlight": [], "zoom_to": [], "badges": None,
-                     "title": expected.headline, "direction": "LR"}
+    assert drawn == {
+        "doc": sample_doc,
+        "show": expected.show_ids,
+        "highlight": [],
+        "zoom_to": [],
+        "badges": None,
+        "title": expected.headline,
+        "direction": "LR",
+    }
     assert drawn["show"][:5] == expected.chain and host.status.startswith(f"drew the chain of {ref}: 5 steps")
 
 
@@ -183,8 +206,9 @@ def test_diff_panel_table_and_badges(sample_doc):
     after = sample_doc.copy()
     run = next(e for e in after.elements.values() if "m2p:Run" in e.types and e.get("m2p:status") != "FAILED")
     run.attrs["m2p:status"] = "FAILED"  # (the sample has a failed run: the order of runs depends on the read)
-    after.entity(f"{run.id}/param/momentum", {"prov:type": QName("m2p:Param"), "m2p:key": "momentum",
-                                              "m2p:value": "0.9"})
+    after.entity(
+        f"{run.id}/param/momentum", {"prov:type": QName("m2p:Param"), "m2p:key": "momentum", "m2p:value": "0.9"}
+    )
     after.add_relation("hadMember", run.id, f"{run.id}/param/momentum")
     host = SessionHost(("before", sample_doc), ("after", after))
     panel = DiffPanel(host)
@@ -236,7 +260,9 @@ def test_diff_table_escapes_names_and_values():
 
 # ---------------------------------------------------------------------------------------------- imports
 def test_panels_do_not_import_the_explorer_or_the_old_graph_module():
-    code = ("import sys, mlflow2prov_jupyter.notebook.panels, mlflow2prov_jupyter.notebook.cards; "
-            "print(sorted(m for m in sys.modules if m.endswith(('notebook.explorer', 'notebook.graph'))))")
+    code = (
+        "import sys, mlflow2prov_jupyter.notebook.panels, mlflow2prov_jupyter.notebook.cards; "
+        "print(sorted(m for m in sys.modules if m.endswith(('notebook.explorer', 'notebook.graph'))))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]"

@@ -30,12 +30,17 @@ def test_alias_follows_the_whole_chain(doc):
     assert (mv["name"], mv["version"], mv["aliases"], mv["source"]) == ("clf", 1, ["champion"], f"models:/{MODEL_ID}")
     assert mv["tags"] == {"stage": "ok"}
     assert p.model["kind"] == "logged model" and p.model["model_id"] == MODEL_ID
-    assert [(m["key"], m["value"], m["dataset"]) for m in p.model["metrics"]] == [("test_accuracy", 0.93, "wine-test (d2)")]
+    assert [(m["key"], m["value"], m["dataset"]) for m in p.model["metrics"]] == [
+        ("test_accuracy", 0.93, "wine-test (d2)")
+    ]
     run = p.run
     assert (run["run_id"], run["name"], run["status"], run["user"]) == (R1, "baseline", "FINISHED", "alice")
     assert run["params"] == {"lr": "0.1", "epochs": "3"}
     assert {k: (v["value"], v["step"]) for k, v in run["metrics"].items()} == {
-        "loss": (0.3, 2), "accuracy": (0.9, 2), "test_accuracy": (0.93, 0)}
+        "loss": (0.3, 2),
+        "accuracy": (0.9, 2),
+        "test_accuracy": (0.93, 0),
+    }
     assert run["datasets"] == [
         {"name": "wine", "digest": "d1", "context": "training", "source": "file:///data/wine.csv"},
         {"name": "wine-test", "digest": "d2", "context": "eval", "source": "file:///data/wine.csv"},
@@ -43,7 +48,12 @@ def test_alias_follows_the_whole_chain(doc):
     assert run["experiment"] == "wine (1)"
     c = p.commit
     assert (c["sha"], c["title"], c["author"], c["author_email"], c["dirty"]) == (
-        C2, "Tune the script", "Ann", "ann@x.org", False)
+        C2,
+        "Tune the script",
+        "Ann",
+        "ann@x.org",
+        False,
+    )
     assert p.entry_point["path"] == "src/train.py" and p.entry_point["commit"] == C2
     assert p.entry_point["file"].startswith("git:file/")
     assert p.missing == [] and p.notes == []
@@ -117,31 +127,46 @@ def test_dirty_work_tree_is_flagged(doc):
 def test_final_metric_is_the_value_at_the_largest_step(doc):
     run = f"mlflow:run/{R1}"
     # Add a later step whose entity comes first in the document, and an earlier one at the end.
-    doc.entity(f"{run}/metric/loss/10", {"prov:type": QName("m2p:Metric"), "m2p:key": "loss", "m2p:value": 0.05,
-                                         "m2p:step": 10})
+    doc.entity(
+        f"{run}/metric/loss/10",
+        {"prov:type": QName("m2p:Metric"), "m2p:key": "loss", "m2p:value": 0.05, "m2p:step": 10},
+    )
     doc.relations.insert(0, doc.add_relation("hadMember", run, f"{run}/metric/loss/10"))
     doc.relations.pop()
     assert passport(doc, R1).run["metrics"]["loss"]["value"] == 0.05
 
 
 def test_moved_alias_in_a_merged_document(doc):
-    doc.entity("mlflow:registered-model/clf/alias/champion/2", {
-        "prov:type": QName("m2p:ModelAlias"), "m2p:alias": "champion", "m2p:name": "clf", "m2p:version": 2})
-    doc.add_relation("specializationOf", "mlflow:registered-model/clf/alias/champion/2",
-                     "mlflow:registered-model/clf/version/2")
+    doc.entity(
+        "mlflow:registered-model/clf/alias/champion/2",
+        {"prov:type": QName("m2p:ModelAlias"), "m2p:alias": "champion", "m2p:name": "clf", "m2p:version": 2},
+    )
+    doc.add_relation(
+        "specializationOf", "mlflow:registered-model/clf/alias/champion/2", "mlflow:registered-model/clf/version/2"
+    )
     p = passport(doc, "models:/clf@champion")
     assert p.model_version["version"] == 2
-    assert p.notes == ["alias champion points to versions 1, 2 in this document (merged extractions); "
-                       "showing the highest, 2"]
+    assert p.notes == [
+        "alias champion points to versions 1, 2 in this document (merged extractions); showing the highest, 2"
+    ]
 
 
 def test_subgraph_holds_exactly_the_records_used(doc):
     p = passport(doc, "models:/clf@champion")
     sub = p.subgraph
     ids = set(sub.elements)
-    assert {p.subject, "mlflow:registered-model/clf/version/1", f"mlflow:model/{MODEL_ID}", f"mlflow:run/{R1}",
-            f"mlflow:run/{R1}/creation", f"git:commit/{C2}", f"git:revision/{C2}/src/train.py",
-            f"mlflow:run/{R1}/param/lr", f"mlflow:run/{R1}/metric/loss/2", "mlflow:dataset/wine/d1"} <= ids
+    assert {
+        p.subject,
+        "mlflow:registered-model/clf/version/1",
+        f"mlflow:model/{MODEL_ID}",
+        f"mlflow:run/{R1}",
+        f"mlflow:run/{R1}/creation",
+        f"git:commit/{C2}",
+        f"git:revision/{C2}/src/train.py",
+        f"mlflow:run/{R1}/param/lr",
+        f"mlflow:run/{R1}/metric/loss/2",
+        "mlflow:dataset/wine/d1",
+    } <= ids
     # Earlier metric steps, other versions and unrelated runs are not used.
     assert f"mlflow:run/{R1}/metric/loss/0" not in ids
     assert "mlflow:registered-model/clf/version/2" not in ids and f"mlflow:run/{R2}" not in ids
@@ -190,8 +215,22 @@ def test_renderings_escape_untrusted_text(doc):
     data = json.loads(json.dumps(p.to_dict()))
     assert data["run"]["name"] == evil and data["run"]["params"]["lr"] == evil
     assert data["run"]["start"] == "2025-01-05T10:00:00+00:00"
-    assert set(data) == {"ref", "subject", "headline", "alias", "model_version", "model", "run", "commit",
-                         "entry_point", "missing", "notes", "chain", "context", "records"}
+    assert set(data) == {
+        "ref",
+        "subject",
+        "headline",
+        "alias",
+        "model_version",
+        "model",
+        "run",
+        "commit",
+        "entry_point",
+        "missing",
+        "notes",
+        "chain",
+        "context",
+        "records",
+    }
 
 
 def test_markdown_names_every_section(doc):
@@ -217,11 +256,16 @@ def _check_run(p, manifest, run_id: str) -> None:
     assert got["params"] == run.params
     assert {k: v["value"] for k, v in got["metrics"].items()} == pytest.approx(run.metrics)
     assert sorted((d["name"], d["digest"], d["context"]) for d in got["datasets"]) == sorted(
-        (d.name, d.digest, d.context) for d in run.datasets)
+        (d.name, d.digest, d.context) for d in run.datasets
+    )
     commit = next(c for c in manifest.commits if c.sha == run.commit)
     c = p.commit
     assert (c["sha"], c["title"], c["author"], c["author_email"]) == (
-        commit.sha, commit.title, commit.author_name, commit.author_email)
+        commit.sha,
+        commit.title,
+        commit.author_name,
+        commit.author_email,
+    )
     assert c["authored_at"].isoformat() == commit.authored_at
     assert p.entry_point["path"] == manifest.train_script
     assert p.entry_point["id"].startswith("git:revision/")
@@ -280,14 +324,23 @@ def test_run_found_through_the_version_creation_when_the_source_is_unresolved(do
 @pytest.mark.parametrize(
     "ref, headline",
     [
-        ("models:/clf@champion", "champion = version 1 of clf, logged by run baseline (r1aaaa, alice, "
-                                 "2025-01-05 10:00 UTC), from commit c2c2c2c, trained on wine (digest d1)"),
-        ("models:/clf@challenger", "challenger = version 2 of clf, logged by run forest (r2bbbb, alice, "
-                                   "2025-01-06 10:00 UTC), from commit fffffff, which is not in the document"),
+        (
+            "models:/clf@champion",
+            "champion = version 1 of clf, logged by run baseline (r1aaaa, alice, "
+            "2025-01-05 10:00 UTC), from commit c2c2c2c, trained on wine (digest d1)",
+        ),
+        (
+            "models:/clf@challenger",
+            "challenger = version 2 of clf, logged by run forest (r2bbbb, alice, "
+            "2025-01-06 10:00 UTC), from commit fffffff, which is not in the document",
+        ),
         ("models:/clf/3", "version 3 of clf, its run is not in the document"),
         (R3, "run scratch (r3cccc, alice, 2025-01-07 10:00 UTC), with no Git commit recorded"),
-        (f"models:/{MODEL_ID}", f"logged model {MODEL_ID} (model), logged by run baseline (r1aaaa, alice, "
-                                "2025-01-05 10:00 UTC), from commit c2c2c2c, trained on wine (digest d1)"),
+        (
+            f"models:/{MODEL_ID}",
+            f"logged model {MODEL_ID} (model), logged by run baseline (r1aaaa, alice, "
+            "2025-01-05 10:00 UTC), from commit c2c2c2c, trained on wine (digest d1)",
+        ),
     ],
 )
 def test_headline_answers_in_one_sentence(doc, ref, headline):
@@ -304,10 +357,20 @@ def test_headline_says_uncommitted_changes(doc):
 
 def test_chain_is_ordered_and_its_context_drawable(doc):
     p = passport(doc, "models:/clf@champion")
-    assert p.chain == ["mlflow:registered-model/clf/alias/champion/1", "mlflow:registered-model/clf/version/1",
-                       f"mlflow:model/{MODEL_ID}", f"mlflow:run/{R1}", f"git:commit/{C2}"]
-    assert {f"mlflow:run/{R1}/creation", "mlflow:dataset/wine/d1", "mlflow:experiment/1", "user:mlflow/alice",
-            f"git:revision/{C2}/src/train.py"} <= set(p.context)
+    assert p.chain == [
+        "mlflow:registered-model/clf/alias/champion/1",
+        "mlflow:registered-model/clf/version/1",
+        f"mlflow:model/{MODEL_ID}",
+        f"mlflow:run/{R1}",
+        f"git:commit/{C2}",
+    ]
+    assert {
+        f"mlflow:run/{R1}/creation",
+        "mlflow:dataset/wine/d1",
+        "mlflow:experiment/1",
+        "user:mlflow/alice",
+        f"git:revision/{C2}/src/train.py",
+    } <= set(p.context)
     assert p.show_ids[:5] == p.chain and len(p.show_ids) == len(set(p.show_ids))
     assert set(p.show_ids) <= set(p.subgraph.elements)  # the drawing shows records the passport used
     assert p.view() == {"show": p.show_ids, "direction": "LR", "title": p.headline, "zoom_to": p.chain}
@@ -343,12 +406,12 @@ def test_card_escapes_hostile_ids_and_text(doc):
     doc[run].attrs["m2p:name"] = "<b onmouseover=alert(2)>x</b>"
     doc[run].attrs["m2p:source_git_branch"] = "<script>alert(3)</script>"
     doc[f"git:commit/{C2}"].attrs["m2p:sha"] = evil_sha
-    doc[f"git:commit/{C2}"].attrs["m2p:title"] = "it's \"quoted\" & <i>"
+    doc[f"git:commit/{C2}"].attrs["m2p:title"] = 'it\'s "quoted" & <i>'
     p = passport(doc, "models:/clf@champion")
     page = passport_card(p)
     assert "<img" not in page and "<script" not in page and "<b onmouseover" not in page and "<i>" not in page
     assert f'title="{html.escape(evil_sha, quote=True)}"' in page
-    assert html.escape("it's \"quoted\" & <i>", quote=True) in page
+    assert html.escape('it\'s "quoted" & <i>', quote=True) in page
     assert html.escape("<script>alert(3)</script>") in page  # the branch, in the headline and the commit row
 
 
@@ -359,16 +422,26 @@ def test_sample_champion_headline_card_and_chain(sample):
     run = next(r for r in manifest.runs if r.run_id == version.run_id)
     started = datetime.fromtimestamp(run.start_time / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M")
     training = [d for d in run.datasets if d.context == "training"]
-    expected = (f"champion = version {version.version} of {rm.name}, logged by run {run.name} "
-                f"({run.run_id[:8]}…, {run.user}, {started} UTC), from commit {run.commit[:7]} on main, trained on "
-                + " and ".join(f"{d.name} (digest {d.digest})" for d in training))
+    expected = (
+        f"champion = version {version.version} of {rm.name}, logged by run {run.name} "
+        f"({run.run_id[:8]}…, {run.user}, {started} UTC), from commit {run.commit[:7]} on main, trained on "
+        + " and ".join(f"{d.name} (digest {d.digest})" for d in training)
+    )
     p = passport(doc, f"models:/{rm.name}@champion")
     assert p.headline == expected
-    assert p.chain == [f"mlflow:registered-model/{rm.name}/alias/champion/{version.version}",
-                       f"mlflow:registered-model/{rm.name}/version/{version.version}",
-                       f"mlflow:model/{version.model_id}", f"mlflow:run/{run.run_id}", f"git:commit/{run.commit}"]
-    assert {f"mlflow:registered-model/{rm.name}", f"mlflow:run/{run.run_id}/creation",
-            f"mlflow:experiment/{run.experiment_id}", f"user:mlflow/{run.user}"} <= set(p.context)
+    assert p.chain == [
+        f"mlflow:registered-model/{rm.name}/alias/champion/{version.version}",
+        f"mlflow:registered-model/{rm.name}/version/{version.version}",
+        f"mlflow:model/{version.model_id}",
+        f"mlflow:run/{run.run_id}",
+        f"git:commit/{run.commit}",
+    ]
+    assert {
+        f"mlflow:registered-model/{rm.name}",
+        f"mlflow:run/{run.run_id}/creation",
+        f"mlflow:experiment/{run.experiment_id}",
+        f"user:mlflow/{run.user}",
+    } <= set(p.context)
     assert {f"mlflow:dataset/{d.name}/{d.digest}" for d in run.datasets} <= set(p.context)
     assert sorted(p.run["artifacts"]) == p.run["artifacts"] and p.run["artifacts"]
     page = p._repr_html_()

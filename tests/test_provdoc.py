@@ -22,7 +22,7 @@ def rich_doc() -> ProvDoc:
         "git:commit/abc",
         T0,
         T1,
-        {"prov:type": QName("m2p:Commit"), "prov:label": "abc Fix \"loader\"\n", "m2p:sha": "abc"},
+        {"prov:type": QName("m2p:Commit"), "prov:label": 'abc Fix "loader"\n', "m2p:sha": "abc"},
     )
     doc.activity("mlflow:run/r1/creation", T0, None, {"prov:type": QName("m2p:RunCreation")})
     doc.entity(
@@ -36,7 +36,7 @@ def rich_doc() -> ProvDoc:
             "m2p:flag": False,
             "m2p:nan": "NaN",
             "m2p:when": T0,
-            "m2p:text": "  ü\"q\n<img src=x onerror=alert(1)>",
+            "m2p:text": '  ü"q\n<img src=x onerror=alert(1)>',
             "m2p:empty": "",
             "m2p:lang": Literal("bonjour", lang="fr"),
             "m2p:uri": Literal("https://example.org/x", "xsd:anyURI"),
@@ -171,10 +171,21 @@ def test_orjson_bytes_equal_the_standard_library_writer():
     text_st = st.text(st.characters(blacklist_categories=("Cs",)), max_size=20)
 
     @settings(max_examples=150, deadline=None)
-    @given(values=st.lists(st.tuples(text_st, st.one_of(text_st, st.integers(-(2**70), 2**70), st.booleans(),
-                                                         st.floats(allow_nan=True), st.datetimes(timezones=st.just(timezone.utc))
-                                                         | st.datetimes(timezones=st.timezones())),),
-                           max_size=8))
+    @given(
+        values=st.lists(
+            st.tuples(
+                text_st,
+                st.one_of(
+                    text_st,
+                    st.integers(-(2**70), 2**70),
+                    st.booleans(),
+                    st.floats(allow_nan=True),
+                    st.datetimes(timezones=st.just(timezone.utc)) | st.datetimes(timezones=st.timezones()),
+                ),
+            ),
+            max_size=8,
+        )
+    )
     def check(values):
         doc = base.copy()
         attrs = {f"m2p:k{i}": v for i, (_, v) in enumerate(values)}

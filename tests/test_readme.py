@@ -57,7 +57,15 @@ def test_every_shell_example_runs_in_order(readme_run):
     folder, result = readme_run
     assert result.returncode == 0, result.stderr[-4000:]
     demo = folder / "mlflow2prov-demo"
-    for name in ("provenance.json", "full.json", "full.trig", "latest.json", "shared.json", "pipeline.json", "pipeline.trig"):
+    for name in (
+        "provenance.json",
+        "full.json",
+        "full.trig",
+        "latest.json",
+        "shared.json",
+        "pipeline.json",
+        "pipeline.trig",
+    ):
         assert (demo / name).is_file(), name
     assert "user:mlflow/alice" in (demo / "full.json").read_text()
     assert "user:mlflow/alice" not in (demo / "shared.json").read_text()  # pseudonymized

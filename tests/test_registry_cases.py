@@ -183,7 +183,10 @@ def test_case_50_aliases(reg, tmp_path):
     s.client.set_registered_model_alias("clf", "champion", "3")
     after, _, _ = mlflow_doc(s.uri)
     merged = merge([before, after])
-    assert sorted(e for e in merged.elements if "/alias/" in e) == [f"{CLF}/alias/champion/2", f"{CLF}/alias/champion/3"]
+    assert sorted(e for e in merged.elements if "/alias/" in e) == [
+        f"{CLF}/alias/champion/2",
+        f"{CLF}/alias/champion/3",
+    ]
     for ver in (2, 3):
         assert [r.target for r in rels(merged, "specializationOf", f"{CLF}/alias/champion/{ver}")] == [
             f"{CLF}/version/{ver}"
@@ -262,10 +265,16 @@ def test_version_source_rules_builder_fed():
         ],
     )
     lm = LoggedModelRecord(
-        model_id="m-1", experiment_id="1", name="net", source_run_id="r1",
-        artifact_location="file:///store/1/models/m-1/artifacts", creation_timestamp=T0 + 5,
+        model_id="m-1",
+        experiment_id="1",
+        name="net",
+        source_run_id="r1",
+        artifact_location="file:///store/1/models/m-1/artifacts",
+        creation_timestamp=T0 + 5,
     )
-    older = LoggedModelRecord(model_id="m-0", experiment_id="1", name="net", source_run_id="r1", creation_timestamp=T0 + 1)
+    older = LoggedModelRecord(
+        model_id="m-0", experiment_id="1", name="net", source_run_id="r1", creation_timestamp=T0 + 1
+    )
     sources = {
         1: "/store/1/models/m-1/artifacts",  # under the LM's location (path form of its file: URI)
         2: "file:///store/1/r1/artifacts/model",  # under the run's root: the ModelArtifact

@@ -27,8 +27,16 @@ from mlflow2prov_jupyter.core.sample_project import (
     create_sample_project,
 )
 
-RUN_NAMES = {"smoke-test", "baseline-sgd", "gbt-negative-rate", "rf-sweep", "rf-10-trees", "rf-20-trees",
-             "rf-40-trees", "evaluate-champion"}
+RUN_NAMES = {
+    "smoke-test",
+    "baseline-sgd",
+    "gbt-negative-rate",
+    "rf-sweep",
+    "rf-10-trees",
+    "rf-20-trees",
+    "rf-40-trees",
+    "evaluate-champion",
+}
 
 
 @pytest.fixture(scope="module")
@@ -54,9 +62,17 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
     print(f"\nsample project generated in {elapsed:.1f} s")
     client = MlflowClient(tracking_uri=manifest.tracking_uri, registry_uri=manifest.tracking_uri)
     return SimpleNamespace(
-        manifest=manifest, path=base / "demo", scratch=scratch, elapsed=elapsed, messages=messages,
-        env_before=env_before, uri_before=uri_before, caller_files_before=caller_files_before, scratch_uris=(scratch_uri_before, scratch_uri_after),
-        client=client, repo=git.Repo(base / "demo"),
+        manifest=manifest,
+        path=base / "demo",
+        scratch=scratch,
+        elapsed=elapsed,
+        messages=messages,
+        env_before=env_before,
+        uri_before=uri_before,
+        caller_files_before=caller_files_before,
+        scratch_uris=(scratch_uri_before, scratch_uri_after),
+        client=client,
+        repo=git.Repo(base / "demo"),
     )
 
 
@@ -215,9 +231,10 @@ def test_dataset_inputs(generated):
     used = set()
     for expected in manifest.runs:
         run = client.get_run(expected.run_id)
-        got = {(d.dataset.name, d.dataset.digest,
-                next((t.value for t in d.tags if t.key == "mlflow.data.context"), None))
-               for d in run.inputs.dataset_inputs}
+        got = {
+            (d.dataset.name, d.dataset.digest, next((t.value for t in d.tags if t.key == "mlflow.data.context"), None))
+            for d in run.inputs.dataset_inputs
+        }
         assert got == {(d.name, d.digest, d.context) for d in expected.datasets}
         used |= {(d.name, d.digest) for d in expected.datasets}
     assert used == {(d.name, d.digest) for d in manifest.datasets}
@@ -231,8 +248,11 @@ def test_artifacts_with_nested_folder(generated):
         if expected.name not in with_reports:
             assert expected.artifacts == []
             continue
-        assert expected.artifacts == ["metrics.json", "reports/classification_report.txt",
-                                      "reports/confusion/confusion_matrix.csv"]
+        assert expected.artifacts == [
+            "metrics.json",
+            "reports/classification_report.txt",
+            "reports/confusion/confusion_matrix.csv",
+        ]
         listed = generated.client.list_artifacts(expected.run_id, "reports/confusion")
         assert [a.path for a in listed] == ["reports/confusion/confusion_matrix.csv"]
         root = Path(expected.artifact_uri.removeprefix("file://"))
@@ -250,8 +270,11 @@ def test_logged_models(generated):
     assert {m.model_id for m in manifest.logged_models} == set(stored) and len(stored) == 4
     for expected in manifest.logged_models:
         model = stored[expected.model_id]
-        assert (model.name, model.source_run_id, model.experiment_id) == ("model", expected.run_id,
-                                                                          expected.experiment_id)
+        assert (model.name, model.source_run_id, model.experiment_id) == (
+            "model",
+            expected.run_id,
+            expected.experiment_id,
+        )
         assert expected.model_id in manifest.run(_name_of(manifest, expected.run_id)).logged_model_ids
         assert Path(model.artifact_location.removeprefix("file://"), "MLmodel").is_file()
         linked = [m for m in expected.metrics if m.dataset_name == "wine-test"]
@@ -305,7 +328,8 @@ def test_experiments(generated):
     for e in manifest.experiments:
         assert (stored[e.experiment_id].name, stored[e.experiment_id].tags) == (e.name, e.tags)
     assert {r.experiment_id for r in manifest.runs} == {
-        e.experiment_id for e in manifest.experiments if e.name == "wine-classification"}
+        e.experiment_id for e in manifest.experiments if e.name == "wine-classification"
+    }
 
 
 # ----------------------------------------------------------------------------------------- directory rules
@@ -371,15 +395,28 @@ def test_regeneration_with_overwrite_is_deterministic(generated, tmp_path, monke
     assert [c.sha for c in again.commits] == [c.sha for c in first.commits]
 
     def shape(m: SampleManifest) -> list:
-        return sorted((r.name, r.status, r.user, r.deleted, r.parent_run_id is not None, r.params, r.artifacts,
-                       sorted((d.name, d.digest, d.context) for d in r.datasets), len(r.logged_model_ids),
-                       {k: len(v) for k, v in r.metric_history.items()}) for r in m.runs)
+        return sorted(
+            (
+                r.name,
+                r.status,
+                r.user,
+                r.deleted,
+                r.parent_run_id is not None,
+                r.params,
+                r.artifacts,
+                sorted((d.name, d.digest, d.context) for d in r.datasets),
+                len(r.logged_model_ids),
+                {k: len(v) for k, v in r.metric_history.items()},
+            )
+            for r in m.runs
+        )
 
     assert shape(again) == shape(first)
     assert again.datasets == first.datasets
     assert len(again.logged_models) == len(first.logged_models)
     assert [(v.version, v.tags) for v in again.registered_models[0].versions] == [
-        (v.version, v.tags) for v in first.registered_models[0].versions]
+        (v.version, v.tags) for v in first.registered_models[0].versions
+    ]
     assert again.registered_models[0].aliases == first.registered_models[0].aliases
     assert {r.run_id for r in again.runs}.isdisjoint({r.run_id for r in first.runs})
     leftovers = {p.name for p in (copy / "mlartifacts" / "wine-classification").iterdir()} - {"models"}

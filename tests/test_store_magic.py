@@ -33,7 +33,8 @@ def test_query_cell_returns_a_dataframe_or_a_document(ip, store: str) -> None:
     assert isinstance(df, pd.DataFrame) and list(df.columns) == ["project", "person", "username", "runs"]
     assert df.iloc[0]["runs"] == 5 and ip.user_ns["people"] is df
     doc = ip.run_cell_magic(
-        "mlflow2prov", f"query --store {store}",
+        "mlflow2prov",
+        f"query --store {store}",
         "PREFIX prov: <http://www.w3.org/ns/prov#>\nCONSTRUCT { ?r a prov:Entity } WHERE { ?r a prov:Entity }",
     )
     entities = {e.id for e in synthetic(n_runs=5, metrics=1).elements.values() if e.kind == "entity"}

@@ -33,14 +33,30 @@ def _canonical(nt: str) -> set[str]:
 
 
 def typed_doc() -> ProvDoc:
-    """Values the lean model carries beyond the rich document: language tags, other datatypes, an identified relation."""
+    """Values the lean model carries beyond the rich document.
+
+    Language tags, other datatypes, an identified relation.
+    """
     t = datetime(2025, 3, 4, 5, 6, 7, tzinfo=timezone.utc)
     d = ProvDoc()
-    d.entity("mlflow:dataset/wine/abc", {"prov:type": QName("m2p:Dataset"), "m2p:note": Literal("vin", lang="fr"), "m2p:source": Literal("s3://b/wine.csv", "xsd:anyURI"), "m2p:inf": float("inf"), "m2p:huge": 2**70})
+    d.entity(
+        "mlflow:dataset/wine/abc",
+        {
+            "prov:type": QName("m2p:Dataset"),
+            "m2p:note": Literal("vin", lang="fr"),
+            "m2p:source": Literal("s3://b/wine.csv", "xsd:anyURI"),
+            "m2p:inf": float("inf"),
+            "m2p:huge": 2**70,
+        },
+    )
     d.activity("mlflow:run/r9/creation", t, None, {"prov:type": QName("m2p:RunCreation")})
     d.entity("mlflow:run/r9", {"prov:type": QName("m2p:Run"), "m2p:status": "RUNNING"})
     d.add_relation("used", "mlflow:run/r9/creation", "mlflow:dataset/wine/abc", role="training")
-    d.relations.append(type(d.relations[0])("wasGeneratedBy", ("mlflow:run/r9", "mlflow:run/r9/creation", t), {"prov:role": "AddedRun"}, "mlflow:gen1"))
+    d.relations.append(
+        type(d.relations[0])(
+            "wasGeneratedBy", ("mlflow:run/r9", "mlflow:run/r9/creation", t), {"prov:role": "AddedRun"}, "mlflow:gen1"
+        )
+    )
     d.add_relation("wasDerivedFrom", "mlflow:run/r9", "mlflow:dataset/wine/abc")
     return d
 
@@ -93,7 +109,14 @@ def test_units_of_the_sample_project(sample_doc: ProvDoc, sample_manifest) -> No
 
 
 def test_unit_keys() -> None:
-    unit_of = unit_key_function({"git": "https://w3id.org/mlflow2prov-jupyter/git/", "mlflow": "https://w3id.org/mlflow2prov-jupyter/mlflow/k1/", "user": "https://w3id.org/mlflow2prov-jupyter/user/", "ex": "http://example.org/"})
+    unit_of = unit_key_function(
+        {
+            "git": "https://w3id.org/mlflow2prov-jupyter/git/",
+            "mlflow": "https://w3id.org/mlflow2prov-jupyter/mlflow/k1/",
+            "user": "https://w3id.org/mlflow2prov-jupyter/user/",
+            "ex": "http://example.org/",
+        }
+    )
     assert unit_of("git:revision/abc/src/a.py") == "commit/abc"
     assert unit_of("git:file/abc/src/a.py") == "commit/abc"
     assert unit_of("mlflow:run/r1/metric/loss/3") == "run/r1"
@@ -108,7 +131,9 @@ def test_a_new_run_changes_only_its_own_unit(sample_doc: ProvDoc) -> None:
     """hadMember Experiment → Run lives in the run's unit: adding a run leaves the experiment's graph alone."""
     before = encode_units(sample_doc)
     doc = ProvDoc.from_json(sample_doc.to_json())
-    exp = next(e.id for e in doc.elements.values() if QName("m2p:Experiment") in e.types and e.get("m2p:experiment_id") != "0")
+    exp = next(
+        e.id for e in doc.elements.values() if QName("m2p:Experiment") in e.types and e.get("m2p:experiment_id") != "0"
+    )
     doc.entity("mlflow:run/new1", {"prov:type": (QName("m2p:Run"), QName("prov:Collection")), "m2p:run_id": "new1"})
     doc.add_relation("hadMember", exp, "mlflow:run/new1")
     after = encode_units(doc)

@@ -48,7 +48,9 @@ def test_pushing_the_same_extraction_twice_changes_nothing(store_uri: str, sampl
     assert all_quads(store_uri) == before
 
 
-def test_a_newer_extraction_replaces_exactly_the_changed_units(store_uri: str, sample_doc: ProvDoc, sample_manifest) -> None:
+def test_a_newer_extraction_replaces_exactly_the_changed_units(
+    store_uri: str, sample_doc: ProvDoc, sample_manifest
+) -> None:
     push(sample_doc, store_uri, "demo")
     backend = open_store(store_uri)
     graphs_before = {k: e.graph for k, e in read_catalogue(backend, "demo").units.items()}
@@ -132,7 +134,15 @@ def test_embedded_bad_locations(tmp_path: Path) -> None:
 
 def test_a_store_open_in_another_process_is_one_line(tmp_path: Path) -> None:
     path = str(tmp_path / "busy")
-    holder = subprocess.Popen([sys.executable, "-c", f"import pyoxigraph, sys, time; s = pyoxigraph.Store({path!r}); print('open', flush=True); time.sleep(60)"], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import pyoxigraph, sys, time; s = pyoxigraph.Store({path!r}); print('open', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "open"
         with pytest.raises(StoreError, match="open in another process") as info:

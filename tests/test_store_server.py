@@ -17,8 +17,14 @@ from mlflow2prov_jupyter.store.push import load, push
 from mlflow2prov_jupyter.store.query import ready_queries, run_query
 
 
-def test_embedded_and_server_give_the_same_answers(tmp_path: Path, request: pytest.FixtureRequest, sample_doc: ProvDoc, sample_manifest) -> None:
-    stores = [store_uri_for(kind, tmp_path / kind, request) for kind in ("embedded", "server") if (tmp_path / kind).mkdir() is None]
+def test_embedded_and_server_give_the_same_answers(
+    tmp_path: Path, request: pytest.FixtureRequest, sample_doc: ProvDoc, sample_manifest
+) -> None:
+    stores = [
+        store_uri_for(kind, tmp_path / kind, request)
+        for kind in ("embedded", "server")
+        if (tmp_path / kind).mkdir() is None
+    ]
     for uri in stores:
         push(sample_doc, uri, "demo")
         push(rich_doc(), uri, "rich")
@@ -26,7 +32,10 @@ def test_embedded_and_server_give_the_same_answers(tmp_path: Path, request: pyte
     assert all_quads(emb) == all_quads(srv)
     assert load(emb) == load(srv)
     digest = sample_manifest.datasets[0].digest
-    params = {"models-trained-on-dataset": {"digest": digest}, "downstream-of-commit": {"sha": sample_manifest.trained_commit}}
+    params = {
+        "models-trained-on-dataset": {"digest": digest},
+        "downstream-of-commit": {"sha": sample_manifest.trained_commit},
+    }
     for name in ready_queries():
         a, b = run_query(emb, name, params.get(name)), run_query(srv, name, params.get(name))
         assert a.columns == b.columns and sorted(map(repr, a.rows)) == sorted(map(repr, b.rows)), name
@@ -41,7 +50,9 @@ def _one_line_error(call, *words: str) -> str:
     return text
 
 
-def test_credentials_from_the_environment_or_netrc_never_in_messages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_credentials_from_the_environment_or_netrc_never_in_messages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "srv").mkdir()
     server = OxigraphServer(tmp_path / "srv")
     proxy = BasicAuthProxy(server.url, "team", "s3cret-pw")
@@ -74,15 +85,25 @@ def test_credentials_from_the_environment_or_netrc_never_in_messages(tmp_path: P
 
 
 def test_unreachable_and_foreign_servers(tmp_path: Path) -> None:
-    _one_line_error(lambda: push(rich_doc(), f"sparql+http://127.0.0.1:{free_port()}/", "r"), "is unreachable", "start the SPARQL server")
+    _one_line_error(
+        lambda: push(rich_doc(), f"sparql+http://127.0.0.1:{free_port()}/", "r"),
+        "is unreachable",
+        "start the SPARQL server",
+    )
 
     (tmp_path / "srv").mkdir()
     server = OxigraphServer(tmp_path / "srv")
     try:
         backend = open_store("sparql+" + server.url + "/")
-        backend.update('INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/a> <http://example.org/b> "c" } }')
+        backend.update(
+            'INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/a> <http://example.org/b> "c" } }'
+        )
         _one_line_error(lambda: push(rich_doc(), backend, "r"), "not a provenance store made by push")
-        _one_line_error(lambda: push(rich_doc(), "sparql+" + server.url + "/?query=nope&update=nope", "r"), "no SPARQL endpoint", "HTTP 404")
+        _one_line_error(
+            lambda: push(rich_doc(), "sparql+" + server.url + "/?query=nope&update=nope", "r"),
+            "no SPARQL endpoint",
+            "HTTP 404",
+        )
     finally:
         server.stop()
 
@@ -101,7 +122,9 @@ def test_unreachable_and_foreign_servers(tmp_path: Path) -> None:
     web = http.server.ThreadingHTTPServer(("127.0.0.1", 0), NotSparql)
     threading.Thread(target=web.serve_forever, daemon=True).start()
     try:
-        _one_line_error(lambda: push(rich_doc(), f"sparql+http://127.0.0.1:{web.server_address[1]}/", "r"), "not SPARQL results")
+        _one_line_error(
+            lambda: push(rich_doc(), f"sparql+http://127.0.0.1:{web.server_address[1]}/", "r"), "not SPARQL results"
+        )
     finally:
         web.shutdown()
         web.server_close()

@@ -37,7 +37,17 @@ def saved_doc(tmp_path: Path, sample_doc: ProvDoc) -> Path:
 
 
 def test_push_load_and_diff_through_the_cli(store_uri: str, saved_doc: Path, sample_doc: ProvDoc) -> None:
-    code, out, err = run_cli("load", str(saved_doc), "push", "--store", store_uri, "--project", "demo", "--tracking-uri", "http://u:pw@host:5000")
+    code, out, err = run_cli(
+        "load",
+        str(saved_doc),
+        "push",
+        "--store",
+        store_uri,
+        "--project",
+        "demo",
+        "--tracking-uri",
+        "http://u:pw@host:5000",
+    )
     assert code == 0, err
     assert out.startswith("pushed demo:") and "units added" in out and "pw" not in out
     code, out, _ = run_cli("load", str(saved_doc), "push", "--store", store_uri, "--project", "demo")
@@ -47,7 +57,9 @@ def test_push_load_and_diff_through_the_cli(store_uri: str, saved_doc: Path, sam
     code, out, _ = run_cli("load", str(saved_doc), "validate", "--format", "json", "--no-warnings")
     code2, out2, _ = run_cli("validate", "--store", store_uri, "--format", "json", "--no-warnings")
     assert (code, out) == (code2, out2)  # the store's project validates exactly like the document pushed
-    code, out, _ = run_cli("load", "--store", store_uri, "--project", "demo", "save", "-o", str(saved_doc.parent / "back"))
+    code, out, _ = run_cli(
+        "load", "--store", store_uri, "--project", "demo", "save", "-o", str(saved_doc.parent / "back")
+    )
     assert code == 0 and ProvDoc.from_json((saved_doc.parent / "back.json").read_bytes()) == sample_doc
 
 
@@ -56,10 +68,14 @@ def test_query_ready_and_written_queries(store_uri: str, sample_doc: ProvDoc, sa
 
     push(sample_doc, store_uri, "demo")
     digest = next(d.digest for d in sample_manifest.datasets if d.name == "wine")
-    code, out, err = run_cli("query", "models-trained-on-dataset", "--store", store_uri, "--param", f"digest={digest}", "--format", "json")
+    code, out, err = run_cli(
+        "query", "models-trained-on-dataset", "--store", store_uri, "--param", f"digest={digest}", "--format", "json"
+    )
     assert code == 0, err
     rows = json.loads(out)
-    wine_runs = {r.run_id for r in sample_manifest.runs if any(i.name == "wine" and i.digest == digest for i in r.datasets)}
+    wine_runs = {
+        r.run_id for r in sample_manifest.runs if any(i.name == "wine" and i.digest == digest for i in r.datasets)
+    }
     trained_on_wine = {m.model_id for m in sample_manifest.logged_models if m.run_id in wine_runs}
     assert {r["model"].rsplit("/", 1)[1] for r in rows} == trained_on_wine and trained_on_wine
     assert {r["project"] for r in rows} == {"demo"}
@@ -74,9 +90,21 @@ def test_query_ready_and_written_queries(store_uri: str, sample_doc: ProvDoc, sa
     trained = {r.run_id for r in sample_manifest.runs if r.commit == sha}
     assert {row["thing"].rsplit("/", 1)[1] for row in down.records() if row["kind"] == "m2p:Run"} == trained and trained
     assert run_query(store_uri, "orphaned-models").rows == []  # every model of the sample has its run
-    code, out, _ = run_cli("query", "PREFIX prov: <http://www.w3.org/ns/prov#> CONSTRUCT { ?r prov:used ?d . ?r a prov:Activity . ?d a prov:Entity } WHERE { ?r prov:qualifiedUsage/prov:entity ?d }", "--store", store_uri, "statistics")
+    code, out, _ = run_cli(
+        "query",
+        "PREFIX prov: <http://www.w3.org/ns/prov#> CONSTRUCT { ?r prov:used ?d . ?r a prov:Activity . ?d a "
+        "prov:Entity } WHERE { ?r prov:qualifiedUsage/prov:entity ?d }",
+        "--store",
+        store_uri,
+        "statistics",
+    )
     assert code == 0 and "query result:" in out and "Activity" in out
-    assert set(ready_queries()) == {"models-trained-on-dataset", "downstream-of-commit", "runs-per-person", "orphaned-models"}
+    assert set(ready_queries()) == {
+        "models-trained-on-dataset",
+        "downstream-of-commit",
+        "runs-per-person",
+        "orphaned-models",
+    }
 
 
 def test_query_bad_input_is_one_line(store_uri: str) -> None:
@@ -107,7 +135,14 @@ def _new_run(manifest, name: str) -> str:
         "    mlflow.log_metric('accuracy', 0.9)\n"
         "print(r.info.run_id)\n"
     )
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env_without_tracking(), cwd=manifest.repo_path, timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=env_without_tracking(),
+        cwd=manifest.repo_path,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     return out.stdout.strip().splitlines()[-1]
 
@@ -145,15 +180,36 @@ def test_sync_replaces_only_the_new_run_and_skips_unchanged_sources(store_uri: s
 
 def test_sync_cli_and_clean_stop_on_ctrl_c(store_uri: str, project_copy, tmp_path: Path) -> None:
     m = project_copy
-    code, out, err = run_cli("sync", "--repo", m.repo_path, "--tracking-uri", m.tracking_uri, "--store", store_uri, "--project", "proj")
+    code, out, err = run_cli(
+        "sync", "--repo", m.repo_path, "--tracking-uri", m.tracking_uri, "--store", store_uri, "--project", "proj"
+    )
     assert code == 0 and out.startswith("sync proj:"), err
     if not store_uri.startswith("sparql"):
         from mlflow2prov_jupyter.store.backends import close_store
 
         close_store(store_uri)  # the watching process below opens the folder itself
     proc = subprocess.Popen(
-        [sys.executable, "-m", "mlflow2prov_jupyter", "sync", "--repo", m.repo_path, "--tracking-uri", m.tracking_uri, "--store", store_uri, "--project", "proj", "--watch", "--interval", "1"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env_without_tracking(),
+        [
+            sys.executable,
+            "-m",
+            "mlflow2prov_jupyter",
+            "sync",
+            "--repo",
+            m.repo_path,
+            "--tracking-uri",
+            m.tracking_uri,
+            "--store",
+            store_uri,
+            "--project",
+            "proj",
+            "--watch",
+            "--interval",
+            "1",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env_without_tracking(),
     )
     first = proc.stdout.readline()
     assert first.startswith("round 1: sync proj: no change"), first + proc.stderr.read()

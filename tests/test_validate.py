@@ -322,8 +322,10 @@ def test_two_start_times_for_one_id_in_prov_json():
     findings = validate(data)
     assert "key-formal" in codes(findings)
     # Equal instants written with different offsets are one value.
-    data["activity"]["git:commit/c"] = [rec, {**rec, "prov:startTime": h(-2).astimezone(
-        timezone(timedelta(hours=2))).isoformat()}]
+    data["activity"]["git:commit/c"] = [
+        rec,
+        {**rec, "prov:startTime": h(-2).astimezone(timezone(timedelta(hours=2))).isoformat()},
+    ]
     assert "key-formal" not in codes(validate(data))
 
 
@@ -338,8 +340,14 @@ def test_warnings_only_for_what_prov_allows():
     d.add_relation("wasAttributedTo", "m2p:bag", "git:commit/c")  # an activity as agent: PROV allows it
     findings = validate(d)
     assert errors(findings) == []
-    assert codes(findings) == {"collection-untyped", "type-not-qname", "epoch-time", "naive-time",
-                               "duplicate-relation", "wrong-kind"}
+    assert codes(findings) == {
+        "collection-untyped",
+        "type-not-qname",
+        "epoch-time",
+        "naive-time",
+        "duplicate-relation",
+        "wrong-kind",
+    }
     assert all(f.severity == "warning" for f in findings)
 
 
@@ -362,10 +370,15 @@ def test_findings_are_ordered_errors_first_and_render():
     assert "start-after-end" in md and "unknown-endpoint" in md
     dicts = json.loads(json.dumps([f.to_dict() for f in findings]))
     assert {"start-after-end", "unknown-endpoint"} <= {x["code"] for x in dicts}
-    assert dicts[-1] == {"severity": "warning", "code": "unknown-endpoint", "message": findings[-1].message,
-                         "records": ["user:mlflow/nobody"], "relations": [len(d.relations) - 1],
-                         "nodes": ["mlflow:run/r"],  # the other end: the unknown id cannot be drawn
-                         "names": {"user:mlflow/nobody": "user:mlflow/nobody", "mlflow:run/r": "run r"}}
+    assert dicts[-1] == {
+        "severity": "warning",
+        "code": "unknown-endpoint",
+        "message": findings[-1].message,
+        "records": ["user:mlflow/nobody"],
+        "relations": [len(d.relations) - 1],
+        "nodes": ["mlflow:run/r"],  # the other end: the unknown id cannot be drawn
+        "names": {"user:mlflow/nobody": "user:mlflow/nobody", "mlflow:run/r": "run r"},
+    }
     assert findings_markdown([]).startswith("No findings")
 
 
@@ -390,15 +403,15 @@ def test_sample_extraction_is_valid_prov(sample):
     assert any(r.kind == "wasInfluencedBy" and "/metric/" in r.source for r in doc.relations)
 
 
-
 # ------------------------------------------------------------------------------------ plain sentences
 def test_findings_are_plain_sentences_with_short_names():
     d = base()
     d["mlflow:run/r/creation"].attrs["prov:label"] = "run rf-40-trees"
     d["mlflow:run/r/creation"].attrs["prov:endTime"] = h(-0.5)
     (f,) = [f for f in validate(d) if f.code == "start-after-end"]
-    assert f.message == ("run rf-40-trees ends before it starts "
-                         "(starts 2025-03-01 12:00:00 UTC, ends 2025-03-01 11:30:00 UTC)")
+    assert f.message == (
+        "run rf-40-trees ends before it starts (starts 2025-03-01 12:00:00 UTC, ends 2025-03-01 11:30:00 UTC)"
+    )
     assert f.records == f.nodes == ("mlflow:run/r/creation",)
     assert f.names == {"mlflow:run/r/creation": "run rf-40-trees"}
 
@@ -417,12 +430,15 @@ def test_nodes_include_both_ends_of_the_relations():
     d.add_relation("used", "mlflow:run/r/creation", "git:revision/c/a.py", time=h(3), role="late")
     (f,) = [f for f in validate(d) if f.code == "usage-outside-activity"]
     assert set(f.nodes) == {"mlflow:run/r/creation", "git:revision/c/a.py"}
-    assert f.message == ("run r used file revision git:revision/c/a.py at 2025-03-01 15:00:00 UTC, after it ended "
-                         "(2025-03-01 14:00:00 UTC)")
+    assert f.message == (
+        "run r used file revision git:revision/c/a.py at 2025-03-01 15:00:00 UTC, after it ended "
+        "(2025-03-01 14:00:00 UTC)"
+    )
     d["mlflow:run/r/creation"].attrs["prov:endTime"] = h(-0.5)
     own = [f for f in validate(d) if f.code == "generation-outside-activity"]
     assert [f.message for f in own] == [
-        "run r created its own record at 2025-03-01 12:00:00 UTC, after it ended (2025-03-01 11:30:00 UTC)"]
+        "run r created its own record at 2025-03-01 12:00:00 UTC, after it ended (2025-03-01 11:30:00 UTC)"
+    ]
 
 
 def test_every_seeded_message_is_one_plain_line_without_prov_jargon():
@@ -432,8 +448,14 @@ def test_every_seeded_message_is_one_plain_line_without_prov_jargon():
         build(d)
         for f in validate(d):
             assert "\n" not in f.message and f.message
-            if code in ("start-after-end", "usage-outside-activity", "generation-outside-activity",
-                        "informant-after-informed", "derivation-before-generation", "usage-before-generation"):
+            if code in (
+                "start-after-end",
+                "usage-outside-activity",
+                "generation-outside-activity",
+                "informant-after-informed",
+                "derivation-before-generation",
+                "usage-before-generation",
+            ):
                 assert not any(word in f.message for word in jargon), f.message
             assert set(f.nodes) <= set(d.elements) and set(f.names) >= set(f.nodes)
 
@@ -455,8 +477,10 @@ def test_sample_backdated_registration_reads_as_english(sample):
     assert f.nodes == (mvc, f"mlflow:run/{run.run_id}/creation")
     assert f.names[f"mlflow:run/{run.run_id}/creation"] == f"run {run.name}"
     g = by_code["generation-outside-activity"]
-    assert g.message.startswith(f"the registration of model version {version.version} of {rm.name} created "
-                                f"model version {version.version} of {rm.name} at ")
+    assert g.message.startswith(
+        f"the registration of model version {version.version} of {rm.name} created "
+        f"model version {version.version} of {rm.name} at "
+    )
     assert "after it ended (" in g.message
     assert not re.search(r"\d\d:\d\d:\d\d\.\d{6}", f.message + g.message)
 

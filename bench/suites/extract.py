@@ -116,7 +116,11 @@ def _summarise(ctx: Context, c: Config, ext: list[Measured], flo: list[Measured]
 
 
 def run(
-    ctx: Context, scales: list[float], stores: list[str], modes: list[str], all_history_scales: list[float] | None = None
+    ctx: Context,
+    scales: list[float],
+    stores: list[str],
+    modes: list[str],
+    all_history_scales: list[float] | None = None,
 ) -> dict[str, Any]:
     """The extraction suite over every scale × store × mode (full history only at ``all_history_scales``).
 
@@ -126,7 +130,9 @@ def run(
     """
     configs: list[Config] = []
     for scale in scales:
-        info = ensure_store(scale, tuple(stores), ctx.cache, workers=ctx.workers, sqlite_mode=ctx.sqlite_mode, log=ctx.log)
+        info = ensure_store(
+            scale, tuple(stores), ctx.cache, workers=ctx.workers, sqlite_mode=ctx.sqlite_mode, log=ctx.log
+        )
         for store in stores:
             for mode in modes:
                 if mode == "all" and all_history_scales is not None and scale not in all_history_scales:
@@ -136,11 +142,11 @@ def run(
     flo: dict[Config, list[Measured]] = {c: [] for c in configs}
     load: dict[Config, list[float]] = {c: [] for c in configs}
     for k in range(ctx.repeat):
-        for i, c in enumerate(configs[k % len(configs):] + configs[: k % len(configs)]):
+        for i, c in enumerate(configs[k % len(configs) :] + configs[: k % len(configs)]):
             ctx.log(f"extract: round {k + 1}/{ctx.repeat}: S={c.scale:g} {c.store} store, metric_history={c.mode}")
             e_args, f_args = _args(ctx, c)
             load[c].append(load_average())
-            for which in (("e", "f") if (k + i) % 2 == 0 else ("f", "e")):
+            for which in ("e", "f") if (k + i) % 2 == 0 else ("f", "e"):
                 if which == "e":
                     ext[c].append(run_child("extract", e_args))
                 else:
@@ -160,17 +166,19 @@ def linearity(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         rs = sorted(rs, key=lambda r: r["scale"])
         base = rs[0]
         for r in rs[1:]:
-            out.append({
-                "store": store,
-                "metric_history": mode,
-                "from_scale": base["scale"],
-                "to_scale": r["scale"],
-                "scale_factor": r["scale"] / base["scale"],
-                "wall_factor": _per_round(r["extract"]["rounds_wall"], base["extract"]["rounds_wall"]),
-                "cpu_factor": _per_round(r["extract"]["rounds_cpu"], base["extract"]["rounds_cpu"]),
-                "floor_wall_factor": _per_round(r["floor"]["rounds_wall"], base["floor"]["rounds_wall"]),
-                "wall_factor_of_medians": r["extract"]["wall"]["median"] / base["extract"]["wall"]["median"],
-            })
+            out.append(
+                {
+                    "store": store,
+                    "metric_history": mode,
+                    "from_scale": base["scale"],
+                    "to_scale": r["scale"],
+                    "scale_factor": r["scale"] / base["scale"],
+                    "wall_factor": _per_round(r["extract"]["rounds_wall"], base["extract"]["rounds_wall"]),
+                    "cpu_factor": _per_round(r["extract"]["rounds_cpu"], base["extract"]["rounds_cpu"]),
+                    "floor_wall_factor": _per_round(r["floor"]["rounds_wall"], base["floor"]["rounds_wall"]),
+                    "wall_factor_of_medians": r["extract"]["wall"]["median"] / base["extract"]["wall"]["median"],
+                }
+            )
     return out
 
 

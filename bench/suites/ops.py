@@ -33,8 +33,21 @@ def documents(ctx: Context, scale: float, reuse: Path | None = None, names: tupl
             out[name] = reuse
             continue
         stem = d / f"ops-s{scale_key(scale)}-{name}"
-        m = run_child("extract", ["--repo", info.repo, "--uri", info.uri("file"), "--metric-history", "latest",
-                                  "--out", str(stem), "--store-key", key])
+        m = run_child(
+            "extract",
+            [
+                "--repo",
+                info.repo,
+                "--uri",
+                info.uri("file"),
+                "--metric-history",
+                "latest",
+                "--out",
+                str(stem),
+                "--store-key",
+                key,
+            ],
+        )
         out[name] = Path(m.report["output"][0])
     return [out[n] for n in names]
 

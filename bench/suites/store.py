@@ -73,18 +73,28 @@ def push_vs_bulk(ctx: Context, scale: float) -> dict[str, Any]:
             shutil.rmtree(target, ignore_errors=True)
         row["ratio"] = row["push"] / row["bulk"]
         rows.append(row)
-        ctx.log(f"store push S={scale:g}: push {row['push']:.2f} s, bulk load {row['bulk']:.2f} s, ratio {row['ratio']:.2f}")
+        ctx.log(
+            f"store push S={scale:g}: push {row['push']:.2f} s, bulk load {row['bulk']:.2f} s, ratio {row['ratio']:.2f}"
+        )
     shutil.rmtree(work, ignore_errors=True)
     return {
-        "scale": scale, "elements": len(doc.elements), "relations": len(doc.relations), "units": len(units), "triples": triples,
-        "push_s": statistics.median(r["push"] for r in rows), "bulk_load_s": statistics.median(r["bulk"] for r in rows),
-        "ratio": statistics.median(r["ratio"] for r in rows), "rounds": rows,
+        "scale": scale,
+        "elements": len(doc.elements),
+        "relations": len(doc.relations),
+        "units": len(units),
+        "triples": triples,
+        "push_s": statistics.median(r["push"] for r in rows),
+        "bulk_load_s": statistics.median(r["bulk"] for r in rows),
+        "ratio": statistics.median(r["ratio"] for r in rows),
+        "rounds": rows,
     }
 
 
 def _child(args: list[str], cwd: Path) -> float:
     t = time.perf_counter()
-    out = subprocess.run([sys.executable, *args], cwd=cwd, env=child_env(), capture_output=True, text=True, timeout=1800)
+    out = subprocess.run(
+        [sys.executable, *args], cwd=cwd, env=child_env(), capture_output=True, text=True, timeout=1800
+    )
     wall = time.perf_counter() - t
     if out.returncode:
         raise RuntimeError(f"{' '.join(args[:3])} failed: {out.stderr[-2000:]}")
@@ -109,8 +119,22 @@ def sync_one_run(ctx: Context, scale: float) -> dict[str, Any]:
         mlruns = work / "mlruns"
         shutil.copytree(Path(info.root) / "mlruns", mlruns, symlinks=True)
         uri, store = mlruns.as_uri(), str(work / "store")
-        sync = ["-m", "mlflow2prov_jupyter", "--no-progress", "sync", "--repo", info.repo, "--tracking-uri", uri,
-                "--store", store, "--project", "bench", "--metric-history", "latest"]
+        sync = [
+            "-m",
+            "mlflow2prov_jupyter",
+            "--no-progress",
+            "sync",
+            "--repo",
+            info.repo,
+            "--tracking-uri",
+            uri,
+            "--store",
+            store,
+            "--project",
+            "bench",
+            "--metric-history",
+            "latest",
+        ]
         first = _child(sync, work)
         rows = []
         for _ in range(ctx.repeat):
@@ -118,11 +142,23 @@ def sync_one_run(ctx: Context, scale: float) -> dict[str, Any]:
             _child(["-c", _NEW_RUN, uri], work)
             one_run = _child(sync, work)
             idle = _child(sync, work)
-            rows.append({"baseline": baseline, "sync_one_run": one_run, "sync_no_change": idle, "beyond_baseline": one_run - baseline})
-            ctx.log(f"store sync S={scale:g}: one new run {one_run:.2f} s, no change {idle:.2f} s, interpreter + imports {baseline:.2f} s")
+            rows.append(
+                {
+                    "baseline": baseline,
+                    "sync_one_run": one_run,
+                    "sync_no_change": idle,
+                    "beyond_baseline": one_run - baseline,
+                }
+            )
+            ctx.log(
+                f"store sync S={scale:g}: one new run {one_run:.2f} s, no change {idle:.2f} s, interpreter + imports "
+                f"{baseline:.2f} s"
+            )
         return {
-            "scale": scale, "first_sync_s": first,
-            **{k: statistics.median(r[k] for r in rows) for k in rows[0]}, "rounds": rows,
+            "scale": scale,
+            "first_sync_s": first,
+            **{k: statistics.median(r[k] for r in rows) for k in rows[0]},
+            "rounds": rows,
         }
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -156,12 +192,21 @@ def cross_project_lineage(ctx: Context, scale: float = 1.0, projects: int = 10) 
             up = linked_lineage(store, version, direction="up")
             warm.append(time.perf_counter() - t)
         alternates = sum(1 for r in linked.relations if r.kind == "alternateOf")
-        ctx.log(f"store lineage over {projects} projects of S={scale:g}: cold {cold:.2f} s, warm {statistics.median(warm) * 1000:.0f} ms")
+        ctx.log(
+            f"store lineage over {projects} projects of S={scale:g}: cold {cold:.2f} s, warm "
+            f"{statistics.median(warm) * 1000:.0f} ms"
+        )
         close_store(store)
         return {
-            "projects": projects, "scale": scale, "elements": len(linked.elements), "relations": len(linked.relations),
-            "cross_project_links": alternates, "lineage_elements": len(up.elements), "cold_s": cold,
-            "warm_ms": statistics.median(warm) * 1000, "warm_rounds_ms": [w * 1000 for w in warm],
+            "projects": projects,
+            "scale": scale,
+            "elements": len(linked.elements),
+            "relations": len(linked.relations),
+            "cross_project_links": alternates,
+            "lineage_elements": len(up.elements),
+            "cold_s": cold,
+            "warm_ms": statistics.median(warm) * 1000,
+            "warm_rounds_ms": [w * 1000 for w in warm],
         }
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -180,11 +225,20 @@ def render(res: dict[str, Any]) -> str:
     """The store suite's figures against the issue 14 targets."""
     lines = ["store (issue 14)", "| measurement | target | measured |", "|---|---|---|"]
     for p in res.get("push", []):
-        lines.append(f"| push S={p['scale']:g} ({p['triples']:,} triples, {p['units']:,} units) / bulk load of the same N-Quads | ≤ 2× | {p['ratio']:.2f}× ({p['push_s']:.2f} s / {p['bulk_load_s']:.2f} s) |")
+        lines.append(
+            f"| push S={p['scale']:g} ({p['triples']:,} triples, {p['units']:,} units) / bulk load of the same "
+            f"N-Quads | ≤ 2× | {p['ratio']:.2f}× ({p['push_s']:.2f} s / {p['bulk_load_s']:.2f} s) |"
+        )
     for s in res.get("sync", []):
-        lines.append(f"| sync after one new run, S={s['scale']:g}, beyond interpreter + imports | ≤ 1 s | {s['beyond_baseline']:.2f} s ({s['sync_one_run']:.2f} s − {s['baseline']:.2f} s; no-change round {s['sync_no_change']:.2f} s) |")
+        lines.append(
+            f"| sync after one new run, S={s['scale']:g}, beyond interpreter + imports | ≤ 1 s | "
+            f"{s['beyond_baseline']:.2f} s ({s['sync_one_run']:.2f} s − {s['baseline']:.2f} s; no-change round "
+            f"{s['sync_no_change']:.2f} s) |"
+        )
     lg = res.get("lineage")
     if lg:
-        lines.append(f"| lineage across {lg['projects']} projects of S={lg['scale']:g}, warm | ≤ 200 ms | {lg['warm_ms']:.0f} ms (cold {lg['cold_s']:.2f} s; {lg['cross_project_links']} cross-project links) |")
+        lines.append(
+            f"| lineage across {lg['projects']} projects of S={lg['scale']:g}, warm | ≤ 200 ms | {lg['warm_ms']:.0f} "
+            f"ms (cold {lg['cold_s']:.2f} s; {lg['cross_project_links']} cross-project links) |"
+        )
     return "\n".join(lines)
-

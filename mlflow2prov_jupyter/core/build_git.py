@@ -136,7 +136,11 @@ def _add_revisions(
                 },
             )
             rels.append(
-                Relation("wasGeneratedBy", (fid, cid) if committed is None else (fid, cid, committed), {"prov:role": "AddedFile"})
+                Relation(
+                    "wasGeneratedBy",
+                    (fid, cid) if committed is None else (fid, cid, committed),
+                    {"prov:role": "AddedFile"},
+                )
             )  # 3
             if author_known:
                 rels.append(Relation("wasAttributedTo", (fid, author)))  # 4
@@ -170,7 +174,9 @@ def _add_revisions(
             if prev not in used:
                 used.add(prev)
                 rels.append(
-                    Relation("used", (cid, prev) if start is None else (cid, prev, start), {"prov:role": "PreviousRevision"})
+                    Relation(
+                        "used", (cid, prev) if start is None else (cid, prev, start), {"prov:role": "PreviousRevision"}
+                    )
                 )  # 9
 
 

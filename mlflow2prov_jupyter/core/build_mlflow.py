@@ -150,9 +150,7 @@ class _Builder:
     def entity(self, id: str, types: Any, lbl: str, items: Iterable[tuple[str, Any]]) -> None:
         self.doc.entity(id, self._attrs(types, lbl, items))
 
-    def activity(
-        self, id: str, start: datetime | None, end: datetime | None, types: Any, lbl: str
-    ) -> None:
+    def activity(self, id: str, start: datetime | None, end: datetime | None, types: Any, lbl: str) -> None:
         self.doc.activity(id, start, end, self._attrs(types, lbl, ()))
 
     def user(self, name: str | None) -> str | None:
@@ -191,7 +189,9 @@ class _Builder:
             self.dataset(self.datasets[key])
         for name in sorted(self.users_ref):
             aid = f"user:mlflow/{enc(name)}"
-            self.doc.agent(aid, {"prov:type": (_t("MlflowUser"), PERSON), "prov:label": label(name), "m2p:username": name})
+            self.doc.agent(
+                aid, {"prov:type": (_t("MlflowUser"), PERSON), "prov:label": label(name), "m2p:username": name}
+            )
             self.out.users.append(MlflowUserAgent(aid, name))
         return self.out
 
@@ -636,7 +636,9 @@ class _MetricEntity:
     datasets: set[tuple[str, str]]
 
     @classmethod
-    def of(cls, key: str, step: int, pts: list[tuple[MetricPoint, list[MetricPoint]]], count_all: bool) -> "_MetricEntity":
+    def of(
+        cls, key: str, step: int, pts: list[tuple[MetricPoint, list[MetricPoint]]], count_all: bool
+    ) -> "_MetricEntity":
         if len(pts) == 1 and not pts[0][1]:  # the common point: one value at its step, no model or dataset
             p = pts[0][0]
             return cls(key, step, p.value, from_millis(p.timestamp), 1, [], set())

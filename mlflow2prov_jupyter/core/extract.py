@@ -42,13 +42,17 @@ def extract(
     opts = ExtractOptions.from_kwargs(progress=progress, **options)
     return extract_with(repo, tracking_uri, opts)
 
+
 def extract_with(repo: Any, tracking_uri: Any, opts: ExtractOptions) -> ProvDoc:
     """:func:`extract` with already validated options."""
     if repo in (None, "") and tracking_uri in (None, ""):
-        raise OptionError("nothing to extract: give a Git repository (--repo), an MLflow tracking URI (--tracking-uri), or both")
+        raise OptionError(
+            "nothing to extract: give a Git repository (--repo), an MLflow tracking URI (--tracking-uri), or both"
+        )
 
     with gc_paused():  # the reads and builds make millions of acyclic objects: see gcpause
         return _extract(repo, tracking_uri, opts)
+
 
 def _extract(repo: Any, tracking_uri: Any, opts: ExtractOptions) -> ProvDoc:
     from .build_git import build_git
@@ -75,6 +79,7 @@ def _extract(repo: Any, tracking_uri: Any, opts: ExtractOptions) -> ProvDoc:
         link(doc, history, inputs.runs, inputs.models, inputs.users, opts)
     doc.name = _name_of(repo, tracking_uri)
     return doc
+
 
 def _name_of(repo: Any, tracking_uri: Any) -> str:
     if repo not in (None, ""):

@@ -1,11 +1,11 @@
 """Read a Git repository's history into plain records (docs/prov-model.md#git-elements).
 
-One streaming ``git log`` pass over every walked commit (first-parent raw diffs, NUL-separated, git's default
-rename detection) plus, fed with the merges as they stream by, one ``git diff-tree --stdin -c --combined-all-paths``
-process that tells which paths a merge changed with respect to *every* parent and where each parent held them. A single in-memory walk in
-topological order then keeps, per live commit, the map ``path -> (mode, blob, last revision, File)``; this answers
-"previous revision" (``git log -1 P -- p'``) and File lineage exactly without any per-commit or per-file git call.
-"""
+One streaming ``git log`` pass over every walked commit (first-parent raw diffs, NUL-separated, git's default rename
+detection) plus, fed with the merges as they stream by, one ``git diff-tree --stdin -c --combined-all-paths``
+process that tells which paths a merge changed with respect to *every* parent and where each parent held them. A
+single in-memory walk in topological order then keeps, per live commit, the map ``path -> (mode, blob, last
+revision, File)``; this answers "previous revision" (``git log -1 P -- p'``) and File lineage exactly without any
+per-commit or per-file git call."""
 
 from __future__ import annotations
 
@@ -370,7 +370,14 @@ def read_git(
             _walk(records, combined, commits, producers, options.git_history, targets, resolved, _work_roots(workdir))
     refs = _read_refs(git_cmd, git_dir, ref_rows, commits, users)
     return GitHistory(
-        git_dir, workdir, commits, users.by_id, refs, options.git_history, producers, git_cmd=git_cmd,
+        git_dir,
+        workdir,
+        commits,
+        users.by_id,
+        refs,
+        options.git_history,
+        producers,
+        git_cmd=git_cmd,
         entry_points=resolved,
     )
 
@@ -705,7 +712,9 @@ def _parse_combined(data: bytes) -> dict[str, list]:
             continue
         if not tok.startswith(":"):
             if not _HEX.fullmatch(tok):
-                raise SourceError("unexpected combined diff output of git diff-tree; check the repository with 'git log'")
+                raise SourceError(
+                    "unexpected combined diff output of git diff-tree; check the repository with 'git log'"
+                )
             cur = out.setdefault(tok, [])
             continue
         if cur is None:
@@ -956,7 +965,10 @@ def _cat_file_batch(git_cmd: str, git_dir: str, names: list[str], check: bool) -
     if not names:
         return []
     data = _run_git(
-        git_cmd, git_dir, ["cat-file", "--batch-check" if check else "--batch"], stdin=("\n".join(names) + "\n").encode()
+        git_cmd,
+        git_dir,
+        ["cat-file", "--batch-check" if check else "--batch"],
+        stdin=("\n".join(names) + "\n").encode(),
     )
     res: list[tuple[str, str, bytes]] = []
     pos = 0

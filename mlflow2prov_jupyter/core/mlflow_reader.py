@@ -14,12 +14,12 @@ with paged bulk searches; per-run requests only where no bulk call exists:
 On a local file store, where all of this is Python parsing files, a single-threaded process shares the
 experiments out among forked processes (:mod:`.forked`; same records, same warnings, in the same order).
 
-While reading, the process tracking URI points at the store (MLflow's file registry looks logged models
-up through it; see :func:`reader_environment`) and a few environment variables are set for the reader's client: HTTP retries and timeouts
-(an unreachable server fails within seconds, a stalled one after ``timeout`` seconds, the user's own
+While reading, the process tracking URI points at the store (MLflow's file registry looks logged models up through
+it; see :func:`reader_environment`) and a few environment variables are set for the reader's client: HTTP retries
+and timeouts (an unreachable server fails within seconds, a stalled one after ``timeout`` seconds, the user's own
 ``MLFLOW_HTTP_REQUEST_TIMEOUT`` / ``_MAX_RETRIES`` respected), credentials from a URI's userinfo,
-``MLFLOW_ALLOW_FILE_STORE`` for file stores. All of it is restored afterwards. File stores and SQLite files are
-only read. A call to a server that has not answered after a few seconds is named on stderr while it waits.
+``MLFLOW_ALLOW_FILE_STORE`` for file stores. All of it is restored afterwards. File stores and SQLite files are only
+read. A call to a server that has not answered after a few seconds is named on stderr while it waits.
 
 A damaged run (an unreadable file, a missing folder) does not stop the read: what can be read is kept, the run
 gets ``incomplete`` (``m2p:incomplete`` in the document) and an :class:`~.errors.IncompleteWarning` names it.
@@ -116,7 +116,8 @@ def resolve_target(tracking_uri: str | os.PathLike) -> StoreTarget:
 def _file_target(path: str) -> StoreTarget:
     if not os.path.exists(path):
         raise SourceError(
-            f"MLflow tracking store {path} does not exist; give an mlruns folder, a sqlite:///… file or an http(s):// URI"
+            f"MLflow tracking store {path} does not exist; give an mlruns folder, a sqlite:///… file or an "
+            "http(s):// URI"
         )
     if not os.path.isdir(path):
         raise SourceError(f"MLflow tracking store {path} is not a folder; give an mlruns folder or a sqlite:///… URI")
@@ -150,7 +151,9 @@ def _check_sqlite(uri: str) -> None:
     """A sqlite URI must name an existing MLflow database (MLflow would create or migrate it)."""
     rest = uri.split(":", 1)[1]
     if not rest.startswith("///"):
-        raise SourceError(f"{uri} is not a SQLite file URI; write sqlite:///relative/path.db or sqlite:////absolute/path.db")
+        raise SourceError(
+            f"{uri} is not a SQLite file URI; write sqlite:///relative/path.db or sqlite:////absolute/path.db"
+        )
     path = unquote(rest[3:].split("?", 1)[0])
     if path in ("", ":memory:"):
         raise SourceError(f"{uri} names no database file; give sqlite:///path/to/mlflow.db")
@@ -336,8 +339,7 @@ class _Reader:
             raise
         except Exception as exc:  # MLflow raises MlflowException, requests errors, OSError, …
             err = SourceError(
-                f"cannot read MLflow tracking store {self.t.display} ({what}: {_one_line(exc)}); "
-                f"{_store_hint(exc)}"
+                f"cannot read MLflow tracking store {self.t.display} ({what}: {_one_line(exc)}); {_store_hint(exc)}"
             )
             err.original = exc  # for the caller's choice: damaged run data or an unreachable store
             raise err from None
@@ -399,7 +401,9 @@ class _Reader:
     def _read_experiments(self) -> list[ExperimentRecord]:
         from mlflow.entities import ViewType
 
-        found = list(self._pages("search_experiments", self.client.search_experiments, view_type=ViewType.ALL, max_results=50000))
+        found = list(
+            self._pages("search_experiments", self.client.search_experiments, view_type=ViewType.ALL, max_results=50000)
+        )
         by_id = {str(e.experiment_id): e for e in found}
         wanted = self.opts.experiment_ids
         if wanted is not None:
@@ -459,7 +463,10 @@ class _Reader:
     def _read_logged_models(self, exp_ids: list[str]) -> list[LoggedModelRecord]:
         out = []
         for m in self._pages(
-            "search_logged_models", self.client.search_logged_models, experiment_ids=exp_ids, max_results=LOGGED_MODELS_PAGE
+            "search_logged_models",
+            self.client.search_logged_models,
+            experiment_ids=exp_ids,
+            max_results=LOGGED_MODELS_PAGE,
         ):
             status = getattr(m.status, "value", m.status)
             metrics = [
@@ -509,8 +516,15 @@ class _Reader:
                 if not bars:
                     from tqdm import tqdm  # not tqdm.auto: the core never imports IPython
 
-                    bars.append(tqdm(total=len(groups), desc=f"MLflow runs ({len(groups)} processes)",
-                                     unit=" experiment groups", leave=False, file=sys.stderr))
+                    bars.append(
+                        tqdm(
+                            total=len(groups),
+                            desc=f"MLflow runs ({len(groups)} processes)",
+                            unit=" experiment groups",
+                            leave=False,
+                            file=sys.stderr,
+                        )
+                    )
                 bars[0].update()
 
             self._quiet = True
@@ -543,8 +557,13 @@ class _Reader:
         part = _RunsPart()
         try:
             runs = list(
-                self._pages("search_runs", self.client.search_runs, experiment_ids=exp_ids, run_view_type=view,
-                            max_results=RUNS_PAGE)
+                self._pages(
+                    "search_runs",
+                    self.client.search_runs,
+                    experiment_ids=exp_ids,
+                    run_view_type=view,
+                    max_results=RUNS_PAGE,
+                )
             )
         except SourceError:
             if self.t.kind != FILE:
@@ -691,7 +710,9 @@ class _Reader:
                 entries = _walk_local(local, depth, limit)
             except OSError as exc:
                 run.incomplete = "artifacts not listed"
-                self._warn(f"cannot list the artifacts of run {run.run_id} ({_one_line(exc)}); artifacts_listed = false")
+                self._warn(
+                    f"cannot list the artifacts of run {run.run_id} ({_one_line(exc)}); artifacts_listed = false"
+                )
                 return None, False
             if len(entries) > limit:
                 self._damaged(run, f"artifact listing stopped after {limit} entries (max_artifacts)")
@@ -738,9 +759,7 @@ class _Reader:
         versions: dict[str, list[ModelVersionRecord]] = {}
         try:
             found = list(
-                self._pages(
-                    "search_model_versions", self.client.search_model_versions, max_results=MODEL_VERSIONS_PAGE
-                )
+                self._pages("search_model_versions", self.client.search_model_versions, max_results=MODEL_VERSIONS_PAGE)
             )
         except SourceError:
             found = []

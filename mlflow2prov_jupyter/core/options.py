@@ -79,9 +79,7 @@ class ExtractOptions:
         known = set(cls.__dataclass_fields__)
         unknown = sorted(set(kw) - known)
         if unknown:
-            raise OptionError(
-                f"unknown extraction option {unknown[0]!r}; known options: {', '.join(sorted(known))}"
-            )
+            raise OptionError(f"unknown extraction option {unknown[0]!r}; known options: {', '.join(sorted(known))}")
         kw = {k: v for k, v in kw.items() if v is not None}
         for name in ("since", "until"):
             if name in kw:

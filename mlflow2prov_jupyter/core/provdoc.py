@@ -56,7 +56,9 @@ ELEMENT_FORMALS: dict[str, tuple[str, ...]] = {
     "agent": (),
 }
 # Position of prov:time among a kind's formal arguments (None: the kind has none).
-_TIME_AT: dict[str, int | None] = {k: (v.index("prov:time") if "prov:time" in v else None) for k, v in RELATION_FORMALS.items()}
+_TIME_AT: dict[str, int | None] = {
+    k: (v.index("prov:time") if "prov:time" in v else None) for k, v in RELATION_FORMALS.items()
+}
 # Positions of the two endpoints a relation is drawn between (its "from" and "to").
 ENDPOINTS: dict[str, tuple[int, int]] = {k: (0, 1) for k in RELATION_KINDS}
 ENDPOINTS["wasStartedBy"] = (0, 2)
@@ -104,10 +106,10 @@ class Literal:
         self.lang = lang
 
     def __eq__(self, other: object) -> bool:
-        return (
-            isinstance(other, Literal)
-            and (self.value, self.datatype, (self.lang or "").lower())
-            == (other.value, other.datatype, (other.lang or "").lower())
+        return isinstance(other, Literal) and (self.value, self.datatype, (self.lang or "").lower()) == (
+            other.value,
+            other.datatype,
+            (other.lang or "").lower(),
         )
 
     def __hash__(self) -> int:
@@ -372,9 +374,7 @@ class ProvDoc:
         """A deep-enough copy: new record objects and attribute dicts (values are immutable)."""
         out = ProvDoc(self.prefixes, self.name)
         out.elements = {k: Element(e.kind, e.id, dict(e.attrs)) for k, e in self.elements.items()}
-        out.relations = [
-            Relation(r.kind, r.args, dict(r.attrs) if r.attrs else None, r.id) for r in self.relations
-        ]
+        out.relations = [Relation(r.kind, r.args, dict(r.attrs) if r.attrs else None, r.id) for r in self.relations]
         return out
 
     def counts(self) -> dict[str, int]:
@@ -502,9 +502,7 @@ def _relation_sort_key(r: Relation) -> tuple:
     src = args[s] if len(args) > s else None
     dst = args[t] if len(args) > t else None
     roles = r.values("prov:role") if r.attrs else ()
-    rest = tuple(
-        "" if a is None else (a.isoformat() if isinstance(a, datetime) else str(a)) for a in args
-    )
+    rest = tuple("" if a is None else (a.isoformat() if isinstance(a, datetime) else str(a)) for a in args)
     extra = ""
     if r.attrs:
         extra = repr(sorted((k, sorted(map(str, r.values(k)))) for k in r.attrs))
@@ -520,8 +518,19 @@ def iter_records(doc: ProvDoc) -> Iterable[Element | Relation]:
 
 # The PROV-JSON codec's names, importable from here as before the codec moved to :mod:`.provjson`.
 _CODEC_NAMES = frozenset(
-    {"encode_value", "decode_value", "parse_time", "_time_text", "_double_text", "_int_type", "_encode_attrs",
-     "_decode_attrs", "_MemoEncoder", "_encode", "_decode"}
+    {
+        "encode_value",
+        "decode_value",
+        "parse_time",
+        "_time_text",
+        "_double_text",
+        "_int_type",
+        "_encode_attrs",
+        "_decode_attrs",
+        "_MemoEncoder",
+        "_encode",
+        "_decode",
+    }
 )
 
 

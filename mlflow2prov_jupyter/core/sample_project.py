@@ -215,7 +215,9 @@ class SampleManifest:
     generation_seconds: float | None = None
     generator: str = GENERATOR
     format_version: int = FORMAT_VERSION
-    created: list[str] = field(default_factory=list)  # what generation made (folders end in "/"): overwrite removes only these
+    created: list[str] = field(
+        default_factory=list
+    )  # what generation made (folders end in "/"): overwrite removes only these
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able dict."""
@@ -239,7 +241,9 @@ class SampleManifest:
         try:
             data = json.loads(target.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise SampleProjectError(f"cannot read sample manifest {target}: {exc}; regenerate the sample project") from None
+            raise SampleProjectError(
+                f"cannot read sample manifest {target}: {exc}; regenerate the sample project"
+            ) from None
         if not isinstance(data, dict) or data.get("generator") != GENERATOR:
             raise SampleProjectError(f"{target} is not a sample project manifest; regenerate the sample project")
         if data.get("complete") is False:
@@ -337,14 +341,15 @@ def _script_version(text: str, version: str, path: str) -> str:
     """The training script as it looked at an earlier commit."""
     out = text.replace('VERSION = "1.0"', f'VERSION = "{version}"').replace("python src/train.py", f"python {path}")
     if out.count(f'VERSION = "{version}"') != 1:
-        raise SampleProjectError("sample training script template lacks its VERSION line; reinstall mlflow2prov-jupyter")
+        raise SampleProjectError(
+            "sample training script template lacks its VERSION line; reinstall mlflow2prov-jupyter"
+        )
     return out
 
 
 def _git_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    env.update({"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1", "GIT_TERMINAL_PROMPT": "0",
-                "LC_ALL": "C"})
+    env.update({"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1", "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"})
     return env
 
 
@@ -360,11 +365,28 @@ class _Repo:
         env = dict(self.env)
         if who is not None:
             author, authored, committer, committed = who
-            env.update({"GIT_AUTHOR_NAME": author.name, "GIT_AUTHOR_EMAIL": author.email, "GIT_AUTHOR_DATE": authored,
-                        "GIT_COMMITTER_NAME": committer.name, "GIT_COMMITTER_EMAIL": committer.email,
-                        "GIT_COMMITTER_DATE": committed})
-        cmd = ["git", "-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false", "-c", "core.autocrlf=false",
-               "-c", "gc.auto=0", *args]
+            env.update(
+                {
+                    "GIT_AUTHOR_NAME": author.name,
+                    "GIT_AUTHOR_EMAIL": author.email,
+                    "GIT_AUTHOR_DATE": authored,
+                    "GIT_COMMITTER_NAME": committer.name,
+                    "GIT_COMMITTER_EMAIL": committer.email,
+                    "GIT_COMMITTER_DATE": committed,
+                }
+            )
+        cmd = [
+            "git",
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "tag.gpgsign=false",
+            "-c",
+            "core.autocrlf=false",
+            "-c",
+            "gc.auto=0",
+            *args,
+        ]
         proc = subprocess.run(cmd, cwd=self.path, env=env, capture_output=True, text=True)
         if proc.returncode != 0:
             detail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
@@ -376,8 +398,16 @@ class _Repo:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
 
-    def commit(self, message: str, author: _Person, authored: str, committer: _Person, committed: str,
-               changes: list[SampleChange], merge: str | None = None) -> str:
+    def commit(
+        self,
+        message: str,
+        author: _Person,
+        authored: str,
+        committer: _Person,
+        committed: str,
+        changes: list[SampleChange],
+        merge: str | None = None,
+    ) -> str:
         who = (author, authored, committer, committed)
         if merge is None:
             # Only the files of this commit: files of the user's in the folder are never committed.
@@ -390,10 +420,21 @@ class _Repo:
             self.git("merge", "-q", "--no-ff", "-m", message, merge, who=who)
         sha = self.git("rev-parse", "HEAD")
         parents = self.git("rev-list", "--parents", "-n", "1", sha).split()[1:]
-        self.commits.append(SampleCommit(
-            sha=sha, title=message.splitlines()[0], message=message, author_name=author.name,
-            author_email=author.email, committer_name=committer.name, committer_email=committer.email,
-            authored_at=authored, committed_at=committed, parents=parents, changes=changes))
+        self.commits.append(
+            SampleCommit(
+                sha=sha,
+                title=message.splitlines()[0],
+                message=message,
+                author_name=author.name,
+                author_email=author.email,
+                committer_name=committer.name,
+                committer_email=committer.email,
+                authored_at=authored,
+                committed_at=committed,
+                parents=parents,
+                changes=changes,
+            )
+        )
         return sha
 
 
@@ -406,41 +447,80 @@ def _build_repository(path: Path) -> tuple[list[SampleCommit], dict[str, str], d
 
     repo.write(".gitignore", _GITIGNORE)
     repo.write("README.md", _README_V1)
-    repo.commit("Add project README", ANN, "2024-05-06T09:00:00+00:00", ANN, "2024-05-06T09:00:00+00:00",
-                [SampleChange("added", ".gitignore"), SampleChange("added", "README.md")])
+    repo.commit(
+        "Add project README",
+        ANN,
+        "2024-05-06T09:00:00+00:00",
+        ANN,
+        "2024-05-06T09:00:00+00:00",
+        [SampleChange("added", ".gitignore"), SampleChange("added", "README.md")],
+    )
 
     repo.write("data/wine.csv", (_ASSETS / "wine.csv").read_bytes())
-    repo.commit("Add wine dataset\n\nThe UCI wine data as bundled with scikit-learn, one row per sample.",
-                ANN, "2024-05-06T11:30:00+00:00", ANN, "2024-05-06T11:30:00+00:00",
-                [SampleChange("added", "data/wine.csv")])
+    repo.commit(
+        "Add wine dataset\n\nThe UCI wine data as bundled with scikit-learn, one row per sample.",
+        ANN,
+        "2024-05-06T11:30:00+00:00",
+        ANN,
+        "2024-05-06T11:30:00+00:00",
+        [SampleChange("added", "data/wine.csv")],
+    )
 
     repo.write("src/training.py", _script_version(script, "0.1", "src/training.py"))
-    repo.commit("Add training script", BOB, "2024-05-07T10:15:00+00:00", BOB, "2024-05-07T10:15:00+00:00",
-                [SampleChange("added", "src/training.py")])
+    repo.commit(
+        "Add training script",
+        BOB,
+        "2024-05-07T10:15:00+00:00",
+        BOB,
+        "2024-05-07T10:15:00+00:00",
+        [SampleChange("added", "src/training.py")],
+    )
 
     repo.git("checkout", "-q", "-b", "rename-script")
     repo.git("mv", "src/training.py", "src/train.py")
     repo.write("src/train.py", _script_version(script, "0.2", "src/train.py"))
-    repo.commit("Rename training script to train.py", BOB, "2024-05-08T14:00:00+00:00", BOB,
-                "2024-05-08T14:00:00+00:00",
-                [SampleChange("renamed", "src/train.py", previous_path="src/training.py")])
+    repo.commit(
+        "Rename training script to train.py",
+        BOB,
+        "2024-05-08T14:00:00+00:00",
+        BOB,
+        "2024-05-08T14:00:00+00:00",
+        [SampleChange("renamed", "src/train.py", previous_path="src/training.py")],
+    )
 
     repo.git("checkout", "-q", "main")
     repo.write("README.md", _README_V1 + _README_DATA)
-    repo.commit("Describe the data", ANN, "2024-05-08T16:45:00+00:00", ANN, "2024-05-08T16:45:00+00:00",
-                [SampleChange("modified", "README.md")])
+    repo.commit(
+        "Describe the data",
+        ANN,
+        "2024-05-08T16:45:00+00:00",
+        ANN,
+        "2024-05-08T16:45:00+00:00",
+        [SampleChange("modified", "README.md")],
+    )
 
     # Clean merge: its result differs from the first parent only by the rename of the side branch.
-    repo.commit("Merge branch 'rename-script'", ANN, "2024-05-09T09:10:00+00:00", ANN, "2024-05-09T09:10:00+00:00",
-                [SampleChange("renamed", "src/train.py", previous_path="src/training.py")], merge="rename-script")
+    repo.commit(
+        "Merge branch 'rename-script'",
+        ANN,
+        "2024-05-09T09:10:00+00:00",
+        ANN,
+        "2024-05-09T09:10:00+00:00",
+        [SampleChange("renamed", "src/train.py", previous_path="src/training.py")],
+        merge="rename-script",
+    )
 
     repo.write("src/train.py", script)
     repo.write("README.md", _README_V1 + _README_DATA + _README_TRAINING)
     trained = repo.commit(
         "Register the best model as champion\n\nThe sweep's best forest becomes the champion version of "
         "wine-classifier;\nthe baseline stays registered as challenger.",
-        BOB, "2024-05-09T10:00:00+00:00", ANN, "2024-05-09T10:20:00+00:00",
-        [SampleChange("modified", "README.md"), SampleChange("modified", "src/train.py")])
+        BOB,
+        "2024-05-09T10:00:00+00:00",
+        ANN,
+        "2024-05-09T10:20:00+00:00",
+        [SampleChange("modified", "README.md"), SampleChange("modified", "src/train.py")],
+    )
 
     tagger = (ANN, "2024-05-09T10:30:00+00:00", ANN, "2024-05-09T10:30:00+00:00")
     repo.git("tag", "-a", "v1.0", "-m", "First trained release", trained, who=tagger)
@@ -481,11 +561,11 @@ def _prepare_directory(path: Path, overwrite: bool) -> None:
     if not any(path.iterdir()):
         return
     if not _is_sample_project(path):
-        raise SampleProjectError(
-            f"{path} is not empty and holds no sample project; choose a new or empty directory")
+        raise SampleProjectError(f"{path} is not empty and holds no sample project; choose a new or empty directory")
     if not overwrite:
         raise SampleProjectError(
-            f"{path} already holds a sample project; pass overwrite=True (CLI: --overwrite) to regenerate it")
+            f"{path} already holds a sample project; pass overwrite=True (CLI: --overwrite) to regenerate it"
+        )
     _remove_sample(path)
 
 
@@ -503,11 +583,14 @@ def _remove_sample(path: Path) -> None:
     except (OSError, ValueError, AttributeError):
         created = None
     if not isinstance(created, list) or not all(isinstance(c, str) for c in created):
-        others = sorted(c.name for c in path.iterdir() if c.name not in {k.rstrip("/") for k in _KNOWN_ITEMS} | {DEMO_OUTPUT})
+        others = sorted(
+            c.name for c in path.iterdir() if c.name not in {k.rstrip("/") for k in _KNOWN_ITEMS} | {DEMO_OUTPUT}
+        )
         if others:
             raise SampleProjectError(
                 f"{path} holds files the sample project did not make ({', '.join(others[:3])}); "
-                "move them away or choose another directory")
+                "move them away or choose another directory"
+            )
         created = list(_KNOWN_ITEMS)
     folders: set[Path] = set()
     for rel in [*created, DEMO_OUTPUT]:
@@ -565,15 +648,17 @@ def _check_prerequisites() -> None:
 def _child_env(tracking_uri: str) -> dict[str, str]:
     """The training process's environment: the caller's, minus its MLflow settings, plus the sample store."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_") and not k.startswith("GIT_")}
-    env.update({
-        "MLFLOW_TRACKING_URI": tracking_uri,
-        "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false",
-        "MLFLOW_DISABLE_TELEMETRY": "true",
-        "DO_NOT_TRACK": "true",
-        "GIT_PYTHON_REFRESH": "quiet",
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONIOENCODING": "utf-8",
-    })
+    env.update(
+        {
+            "MLFLOW_TRACKING_URI": tracking_uri,
+            "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false",
+            "MLFLOW_DISABLE_TELEMETRY": "true",
+            "DO_NOT_TRACK": "true",
+            "GIT_PYTHON_REFRESH": "quiet",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONIOENCODING": "utf-8",
+        }
+    )
     return env
 
 
@@ -585,16 +670,25 @@ def _run_training(path: Path, tracking_uri: str, seed: int) -> dict[str, Any]:
         cmd = [sys.executable, str(_ASSETS / "driver.py"), str(facts_path), TRAIN_SCRIPT, "--seed", str(seed)]
         with open(log_path, "wb") as log:
             try:
-                proc = subprocess.run(cmd, cwd=path, env=_child_env(tracking_uri), stdin=subprocess.DEVNULL,
-                                      stdout=log, stderr=subprocess.STDOUT, timeout=TRAINING_TIMEOUT_S)
+                proc = subprocess.run(
+                    cmd,
+                    cwd=path,
+                    env=_child_env(tracking_uri),
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    timeout=TRAINING_TIMEOUT_S,
+                )
             except subprocess.TimeoutExpired:
                 raise SampleProjectError(
-                    f"training the sample project took over {TRAINING_TIMEOUT_S} s; see {log_path}") from None
+                    f"training the sample project took over {TRAINING_TIMEOUT_S} s; see {log_path}"
+                ) from None
         if proc.returncode != 0 or not facts_path.exists():
             lines = [ln.strip() for ln in log_path.read_text(encoding="utf-8", errors="replace").splitlines()]
             last = next((ln for ln in reversed(lines) if ln), "no output")
             raise SampleProjectError(
-                f"training the sample project failed (exit {proc.returncode}): {last[:300]}; full log in {log_path}")
+                f"training the sample project failed (exit {proc.returncode}): {last[:300]}; full log in {log_path}"
+            )
         return json.loads(facts_path.read_text(encoding="utf-8"))
 
 
@@ -641,20 +735,24 @@ def create_sample_project(
         people.setdefault(c.author_email, _Person(c.author_name, c.author_email))
         people.setdefault(c.committer_email, _Person(c.committer_name, c.committer_email))
     mlflow_users = sorted({r["user"] for r in facts["runs"] if r.get("user")})
-    manifest = SampleManifest.from_dict({
-        "seed": seed,
-        "repo_path": str(path),
-        "tracking_uri": tracking_uri,
-        "artifact_root": str(path / "mlartifacts"),
-        "train_script": TRAIN_SCRIPT,
-        "trained_commit": tags["v1.0"],
-        "branches": branches,
-        "tags": tags,
-        "commits": [asdict(c) for c in commits],
-        "users": {"git": [asdict(p) for p in sorted(people.values(), key=lambda p: p.email)],
-                  "mlflow": mlflow_users},
-        **facts,
-    })
+    manifest = SampleManifest.from_dict(
+        {
+            "seed": seed,
+            "repo_path": str(path),
+            "tracking_uri": tracking_uri,
+            "artifact_root": str(path / "mlartifacts"),
+            "train_script": TRAIN_SCRIPT,
+            "trained_commit": tags["v1.0"],
+            "branches": branches,
+            "tags": tags,
+            "commits": [asdict(c) for c in commits],
+            "users": {
+                "git": [asdict(p) for p in sorted(people.values(), key=lambda p: p.email)],
+                "mlflow": mlflow_users,
+            },
+            **facts,
+        }
+    )
     manifest.generation_seconds = round(time.perf_counter() - started, 2)
     manifest.created = sorted((_listing(path) - users_files) | {MANIFEST_NAME})
     (path / MANIFEST_NAME).write_text(manifest.to_json(), encoding="utf-8")

@@ -92,7 +92,9 @@ def strip_secrets(uri: str | None) -> str | None:
         return text
     # Joined by hand: urlunsplit turns sqlite:////abs/path (empty host, path //abs/path) into sqlite://abs/path.
     head = f"{parts.scheme}://" if text[len(parts.scheme) : len(parts.scheme) + 3] == "://" else f"{parts.scheme}:"
-    return head + netloc + parts.path + (f"?{query}" if query else "") + (f"#{parts.fragment}" if parts.fragment else "")
+    return (
+        head + netloc + parts.path + (f"?{query}" if query else "") + (f"#{parts.fragment}" if parts.fragment else "")
+    )
 
 
 def truncate(text: str, limit: int) -> tuple[str, bool]:

@@ -50,10 +50,12 @@ def _text(t: Text) -> str:
 def _table(t: Table) -> str:
     head = "".join(f'<th style="{CELL};{MUTED};font-weight:600">{esc(h)}</th>' for h in t.header)
     rows = "".join(ROW + "".join(f'<td style="{CELL}">{_text(c)}</td>' for c in row) + "</tr>" for row in t.rows)
-    return (f'<details{"" if t.folded else " open"} style="margin:2px 0"><summary style="cursor:pointer">'
-            f"{esc(t.title)} ({len(t.rows)})</summary>"
-            f'<table style="border-collapse:collapse;margin:2px 0 4px 16px;table-layout:auto">'
-            f"<thead>{ROW}{head}</tr></thead><tbody>{rows}</tbody></table></details>")
+    return (
+        f'<details{"" if t.folded else " open"} style="margin:2px 0"><summary style="cursor:pointer">'
+        f"{esc(t.title)} ({len(t.rows)})</summary>"
+        f'<table style="border-collapse:collapse;margin:2px 0 4px 16px;table-layout:auto">'
+        f"<thead>{ROW}{head}</tr></thead><tbody>{rows}</tbody></table></details>"
+    )
 
 
 # ------------------------------------------------------------------------------------------ passport
@@ -62,7 +64,7 @@ def passport_card(p: Passport) -> str:
     long lists folded), what is missing, notes, and the size of ``passport.subgraph``."""
     parts = [
         f'<div class="m2p-passport" style="{FONT};text-align:left;max-width:64em;padding:8px 12px;'
-        'border:1px solid var(--jp-border-color2,#e0e0e0);border-radius:6px;'
+        "border:1px solid var(--jp-border-color2,#e0e0e0);border-radius:6px;"
         'background:var(--jp-layout-color0,transparent);color:var(--jp-ui-font-color1,inherit)">',
         '<p class="m2p-passport-headline" style="margin:0 0 6px;font-weight:600;font-size:1.05em">'
         f"{esc(p.headline)}</p>",
@@ -78,16 +80,22 @@ def passport_card(p: Passport) -> str:
             f'<span style="font-weight:600">{esc(s.title)}:</span> {fields}{tables}</div>'
         )
     if p.missing:
-        parts.append(f'<div class="m2p-passport-missing" style="margin-top:6px;color:{COLOURS["error"]}">'
-                     "Missing:<ul style='margin:2px 0'>" + "".join(f"<li>{esc(m)}</li>" for m in p.missing)
-                     + "</ul></div>")
+        parts.append(
+            f'<div class="m2p-passport-missing" style="margin-top:6px;color:{COLOURS["error"]}">'
+            "Missing:<ul style='margin:2px 0'>" + "".join(f"<li>{esc(m)}</li>" for m in p.missing) + "</ul></div>"
+        )
     if p.notes:
-        parts.append('<div class="m2p-passport-notes" style="margin-top:6px">Notes:<ul style="margin:2px 0">'
-                     + "".join(f"<li>{esc(n)}</li>" for n in p.notes) + "</ul></div>")
+        parts.append(
+            '<div class="m2p-passport-notes" style="margin-top:6px">Notes:<ul style="margin:2px 0">'
+            + "".join(f"<li>{esc(n)}</li>" for n in p.notes)
+            + "</ul></div>"
+        )
     steps = " → ".join(s.title.lower() for s in sections if s.element in p.chain)
-    parts.append(f'<p style="margin:6px 0 0;{MUTED};font-size:0.9em">Passport of <code>{esc(p.ref)}</code> · '
-                 f"chain: {esc(steps)} · {len(p.subgraph.elements)} records in "
-                 "<code>passport.subgraph</code></p></div>")
+    parts.append(
+        f'<p style="margin:6px 0 0;{MUTED};font-size:0.9em">Passport of <code>{esc(p.ref)}</code> · '
+        f"chain: {esc(steps)} · {len(p.subgraph.elements)} records in "
+        "<code>passport.subgraph</code></p></div>"
+    )
     return "".join(parts)
 
 
@@ -99,17 +107,24 @@ def finding_html(f: Finding, number: int | None = None) -> str:
     ids = list(dict.fromkeys([*f.records, *f.nodes]))
     tooltip = "\n".join(f"{f.names.get(i, i)} = {i}" for i in ids)
     number_text = f"{number}. " if number is not None else ""
-    records = "".join(f'<li>{esc(f.names.get(i, i))}: <code>{esc(i)}</code></li>' for i in ids)
-    folded = (f'<details style="margin-left:1.2em"><summary style="cursor:pointer;{MUTED}">records ({len(ids)}) · '
-              f"rule <code>{esc(f.code)}</code></summary><ul style='margin:0'>{records}</ul></details>") if ids else (
-              f'<div style="margin-left:1.2em;{MUTED}">rule <code>{esc(f.code)}</code></div>')
-    return (f'<div class="m2p-finding" data-severity="{esc(f.severity)}" data-code="{esc(f.code)}" '
-            f'style="{FONT};text-align:left"><span style="color:{colour};font-weight:600">'
-            f'{number_text}{esc(f.severity)}</span> <span title="{esc(tooltip)}">{esc(f.message)}</span>{folded}</div>')
+    records = "".join(f"<li>{esc(f.names.get(i, i))}: <code>{esc(i)}</code></li>" for i in ids)
+    folded = (
+        (
+            f'<details style="margin-left:1.2em"><summary style="cursor:pointer;{MUTED}">records ({len(ids)}) · '
+            f"rule <code>{esc(f.code)}</code></summary><ul style='margin:0'>{records}</ul></details>"
+        )
+        if ids
+        else (f'<div style="margin-left:1.2em;{MUTED}">rule <code>{esc(f.code)}</code></div>')
+    )
+    return (
+        f'<div class="m2p-finding" data-severity="{esc(f.severity)}" data-code="{esc(f.code)}" '
+        f'style="{FONT};text-align:left"><span style="color:{colour};font-weight:600">'
+        f'{number_text}{esc(f.severity)}</span> <span title="{esc(tooltip)}">{esc(f.message)}</span>{folded}</div>'
+    )
 
 
 def findings_summary(findings: Iterable[Finding]) -> str:
-    """"2 errors, 1 warning" or "no findings"."""
+    """ "2 errors, 1 warning" or "no findings"."""
     found = list(findings)
     n_err = sum(f.severity == "error" for f in found)
     n_warn = len(found) - n_err
@@ -122,21 +137,31 @@ def findings_html(findings: list[Finding], title: str = "", limit: int = FINDING
     """Findings as a list of plain sentences, errors first (every text escaped)."""
     caption = f'<div style="font-weight:600">{esc(title)}</div>' if title else ""
     rows = "".join(finding_html(f, i + 1) for i, f in enumerate(findings[:limit]))
-    more = (f'<p style="{MUTED}">… {len(findings) - limit} more findings (validate(doc) in Python lists all)</p>'
-            if len(findings) > limit else "")
-    return (f'<div class="m2p-findings" style="{FONT};text-align:left">{caption}'
-            f'<p class="m2p-findings-summary" style="margin:2px 0">{esc(findings_summary(findings).capitalize())}</p>'
-            f"{rows}{more}</div>")
+    more = (
+        f'<p style="{MUTED}">… {len(findings) - limit} more findings (validate(doc) in Python lists all)</p>'
+        if len(findings) > limit
+        else ""
+    )
+    return (
+        f'<div class="m2p-findings" style="{FONT};text-align:left">{caption}'
+        f'<p class="m2p-findings-summary" style="margin:2px 0">{esc(findings_summary(findings).capitalize())}</p>'
+        f"{rows}{more}</div>"
+    )
 
 
 # ---------------------------------------------------------------------------------------------- diff
 def diff_html(d: Diff, a_name: str = "", b_name: str = "", limit: int = DIFF_ROWS_MAX) -> str:
     """The rows of a diff as a table, coloured by change (every text escaped)."""
-    head = (f'<div class="m2p-diff-title" style="font-weight:600">{esc(a_name)} → {esc(b_name)}</div>'
-            if a_name or b_name else "")
+    head = (
+        f'<div class="m2p-diff-title" style="font-weight:600">{esc(a_name)} → {esc(b_name)}</div>'
+        if a_name or b_name
+        else ""
+    )
     if d.empty:
-        return (f'<div class="m2p-diff-table" style="{FONT};text-align:left">{head}'
-                "<p>No differences: both documents hold the same records.</p></div>")
+        return (
+            f'<div class="m2p-diff-table" style="{FONT};text-align:left">{head}'
+            "<p>No differences: both documents hold the same records.</p></div>"
+        )
     counts = ", ".join(f"{n} {k}" for k, n in d.summary().items() if n)
     rows = d.to_rows()
     body = []
@@ -144,16 +169,31 @@ def diff_html(d: Diff, a_name: str = "", b_name: str = "", limit: int = DIFF_ROW
         colour = COLOURS.get(row["change"], "inherit")
         cells = "".join(
             f'<td style="{CELL};{"white-space:nowrap" if c in ("change", "record") else "overflow-wrap:anywhere"}">'
-            f"{esc(row[c])}</td>" for c in d.COLUMNS)
+            f"{esc(row[c])}</td>"
+            for c in d.COLUMNS
+        )
         body.append(f'<tr data-change="{esc(row["change"])}" style="color:{colour};background:none">{cells}</tr>')
-    more = (f'<p style="{MUTED}">… {len(rows) - limit} more rows (diff() in Python lists all)</p>'
-            if len(rows) > limit else "")
+    more = (
+        f'<p style="{MUTED}">… {len(rows) - limit} more rows (diff() in Python lists all)</p>'
+        if len(rows) > limit
+        else ""
+    )
     header = "".join(f'<th style="{CELL};{MUTED}">{esc(c)}</th>' for c in d.COLUMNS)
-    return (f'<div class="m2p-diff-table" style="{FONT};text-align:left">{head}'
-            f'<p class="m2p-diff-summary" style="margin:2px 0">{esc(counts)}</p>'
-            f'<table style="border-collapse:collapse"><thead>{ROW}{header}</tr></thead><tbody>{"".join(body)}</tbody>'
-            f"</table>{more}</div>")
+    return (
+        f'<div class="m2p-diff-table" style="{FONT};text-align:left">{head}'
+        f'<p class="m2p-diff-summary" style="margin:2px 0">{esc(counts)}</p>'
+        f'<table style="border-collapse:collapse"><thead>{ROW}{header}</tr></thead><tbody>{"".join(body)}</tbody>'
+        f"</table>{more}</div>"
+    )
 
 
-__all__ = ["passport_card", "finding_html", "findings_html", "findings_summary", "diff_html", "esc",
-           "DIFF_ROWS_MAX", "FINDINGS_ROWS_MAX"]
+__all__ = [
+    "passport_card",
+    "finding_html",
+    "findings_html",
+    "findings_summary",
+    "diff_html",
+    "esc",
+    "DIFF_ROWS_MAX",
+    "FINDINGS_ROWS_MAX",
+]

@@ -63,10 +63,13 @@ def bundle_html() -> str:
 
 # Waits for the bundle (it may still be unpacking, or come from an earlier output), then draws this output.
 _LOADER = (
-    "<script>(function(){{var el=document.getElementById('{id}');function go(){{if(!window.mlflow2provView)return false;"
-    "window.mlflow2provView.renderEmbedded(el);return true;}}if(!go()){{window.addEventListener('m2p-view-ready',go,{{once:true}});"
+    "<script>(function(){{var el=document.getElementById('{id}');function go(){{if(!window.mlflow2provView)return "
+    "false;"
+    "window.mlflow2provView.renderEmbedded(el);return "
+    "true;}}if(!go()){{window.addEventListener('m2p-view-ready',go,{{once:true}});"
     "setTimeout(function(){{if(!window.mlflow2provView){{el.querySelector('.m2p-offline-note').textContent="
-    "'The graph viewer script is not in this page: run the notebook again, or open it in JupyterLab with mlflow2prov-jupyter.';}}}},8000);}}}})();</script>"
+    "'The graph viewer script is not in this page: run the notebook again, or open it in JupyterLab with "
+    "mlflow2prov-jupyter.';}}}},8000);}}}})();</script>"
 )
 
 
@@ -80,7 +83,8 @@ def offline_html(doc: ProvDoc, data: dict[str, Any], view: dict[str, Any]) -> st
     note = html.escape(f"PROV graph: {len(doc.elements)} elements, {len(doc.relations)} relations")
     return (
         f'<div class="m2p-offline" id="{node_id}"><div class="m2p-offline-note">{note}</div>'
-        f'<script type="application/json" class="m2p-offline-data">{_script_text(orjson.dumps({"gz": packed}).decode())}</script></div>'
+        '<script type="application/json" '
+        f'class="m2p-offline-data">{_script_text(orjson.dumps({"gz": packed}).decode())}</script></div>'
         f"{first}{_LOADER.format(id=node_id)}"
     )
 
@@ -136,4 +140,13 @@ def graph(doc: ProvDoc, **view: Any) -> GraphDisplay:
     return GraphDisplay(doc, view_options(**view))
 
 
-__all__ = ["PROV_JSON_MIME", "GraphDisplay", "graph", "mimebundle", "offline_html", "bundle_html", "summary_text", "type_counts"]
+__all__ = [
+    "PROV_JSON_MIME",
+    "GraphDisplay",
+    "graph",
+    "mimebundle",
+    "offline_html",
+    "bundle_html",
+    "summary_text",
+    "type_counts",
+]

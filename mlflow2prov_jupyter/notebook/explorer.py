@@ -41,13 +41,29 @@ from .panels import DiffPanel, PassportPanel, UserInputError, ValidationPanel
 from .viewdata import sendable, view_options
 from .widget import GraphWidget
 
-TOOLS = ("extract", "load", "merge", "transform", "save", "statistics", "lineage", "passport", "validate", "diff", "sync")
+TOOLS = (
+    "extract",
+    "load",
+    "merge",
+    "transform",
+    "save",
+    "statistics",
+    "lineage",
+    "passport",
+    "validate",
+    "diff",
+    "sync",
+)
 TOOL_TITLES = {"statistics": "Statistics", "lineage": "Lineage", "passport": "Passport", "validate": "Validate"}
 SIDE_WIDTH = "320px"
 GRAPH_HEIGHT = 620
 # The status line's colour per kind: JupyterLab's theme variables (light, dark and high contrast alike).
-STATUS_COLOURS = {"ok": "var(--jp-success-color1)", "error": "var(--jp-error-color1)", "warn": "var(--jp-warn-color1)",
-                  "busy": "var(--jp-ui-font-color2)"}
+STATUS_COLOURS = {
+    "ok": "var(--jp-success-color1)",
+    "error": "var(--jp-error-color1)",
+    "warn": "var(--jp-warn-color1)",
+    "busy": "var(--jp-ui-font-color2)",
+}
 SAVE_FORMAT = "provjson"  # the explorer saves files that JupyterLab opens as a graph
 PSEUDONYM_ID_PART = ":pseudonym/"  # agents of a pseudonymized document (ops.pseudonymize)
 
@@ -84,7 +100,9 @@ class DocEntry:
 
 
 def _button(description: str, css: str, tooltip: str, style: str = "") -> widgets.Button:
-    b = widgets.Button(description=description, tooltip=tooltip, button_style=style, layout=widgets.Layout(width="auto"))
+    b = widgets.Button(
+        description=description, tooltip=tooltip, button_style=style, layout=widgets.Layout(width="auto")
+    )
     b.add_class(css)
     return b
 
@@ -123,11 +141,23 @@ class Explorer(widgets.VBox):
         self.active_tool: str | None = None
 
         # -- toolbar: the document shown, then the actions
-        self.doc_select = widgets.Dropdown(options=[], layout=widgets.Layout(width="320px"), description_tooltip="Document shown")
+        self.doc_select = widgets.Dropdown(
+            options=[], layout=widgets.Layout(width="320px"), description_tooltip="Document shown"
+        )
         self.doc_select.add_class("m2p-doc-select")
-        self.tool_buttons = {t: _button(TOOL_TITLES.get(t, t.capitalize()) + ("" if t in TOOL_TITLES else "…"), f"m2p-tool-{t}", f"{t}: open its form beside the graph") for t in TOOLS}
+        self.tool_buttons = {
+            t: _button(
+                TOOL_TITLES.get(t, t.capitalize()) + ("" if t in TOOL_TITLES else "…"),
+                f"m2p-tool-{t}",
+                f"{t}: open its form beside the graph",
+            )
+            for t in TOOLS
+        }
         title = widgets.HTML("<b>Provenance Explorer</b>")
-        self.toolbar = widgets.HBox([title, self.doc_select, *self.tool_buttons.values()], layout=widgets.Layout(flex_flow="row wrap", align_items="center", gap="4px"))
+        self.toolbar = widgets.HBox(
+            [title, self.doc_select, *self.tool_buttons.values()],
+            layout=widgets.Layout(flex_flow="row wrap", align_items="center", gap="4px"),
+        )
         self.toolbar.add_class("m2p-toolbar")
 
         # -- graph
@@ -148,14 +178,18 @@ class Explorer(widgets.VBox):
         close = _button("×", "m2p-side-close", "Close this panel (the graph takes the width back)")
         close.on_click(lambda _: self.close_tool())
         self.form_box = widgets.VBox([], layout=widgets.Layout(width="100%", flex="0 0 auto"))
-        head = widgets.HBox([self.side_title, close], layout=widgets.Layout(justify_content="space-between", align_items="center"))
+        head = widgets.HBox(
+            [self.side_title, close], layout=widgets.Layout(justify_content="space-between", align_items="center")
+        )
         self.side = _box([head, self.form_box, self.progress_out, self.result], "m2p-side")
         self.side.layout.width = SIDE_WIDTH
         self.side.layout.flex = "0 0 auto"
         self.side.layout.overflow_y = "auto"
         self.side.layout.max_height = f"{graph_height + 120}px"
         self.side.layout.display = "none"
-        main = widgets.HBox([self.graph, self.side], layout=widgets.Layout(width="100%", align_items="flex-start", gap="8px"))
+        main = widgets.HBox(
+            [self.graph, self.side], layout=widgets.Layout(width="100%", align_items="flex-start", gap="8px")
+        )
 
         super().__init__([self.toolbar, self.status, main], layout=widgets.Layout(width="100%"))
         self.add_class("m2p-explorer")
@@ -178,46 +212,87 @@ class Explorer(widgets.VBox):
 
     def _build_forms(self, repo: str, tracking_uri: str) -> None:
         self.extract_form = VerbForm("extract", values={"repo": repo or None, "tracking_uri": tracking_uri or None})
-        main, rest = self.extract_form.widgets("repo", "tracking_uri"), [w for n, w in self.extract_form.fields.items() if n not in ("repo", "tracking_uri")]
+        main, rest = (
+            self.extract_form.widgets("repo", "tracking_uri"),
+            [w for n, w in self.extract_form.fields.items() if n not in ("repo", "tracking_uri")],
+        )
         more = widgets.Accordion(children=[widgets.VBox(rest)], titles=("More options",), selected_index=None)
-        self.forms["extract"] = _box([*main, more, self._run_button("extract", "Extract", self.extract)], "m2p-form-extract")
+        self.forms["extract"] = _box(
+            [*main, more, self._run_button("extract", "Extract", self.extract)], "m2p-form-extract"
+        )
 
-        self.load_path = widgets.Text(placeholder="provenance.provjson", description="File", layout=widgets.Layout(width="100%"))
+        self.load_path = widgets.Text(
+            placeholder="provenance.provjson", description="File", layout=widgets.Layout(width="100%")
+        )
         self.load_path.add_class("m2p-load-path")
         self.load_form = VerbForm("load", only=("format",))
-        self.forms["load"] = _box([self.load_path, *self.load_form.widgets(), self._run_button("load", "Load", self.load)], "m2p-form-load")
+        self.forms["load"] = _box(
+            [self.load_path, *self.load_form.widgets(), self._run_button("load", "Load", self.load)], "m2p-form-load"
+        )
 
-        self.merge_docs = widgets.SelectMultiple(options=[], rows=5, description="Documents", layout=widgets.Layout(width="100%"))
+        self.merge_docs = widgets.SelectMultiple(
+            options=[], rows=5, description="Documents", layout=widgets.Layout(width="100%")
+        )
         self.merge_form = VerbForm("merge")
-        self.forms["merge"] = _box([self.merge_docs, *self.merge_form.widgets(), self._run_button("merge", "Merge", self.merge)], "m2p-form-merge")
+        self.forms["merge"] = _box(
+            [self.merge_docs, *self.merge_form.widgets(), self._run_button("merge", "Merge", self.merge)],
+            "m2p-form-merge",
+        )
 
         self.transform_form = VerbForm("transform")
-        self.forms["transform"] = _box([*self.transform_form.widgets(), self._run_button("transform", "Transform", self.transform)], "m2p-form-transform")
+        self.forms["transform"] = _box(
+            [*self.transform_form.widgets(), self._run_button("transform", "Transform", self.transform)],
+            "m2p-form-transform",
+        )
 
         self.save_form = VerbForm("save", values={"formats": [SAVE_FORMAT]})
-        self.forms["save"] = _box([*self.save_form.widgets(), self._run_button("save", "Save", self.save)], "m2p-form-save")
+        self.forms["save"] = _box(
+            [*self.save_form.widgets(), self._run_button("save", "Save", self.save)], "m2p-form-save"
+        )
 
         self.stats_form = VerbForm("statistics", only=("resolution",), values={"resolution": "fine"})
-        self.forms["statistics"] = _box([*self.stats_form.widgets(), self._run_button("statistics", "Count", self.statistics)], "m2p-form-statistics")
+        self.forms["statistics"] = _box(
+            [*self.stats_form.widgets(), self._run_button("statistics", "Count", self.statistics)],
+            "m2p-form-statistics",
+        )
 
         self.lineage_form = VerbForm("lineage", only=("direction", "depth"), values={"direction": "both", "depth": 2})
         self.forms["lineage"] = _box(
             [
-                widgets.HTML("Click a node in the graph, then show what it came from (up), what came from it (down) or both."),
+                widgets.HTML(
+                    "Click a node in the graph, then show what it came from (up), what came from it (down) or both."
+                ),
                 *self.lineage_form.widgets(),
-                widgets.HBox([self._run_button("lineage", "Focus on selected", self.focus), self._run_button("whole", "Whole document", self.show_document, "")], layout=widgets.Layout(flex_flow="row wrap", gap="4px")),
-                widgets.HBox([_export_name := widgets.Text(placeholder="variable name", layout=widgets.Layout(width="160px")), self._run_button("export", "To variable", self.export, "")], layout=widgets.Layout(gap="4px")),
+                widgets.HBox(
+                    [
+                        self._run_button("lineage", "Focus on selected", self.focus),
+                        self._run_button("whole", "Whole document", self.show_document, ""),
+                    ],
+                    layout=widgets.Layout(flex_flow="row wrap", gap="4px"),
+                ),
+                widgets.HBox(
+                    [
+                        _export_name := widgets.Text(placeholder="variable name", layout=widgets.Layout(width="160px")),
+                        self._run_button("export", "To variable", self.export, ""),
+                    ],
+                    layout=widgets.Layout(gap="4px"),
+                ),
                 self._run_button("remove", "Remove document", self.remove, "warning"),
             ],
             "m2p-form-lineage",
         )
         self.export_name = _export_name
-        self.sync_form = VerbForm("sync", only=("store", "project", "repo", "tracking_uri", "full"),
-                                  values={"repo": repo or None, "tracking_uri": tracking_uri or None})
+        self.sync_form = VerbForm(
+            "sync",
+            only=("store", "project", "repo", "tracking_uri", "full"),
+            values={"repo": repo or None, "tracking_uri": tracking_uri or None},
+        )
         self.forms["sync"] = _box(
             [
-                widgets.HTML("Bring a provenance store up to date with the project: only what changed since the "
-                             "store's last sync is extracted, and the project's document is shown from the store."),
+                widgets.HTML(
+                    "Bring a provenance store up to date with the project: only what changed since the "
+                    "store's last sync is extracted, and the project's document is shown from the store."
+                ),
                 *self.sync_form.widgets(),
                 self._run_button("sync", "Sync", self.sync),
             ],
@@ -265,7 +340,9 @@ class Explorer(widgets.VBox):
         e = self.current_entry
         return e.doc if e else None
 
-    def add_document(self, doc: ProvDoc, origin: str = "added", name: str | None = None, select: bool = True) -> DocEntry:
+    def add_document(
+        self, doc: ProvDoc, origin: str = "added", name: str | None = None, select: bool = True
+    ) -> DocEntry:
         """Add a document to the session (and show it)."""
         self._counter += 1
         entry = DocEntry(name or doc.name or f"doc{self._counter}", doc, origin)
@@ -283,7 +360,11 @@ class Explorer(widgets.VBox):
             self.doc_select.options = [(e.label(), i) for i, e in enumerate(self.entries)]
             self.merge_docs.options = [(e.name, i) for i, e in enumerate(self.entries)]
             self.merge_docs.value = tuple(range(len(self.entries)))
-            self.doc_select.value = keep if isinstance(keep, int) and keep < len(self.entries) else (len(self.entries) - 1 if self.entries else None)
+            self.doc_select.value = (
+                keep
+                if isinstance(keep, int) and keep < len(self.entries)
+                else (len(self.entries) - 1 if self.entries else None)
+            )
             self.diff_panel.sync()
         finally:
             self._suspend = False
@@ -305,8 +386,15 @@ class Explorer(widgets.VBox):
     def _set_status(self, text: str, kind: str) -> None:
         mark = {"ok": "✓ ", "error": "✗ ", "busy": "… ", "warn": "⚠ "}.get(kind, "")
         colour = STATUS_COLOURS.get(kind, "var(--jp-ui-font-color1)")
-        self.status.value = (f'<div class="m2p-status-line m2p-status-{kind}" style="color:{colour};white-space:nowrap;'
-                             f'overflow:hidden;text-overflow:ellipsis" title="{html.escape(mark + text)}">{html.escape(mark + text)}</div>') if text else ""
+        self.status.value = (
+            (
+                f'<div class="m2p-status-line m2p-status-{kind}" style="color:{colour};white-space:nowrap;'
+                'overflow:hidden;text-overflow:ellipsis" '
+                f'title="{html.escape(mark + text)}">{html.escape(mark + text)}</div>'
+            )
+            if text
+            else ""
+        )
         self.status_kind = kind
         for k in ("ok", "error", "busy", "warn"):
             self.status.remove_class(f"m2p-{k}")
@@ -396,7 +484,10 @@ class Explorer(widgets.VBox):
             entry = self.add_document(docs[0], origin="merged", name=short_name("merged", *(e.name for e in sel)))
             mixed = {is_pseudonymized(e.doc) for e in sel}
             if mixed == {True, False}:
-                return f"⚠ merged into {entry.name}, but a pseudonymized document was merged with a clear one: the clear one's names undo the pseudonyms"
+                return (
+                    f"⚠ merged into {entry.name}, but a pseudonymized document was merged with a clear one: "
+                    "the clear one's names undo the pseudonyms"
+                )
             return f"merged {len(sel)} documents into {entry.name}"
 
         return self.run_action("merge", go, self.tool_buttons["merge"])
@@ -408,11 +499,16 @@ class Explorer(widgets.VBox):
             (e,) = self.require(1, "transform")
             kw = self.transform_form.values()
             docs, _ = self._verb("transform", [e.doc], **kw)
-            what = "pseudonymized" if kw.get("pseudonymize") else ("aliases merged" if kw.get("merge_aliased_agents") else "deduplicated")
+            what = (
+                "pseudonymized"
+                if kw.get("pseudonymize")
+                else ("aliases merged" if kw.get("merge_aliased_agents") else "deduplicated")
+            )
             entry = self.add_document(docs[0], origin="transformed", name=short_name(what, e.name))
             if kw.get("pseudonymize") and not kw.get("key") and not os.environ.get("M2P_PSEUDONYM_KEY"):
-                return (f"⚠ made {entry.name} with a random key: its pseudonyms cannot be reproduced"
-                        + ("" if kw.get("mapping") else " or reversed (give a key, or a mapping file to keep)"))
+                return f"⚠ made {entry.name} with a random key: its pseudonyms cannot be reproduced" + (
+                    "" if kw.get("mapping") else " or reversed (give a key, or a mapping file to keep)"
+                )
             return f"made {entry.name}"
 
         return self.run_action("transform", go, self.tool_buttons["transform"])
@@ -555,7 +651,9 @@ class Explorer(widgets.VBox):
                 raise UserInputError("extract or load a document first")
             kw = self.lineage_form.values()
             sub = lineage(base, nid, direction=kw.get("direction", "both"), depth=kw.get("depth"))
-            return self.show_in_graph(base, show=list(sub.elements), select=nid, title=f"lineage of {nid} ({kw.get('direction', 'both')})")
+            return self.show_in_graph(
+                base, show=list(sub.elements), select=nid, title=f"lineage of {nid} ({kw.get('direction', 'both')})"
+            )
 
         return self.run_action("focus", go)
 
@@ -568,7 +666,9 @@ class Explorer(widgets.VBox):
         self.graph.selected = node_id
 
     # -------------------------------------------------------------------------------------- snapshot
-    def _snapshot_bundle(self, sent: tuple[dict[str, Any], dict[str, Any]] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    def _snapshot_bundle(
+        self, sent: tuple[dict[str, Any], dict[str, Any]] | None = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
         doc = self.view_doc
         if doc is None or not doc.elements:
             return {"text/plain": "Provenance Explorer (no document)"}, {}

@@ -22,15 +22,25 @@ def _label(option: Option) -> str:
 
 
 def _field(option: Option, value: Any) -> widgets.Widget:
-    desc = dict(description=_label(option), description_tooltip=option.help, style={"description_width": "initial"},
-                layout=widgets.Layout(width=FIELD_WIDTH))
+    desc = dict(
+        description=_label(option),
+        description_tooltip=option.help,
+        style={"description_width": "initial"},
+        layout=widgets.Layout(width=FIELD_WIDTH),
+    )
     if option.type == "bool":
         return widgets.Checkbox(value=bool(value), indent=False, **desc)
     if option.type == "choice" and option.multiple:
-        return widgets.TagsInput(value=list(value or ()), allowed_tags=list(option.choices), allow_duplicates=False,
-                                 layout=widgets.Layout(width=FIELD_WIDTH))
+        return widgets.TagsInput(
+            value=list(value or ()),
+            allowed_tags=list(option.choices),
+            allow_duplicates=False,
+            layout=widgets.Layout(width=FIELD_WIDTH),
+        )
     if option.type == "choice":
-        return widgets.Dropdown(options=[("", None)] * (value is None) + [(c, c) for c in option.choices], value=value, **desc)
+        return widgets.Dropdown(
+            options=[("", None)] * (value is None) + [(c, c) for c in option.choices], value=value, **desc
+        )
     text = "" if value is None else (", ".join(map(str, value)) if option.multiple else str(value))
     cls = widgets.Password if option.name in SECRET_OPTIONS else widgets.Text
     return cls(value=text, placeholder=option.help if len(option.help) < 60 else "", **desc)
@@ -65,7 +75,8 @@ class VerbForm:
             raise KeyError(f"{verb} has no option {', '.join(missing)}")
         defaults = self.verb.defaults()
         self.fields: dict[str, widgets.Widget] = {
-            n: _field(o, given.get(n, defaults.get(n))) for n, o in self.options.items()  # type: ignore[arg-type]
+            n: _field(o, given.get(n, defaults.get(n)))
+            for n, o in self.options.items()  # type: ignore[arg-type]
         }
         for n, f in self.fields.items():
             f.add_class(f"m2p-field-{n.replace('_', '-')}")

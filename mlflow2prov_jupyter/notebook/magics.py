@@ -272,7 +272,8 @@ def make_resolver(namespace: dict[str, Any]) -> Callable[[str], list[ProvDoc] | 
                 return docs
             if not os.path.exists(name):
                 raise UsageError(
-                    f"%mlflow2prov: variable {name} holds a {type(namespace[name]).__name__}, not a ProvDoc or a list of them"
+                    f"%mlflow2prov: variable {name} holds a {type(namespace[name]).__name__}, not a ProvDoc or a "
+                    "list of them"
                 )
         return None
 
@@ -313,7 +314,9 @@ def implicit_docs(verb: str, namespace: dict[str, Any], session: MagicSession | 
     )
 
 
-def _passports(stream: list[ProvDoc], kw: dict[str, Any], last: bool, display: Callable[[Any], None] | None) -> list[Any]:
+def _passports(
+    stream: list[ProvDoc], kw: dict[str, Any], last: bool, display: Callable[[Any], None] | None
+) -> list[Any]:
     """The passport of ``kw["ref"]`` in each document: shown as the HTML card (printed as JSON with
     ``--format json``; a line ending in passport returns the cards instead of displaying them)."""
     import json
@@ -482,7 +485,9 @@ def parse_cell(line: str, cell: str) -> Parsed:
         elif a == "--no-progress":
             progress = False
         else:
-            raise UsageError(f"%%mlflow2prov: unknown argument {a!r}; the cell magic takes --as NAME, --no-progress, --debug")
+            raise UsageError(
+                f"%%mlflow2prov: unknown argument {a!r}; the cell magic takes --as NAME, --no-progress, --debug"
+            )
         i += 1
     if not cell.strip():
         raise UsageError("%%mlflow2prov: the cell is empty; write a YAML list of steps such as '- extract: {repo: .}'")

@@ -61,10 +61,17 @@ class PanelHost(Protocol):
 
     def run_action(self, what: str, fn: Callable[[], str], button: widgets.Button | None = None) -> bool: ...
 
-    def show_in_graph(self, doc: ProvDoc | None = None, *, show: Iterable[str] | None = None,
-                      highlight: Iterable[str] = (), zoom_to: Iterable[str] = (),
-                      badges: dict[str, str] | None = None, title: str | None = None,
-                      direction: str | None = None) -> Any: ...
+    def show_in_graph(
+        self,
+        doc: ProvDoc | None = None,
+        *,
+        show: Iterable[str] | None = None,
+        highlight: Iterable[str] = (),
+        zoom_to: Iterable[str] = (),
+        badges: dict[str, str] | None = None,
+        title: str | None = None,
+        direction: str | None = None,
+    ) -> Any: ...
 
 
 # ------------------------------------------------------------------------------------------ diff graph
@@ -104,8 +111,16 @@ def _classed(widget: widgets.Widget, *classes: str) -> widgets.Widget:
 
 
 def _button(description: str, css: str, tooltip: str, style: str = "", disabled: bool = False) -> widgets.Button:
-    return _classed(widgets.Button(description=description, tooltip=tooltip, button_style=style, disabled=disabled,
-                                   layout=widgets.Layout(width="auto", min_width="fit-content")), css)
+    return _classed(
+        widgets.Button(
+            description=description,
+            tooltip=tooltip,
+            button_style=style,
+            disabled=disabled,
+            layout=widgets.Layout(width="auto", min_width="fit-content"),
+        ),
+        css,
+    )
 
 
 def _wide() -> widgets.Layout:
@@ -119,15 +134,27 @@ class PassportPanel(widgets.VBox):
         self.host = host
         self.passport: Passport | None = None
         self.doc: ProvDoc | None = None
-        self.ref = _classed(widgets.Text(value="", placeholder="models:/name@alias, models:/name/1, runs:/<run id>",
-                                         layout=_wide()), "m2p-passport-ref")
+        self.ref = _classed(
+            widgets.Text(value="", placeholder="models:/name@alias, models:/name/1, runs:/<run id>", layout=_wide()),
+            "m2p-passport-ref",
+        )
         self.button = _button("Passport", "m2p-passport-lookup", f"Where did it come from? ({REFERENCE_FORMS})", "info")
-        self.chain_button = _button("Show chain", "m2p-passport-chain",
-                                    "Draw alias → version → model → run → commit, left to right", disabled=True)
+        self.chain_button = _button(
+            "Show chain",
+            "m2p-passport-chain",
+            "Draw alias → version → model → run → commit, left to right",
+            disabled=True,
+        )
         self.card = _classed(widgets.HTML("", layout=_wide()), "m2p-passport-card")
-        super().__init__([widgets.HTML("Model or run"), self.ref,
-                          widgets.HBox([self.button, self.chain_button], layout=widgets.Layout(flex_flow="row wrap")),
-                          self.card], layout=_wide())
+        super().__init__(
+            [
+                widgets.HTML("Model or run"),
+                self.ref,
+                widgets.HBox([self.button, self.chain_button], layout=widgets.Layout(flex_flow="row wrap")),
+                self.card,
+            ],
+            layout=_wide(),
+        )
         self.button.on_click(lambda _: self.lookup())
         self.chain_button.on_click(lambda _: self.show_chain())
 
@@ -171,17 +198,30 @@ class ValidationPanel(widgets.VBox):
         self.host = host
         self.findings: list[Finding] = []
         self.doc: ProvDoc | None = None
-        self.button = _button("Validate", "m2p-validate",
-                              "Check the document shown: PROV-DM structure and PROV-CONSTRAINTS ordering", "info")
-        self.warnings = _classed(widgets.Checkbox(value=True, description="warnings too", indent=False,
-                                                  layout=widgets.Layout(width="auto")), "m2p-validate-warnings")
+        self.button = _button(
+            "Validate",
+            "m2p-validate",
+            "Check the document shown: PROV-DM structure and PROV-CONSTRAINTS ordering",
+            "info",
+        )
+        self.warnings = _classed(
+            widgets.Checkbox(value=True, description="warnings too", indent=False, layout=widgets.Layout(width="auto")),
+            "m2p-validate-warnings",
+        )
         self.clear_button = _button("Clear", "m2p-clear-highlight", "Draw the document without highlights")
         self.summary = _classed(widgets.HTML(""), "m2p-findings-summary")
         self.rows = _classed(widgets.VBox([], layout=_wide()), "m2p-findings")
         self.show_buttons: list[widgets.Button] = []
-        super().__init__([widgets.HBox([self.button, self.warnings, self.clear_button],
-                                       layout=widgets.Layout(flex_flow="row wrap")),
-                          self.summary, self.rows], layout=_wide())
+        super().__init__(
+            [
+                widgets.HBox(
+                    [self.button, self.warnings, self.clear_button], layout=widgets.Layout(flex_flow="row wrap")
+                ),
+                self.summary,
+                self.rows,
+            ],
+            layout=_wide(),
+        )
         self.button.on_click(lambda _: self.validate())
         self.clear_button.on_click(lambda _: self.clear())
 
@@ -197,8 +237,12 @@ class ValidationPanel(widgets.VBox):
             self.show_buttons = []
             rows = []
             for i, f in enumerate(found[:FINDING_ROWS_MAX]):
-                show = _button("Show", "m2p-finding-show", "Highlight these records and zoom the graph to them",
-                               disabled=not f.nodes)
+                show = _button(
+                    "Show",
+                    "m2p-finding-show",
+                    "Highlight these records and zoom the graph to them",
+                    disabled=not f.nodes,
+                )
                 show.on_click(lambda _, i=i: self.show(i))
                 self.show_buttons.append(show)
                 sentence = widgets.HTML(finding_html(f, i + 1), layout=widgets.Layout(flex="1 1 auto"))
@@ -248,7 +292,8 @@ class DiffPanel(widgets.VBox):
         self.b = _classed(widgets.Dropdown(options=[], description="to", layout=_wide()), "m2p-diff-b")
         self.button = _button("Diff", "m2p-diff", "Compare the two documents: table and graph", "info")
         self.table = _classed(
-            widgets.HTML("", layout=widgets.Layout(width="100%", max_height="420px", overflow="auto")), "m2p-diff-table")
+            widgets.HTML("", layout=widgets.Layout(width="100%", max_height="420px", overflow="auto")), "m2p-diff-table"
+        )
         super().__init__([self.a, self.b, self.button, self.table], layout=_wide())
         self._auto, self._syncing = True, False
         self.a.observe(self._on_user_choice, names="value")

@@ -74,7 +74,9 @@ def _title(el: Element) -> str:
     return html.escape("\n".join(lines))
 
 
-def to_pyvis(doc: ProvDoc, show: Iterable[str] | None = None, theme: str = "light", height: str = "650px", width: str = "100%") -> Any:
+def to_pyvis(
+    doc: ProvDoc, show: Iterable[str] | None = None, theme: str = "light", height: str = "650px", width: str = "100%"
+) -> Any:
     """A pyvis ``Network`` of ``doc`` (only the ``show`` ids when given) in the shared styles."""
     from pyvis.network import Network
 
@@ -87,8 +89,14 @@ def to_pyvis(doc: ProvDoc, show: Iterable[str] | None = None, theme: str = "ligh
         st = _type_style(el)
         shape = _SHAPES.get(table["kinds"].get(el.kind, {}).get("shape", "pill"), "ellipse")
         fill, border = st.get("fill", {}).get(theme, "#EEEEEE"), st.get("border", {}).get(theme, "#888888")
-        net.add_node(el.id, label=label_of(el), title=_title(el), shape=shape, color={"background": fill, "border": border},
-                     font={"size": table["node"]["label_px"]})
+        net.add_node(
+            el.id,
+            label=label_of(el),
+            title=_title(el),
+            shape=shape,
+            color={"background": fill, "border": border},
+            font={"size": table["node"]["label_px"]},
+        )
     relations = table.get("relations", {})
     for r in doc.relations:
         src, dst = r.source, r.target
@@ -97,11 +105,27 @@ def to_pyvis(doc: ProvDoc, show: Iterable[str] | None = None, theme: str = "ligh
         rule = relations.get(r.kind, {})
         if rule.get("flow") == "reverse":  # draw cause → effect, so time reads left → right
             src, dst = dst, src
-        net.add_edge(src, dst, title=html.escape(f"{r.kind}: {r.source} → {r.target}"), label=rule.get("text", r.kind),
-                     dashes=rule.get("style") == "dashed")
-    net.set_options(json.dumps({
-        "layout": {"hierarchical": {"enabled": True, "direction": "LR", "sortMethod": "directed", "levelSeparation": 240}},
-        "physics": {"enabled": False},
-        "edges": {"arrows": {"to": {"enabled": True, "scaleFactor": 0.6}}, "font": {"size": 10}},
-    }))
+        net.add_edge(
+            src,
+            dst,
+            title=html.escape(f"{r.kind}: {r.source} → {r.target}"),
+            label=rule.get("text", r.kind),
+            dashes=rule.get("style") == "dashed",
+        )
+    net.set_options(
+        json.dumps(
+            {
+                "layout": {
+                    "hierarchical": {
+                        "enabled": True,
+                        "direction": "LR",
+                        "sortMethod": "directed",
+                        "levelSeparation": 240,
+                    }
+                },
+                "physics": {"enabled": False},
+                "edges": {"arrows": {"to": {"enabled": True, "scaleFactor": 0.6}}, "font": {"size": 10}},
+            }
+        )
+    )
     return net

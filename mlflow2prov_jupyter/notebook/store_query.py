@@ -39,7 +39,9 @@ def query_cell(line: str, cell: str, namespace: dict[str, Any]) -> Any:
                 name = value
             i += 2
             continue
-        raise OptionError(f"%%mlflow2prov query: unknown argument {a!r}; it takes --store STORE, --param NAME=VALUE, --as NAME")
+        raise OptionError(
+            f"%%mlflow2prov query: unknown argument {a!r}; it takes --store STORE, --param NAME=VALUE, --as NAME"
+        )
     if not store:
         raise OptionError("%%mlflow2prov query needs --store STORE (a folder or sparql+http(s):// URL)")
     result = run_query(store, cell.strip(), params)

@@ -90,7 +90,9 @@ def _records(doc: ProvDoc) -> int:
     return len(doc.elements) + len(doc.relations)
 
 
-def sendable(doc: ProvDoc, view: dict[str, Any] | None = None, limit: int = SEND_RECORDS_MAX) -> tuple[dict[str, Any], dict[str, Any]]:
+def sendable(
+    doc: ProvDoc, view: dict[str, Any] | None = None, limit: int = SEND_RECORDS_MAX
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """(PROV-JSON dict, ViewOptions) for a view of ``doc``; big documents are thinned (see the module doc)."""
     view = dict(view or {})
     if _records(doc) > limit:
@@ -105,14 +107,27 @@ def sendable(doc: ProvDoc, view: dict[str, Any] | None = None, limit: int = SEND
             # Only members the view folds (params, tags, metrics, …): a run's or logged model's generation
             # is how the view finds its creation activity and the run that made the model.
             folded = {rule["member"] for rule in style_table()["fold"]}
-            members = {r.args[1] for r in doc.relations if r.kind == "hadMember" and len(r.args) > 1
-                       and (m := doc.elements.get(r.args[1])) is not None and not folded.isdisjoint(map(str, m.types))}
+            members = {
+                r.args[1]
+                for r in doc.relations
+                if r.kind == "hadMember"
+                and len(r.args) > 1
+                and (m := doc.elements.get(r.args[1])) is not None
+                and not folded.isdisjoint(map(str, m.types))
+            }
             before = len(doc.relations)
-            doc = _without(doc, set(), lambda r: r.kind == "wasGeneratedBy" and r.args[0] in members and r.args[0] not in named)
+            doc = _without(
+                doc, set(), lambda r: r.kind == "wasGeneratedBy" and r.args[0] in members and r.args[0] not in named
+            )
             omitted["member generations"] = before - len(doc.relations)
         if _records(doc) > limit:
-            tags = {e.id for e in doc.elements.values() if RUN_TAG_TYPE in e.types
-                    and str(e.get("m2p:key", "")).startswith(SYSTEM_TAG_PREFIX) and e.id not in named}
+            tags = {
+                e.id
+                for e in doc.elements.values()
+                if RUN_TAG_TYPE in e.types
+                and str(e.get("m2p:key", "")).startswith(SYSTEM_TAG_PREFIX)
+                and e.id not in named
+            }
             doc = _without(doc, tags)
             omitted["system tags"] = len(tags)
         if omitted:

@@ -75,7 +75,13 @@ class Unifier:
         key = (ident, attribute)
         c = self._conflicts.get(key)
         if c is None:
-            c = {"identifier": ident, "kind": kind, "attribute": attribute, "values": [first[0]], "documents": [first[1]]}
+            c = {
+                "identifier": ident,
+                "kind": kind,
+                "attribute": attribute,
+                "values": [first[0]],
+                "documents": [first[1]],
+            }
             self._conflicts[key] = c
         c["values"].append(other[0])
         c["documents"].append(other[1])

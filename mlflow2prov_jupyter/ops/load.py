@@ -146,9 +146,7 @@ def _parse(data: bytes, fmt: Format, *, detecting: bool) -> ProvDoc:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                document = ProvDocument.deserialize(
-                    source=io.BytesIO(data), format=fmt.prov_format, **fmt.options
-                )
+                document = ProvDocument.deserialize(source=io.BytesIO(data), format=fmt.prov_format, **fmt.options)
             except RecursionError:
                 raise DocumentFormatError("document nested too deeply") from None
             except Exception as exc:

@@ -63,11 +63,11 @@ class Reexpressor:
         for group in (self._named, self._auto):
             for p, base in group:
                 if uri.startswith(base) and len(uri) > len(base):
-                    local = uri[len(base):]
+                    local = uri[len(base) :]
                     if not _BAD_LOCAL.search(local):
                         return f"{p}:{local}"
         if self._default is not None and uri.startswith(self._default) and len(uri) > len(self._default):
-            local = uri[len(self._default):]
+            local = uri[len(self._default) :]
             if ":" not in local:
                 return local
         return name

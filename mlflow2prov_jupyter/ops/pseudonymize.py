@@ -1,4 +1,7 @@
-"""Transform step 2 (docs/prov-model.md#operations): pseudonymize persons by keyed HMAC; a mapping file restores them."""
+"""Transform step 2 (docs/prov-model.md#operations): pseudonymize persons by keyed HMAC.
+
+A mapping file restores them.
+"""
 
 from __future__ import annotations
 
@@ -89,7 +92,11 @@ def pseudonymize(
                     clear[_norm(text)] = h(_norm(text))
     if not reroute:
         if mapping is not None:
-            _write_mapping(Path(mapping), {"format": MAPPING_FORMAT, "version": 1, "agents": {}, "elements": {}, "relations": []}, overwrite)
+            _write_mapping(
+                Path(mapping),
+                {"format": MAPPING_FORMAT, "version": 1, "agents": {}, "elements": {}, "relations": []},
+                overwrite,
+            )
         return dedupe(doc.copy())
     scrub = _scrubber(clear, h) if scrub_text and clear else None
 
@@ -222,9 +229,7 @@ def _enc_attrs(attrs: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def _enc_relation(r: Relation) -> dict[str, Any]:
-    args = [
-        None if a is None else ({"t": a.isoformat()} if isinstance(a, datetime) else a) for a in r.args
-    ]
+    args = [None if a is None else ({"t": a.isoformat()} if isinstance(a, datetime) else a) for a in r.args]
     return {"kind": r.kind, "args": args, "id": r.id, "attrs": _enc_attrs(r.attrs) or None}
 
 

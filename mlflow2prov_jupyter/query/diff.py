@@ -228,7 +228,7 @@ def _rename(doc: ProvDoc, rename: dict[str, str]) -> ProvDoc:
             return x
         for old, new in pairs:
             if x.startswith(old):
-                return new + x[len(old):]
+                return new + x[len(old) :]
         return x
 
     out = ProvDoc(doc.prefixes, doc.name)
@@ -317,8 +317,13 @@ def _leftovers(relations: list[Relation], keys: list[tuple], extra: Counter) -> 
 
 def _sort_key(r: Relation) -> tuple:
     s, t = ENDPOINTS[r.kind]
-    return (r.kind, str(r.args[s]) if len(r.args) > s else "", str(r.args[t]) if len(r.args) > t else "",
-            relation_text(r), repr(sorted((r.attrs or {}).items(), key=lambda kv: kv[0])))
+    return (
+        r.kind,
+        str(r.args[s]) if len(r.args) > s else "",
+        str(r.args[t]) if len(r.args) > t else "",
+        relation_text(r),
+        repr(sorted((r.attrs or {}).items(), key=lambda kv: kv[0])),
+    )
 
 
 __all__ = ["diff", "Diff", "ElementChange", "RelationChange", "AttributeChange", "attribute_changes", "relation_text"]

@@ -78,7 +78,7 @@ def resolve_node(doc: ProvDoc, node: str) -> str:
         return node
     for prefix, uri in doc.prefixes.items():
         if uri and node.startswith(uri):
-            cand = f"{prefix}:{node[len(uri):]}"
+            cand = f"{prefix}:{node[len(uri) :]}"
             if cand in doc.elements or _is_endpoint(doc, cand):
                 return cand
     if _is_endpoint(doc, node):
@@ -96,9 +96,7 @@ def _is_endpoint(doc: ProvDoc, node: str) -> bool:
     return any(node in (r.source, r.target) for r in doc.relations)
 
 
-def neighbours(
-    doc: ProvDoc, kinds: frozenset[str] | None = None
-) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+def neighbours(doc: ProvDoc, kinds: frozenset[str] | None = None) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
     """Adjacency by relation index: (up, down) where ``up[x]`` lists relations leading upstream from x."""
     up: dict[str, list[int]] = defaultdict(list)
     down: dict[str, list[int]] = defaultdict(list)
@@ -217,11 +215,7 @@ def subdocument(
         chosen = list(relations)
     else:
         allowed = set(kinds) if kinds is not None else set(RELATION_KINDS)
-        chosen = [
-            r
-            for r in doc.relations
-            if r.kind in allowed and r.source in keep and r.target in keep
-        ]
+        chosen = [r for r in doc.relations if r.kind in allowed and r.source in keep and r.target in keep]
     for r in chosen:
         out.relations.append(Relation(r.kind, r.args, dict(r.attrs) if r.attrs else None, r.id))
     return out

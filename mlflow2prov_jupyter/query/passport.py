@@ -146,9 +146,16 @@ class Passport:
             training = [d for d in run["datasets"] if d.get("context") == "training"]
             verb = "trained on" if training else "reading"
             data = training or run["datasets"]
-            parts.append(f"{verb} " + " and ".join(
-                f"{cut(d['name'], 40)} (digest {short_id(d['digest'], 12)})" if d.get("digest") else cut(d["name"], 40)
-                for d in data[:3]) + (f" and {len(data) - 3} more" if len(data) > 3 else ""))
+            parts.append(
+                f"{verb} "
+                + " and ".join(
+                    f"{cut(d['name'], 40)} (digest {short_id(d['digest'], 12)})"
+                    if d.get("digest")
+                    else cut(d["name"], 40)
+                    for d in data[:3]
+                )
+                + (f" and {len(data) - 3} more" if len(data) > 3 else "")
+            )
         return ", ".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
@@ -169,8 +176,16 @@ class Passport:
         out: list[Section] = []
         if self.alias:
             a = self.alias
-            out.append(Section("Alias", a["id"], [("alias", Text(f"{a['name']}@{a['alias']}")),
-                                                   ("points to", Text(f"version {_text(a.get('version'))}"))]))
+            out.append(
+                Section(
+                    "Alias",
+                    a["id"],
+                    [
+                        ("alias", Text(f"{a['name']}@{a['alias']}")),
+                        ("points to", Text(f"version {_text(a.get('version'))}")),
+                    ],
+                )
+            )
         if self.model_version:
             out.append(self._version_card())
         if self.model:
@@ -190,8 +205,18 @@ class Passport:
             if branch:
                 fields.append(("branch", Text(branch)))
             dirty = c.get("dirty")
-            fields.append(("dirty", Text("unknown: the run records no dirty flag" if dirty is None else
-                                         "yes: uncommitted changes when the run started" if dirty else "no")))
+            fields.append(
+                (
+                    "dirty",
+                    Text(
+                        "unknown: the run records no dirty flag"
+                        if dirty is None
+                        else "yes: uncommitted changes when the run started"
+                        if dirty
+                        else "no"
+                    ),
+                )
+            )
             out.append(Section("Commit", c["id"], fields))
         if self.entry_point:
             e = self.entry_point
@@ -206,16 +231,25 @@ class Passport:
     def _version_card(self) -> Section:
         mv = self.model_version
         fields = [("model", Text(f"{mv['name']} version {_text(mv['version'])}"))]
-        for key, label in (("aliases", "aliases"), ("status", "status"), ("stage", "stage"),
-                           ("description", "description"), ("user", "registered by"), ("created_at", "created")):
+        for key, label in (
+            ("aliases", "aliases"),
+            ("status", "status"),
+            ("stage", "stage"),
+            ("description", "description"),
+            ("user", "registered by"),
+            ("created_at", "created"),
+        ):
             v = mv.get(key)
             if v in (None, "", []) or (key == "stage" and v == "None"):
                 continue
             fields.append((label, Text(when(v) if key == "created_at" else _text(v))))
         if mv.get("source"):
             fields.append(("source", _id_text(mv["source"], 40)))
-        tables = [Table("tags", ("key", "value"), [(Text(k), Text(_text(v))) for k, v in sorted(mv["tags"].items())])
-                  ] if mv.get("tags") else []
+        tables = (
+            [Table("tags", ("key", "value"), [(Text(k), Text(_text(v))) for k, v in sorted(mv["tags"].items())])]
+            if mv.get("tags")
+            else []
+        )
         return Section("Model version", mv["id"], fields, tables)
 
     def _model_card(self) -> Section:
@@ -228,15 +262,22 @@ class Passport:
                 fields.append((label, Text(when(m[key]) if key == "created_at" else _text(m[key]))))
         tables = []
         if m.get("metrics"):
-            rows = [(Text(x["key"]), Text(_text(x["value"])), Text(_text(x.get("step"))), Text(_text(x.get("dataset"))),
-                     _id_text(x.get("run_id"), 8)) for x in m["metrics"]]
+            rows = [
+                (
+                    Text(x["key"]),
+                    Text(_text(x["value"])),
+                    Text(_text(x.get("step"))),
+                    Text(_text(x.get("dataset"))),
+                    _id_text(x.get("run_id"), 8),
+                )
+                for x in m["metrics"]
+            ]
             tables.append(Table("metrics linked to the model", ("key", "value", "step", "dataset", "run"), rows))
         return Section("Model", m["id"], fields, tables)
 
     def _run_card(self) -> Section:
         r = self.run
-        fields = [("run", Text(r.get("name") or short_id(r["run_id"]), "")),
-                  ("run id", _id_text(r["run_id"], 8))]
+        fields = [("run", Text(r.get("name") or short_id(r["run_id"]), "")), ("run id", _id_text(r["run_id"], 8))]
         for key, label in (("status", "status"), ("user", "user"), ("experiment", "experiment")):
             if r.get(key) not in (None, ""):
                 fields.append((label, Text(_text(r[key]))))
@@ -250,12 +291,20 @@ class Passport:
             fields.append(("datasets", Text(", ".join(_dataset_words(d) for d in r["datasets"]))))
         tables = []
         if r.get("params"):
-            tables.append(Table("params", ("key", "value"),
-                                [(Text(k), Text(_text(v))) for k, v in sorted(r["params"].items())]))
+            tables.append(
+                Table("params", ("key", "value"), [(Text(k), Text(_text(v))) for k, v in sorted(r["params"].items())])
+            )
         if r.get("metrics"):
-            tables.append(Table("final metrics (value at the largest step)", ("key", "value", "step"),
-                                [(Text(k), Text(_text(v["value"])), Text(_text(v["step"])))
-                                 for k, v in sorted(r["metrics"].items())]))
+            tables.append(
+                Table(
+                    "final metrics (value at the largest step)",
+                    ("key", "value", "step"),
+                    [
+                        (Text(k), Text(_text(v["value"])), Text(_text(v["step"])))
+                        for k, v in sorted(r["metrics"].items())
+                    ],
+                )
+            )
         if r.get("artifacts"):
             tables.append(Table("artifacts", ("path",), [(Text(a),) for a in r["artifacts"]]))
         if r.get("input_models"):
@@ -388,8 +437,9 @@ class _Graph:
                 if x in self.doc.elements:
                     self.ids.add(x)
 
-    def follow(self, eid: str, kind: str, typ: str | None = None, role: str | None = None,
-               incoming: bool = False) -> list[tuple[Relation, Element]]:
+    def follow(
+        self, eid: str, kind: str, typ: str | None = None, role: str | None = None, incoming: bool = False
+    ) -> list[tuple[Relation, Element]]:
         """Relations of ``kind`` from (or, ``incoming``, to) ``eid`` whose other end has prov:type ``typ``."""
         out = []
         for r in (self.inc if incoming else self.out).get(eid, ()):
@@ -435,7 +485,7 @@ def _int(v: Any) -> int | None:
 def _parse_ref(ref: str) -> tuple[str, dict[str, str]]:
     text = str(ref).strip()
     if text.startswith("models:/"):
-        rest = text[len("models:/"):].strip("/")
+        rest = text[len("models:/") :].strip("/")
         if "@" in rest:
             name, alias = rest.rsplit("@", 1)
             return "alias", {"name": name, "alias": alias}
@@ -444,7 +494,7 @@ def _parse_ref(ref: str) -> tuple[str, dict[str, str]]:
             return "version", {"name": name, "version": version}
         return "model", {"model_id": rest}
     if text.startswith("runs:/"):
-        rest = text[len("runs:/"):].strip("/")
+        rest = text[len("runs:/") :].strip("/")
         run_id, _, path = rest.partition("/")
         return "run", {"run_id": run_id, "path": path}
     return "bare", {"value": text}
@@ -458,16 +508,20 @@ def _resolve(g: _Graph, ref: str, p: Passport) -> tuple[str, Element]:
     if kind == "alias":
         cands = g.find("m2p:ModelAlias", name=parts["name"], alias=parts["alias"])
         if not cands:
-            known = sorted({f"{_text(a.get('m2p:name'))}@{_text(a.get('m2p:alias'))}" for a in g.find("m2p:ModelAlias")})
+            known = sorted(
+                {f"{_text(a.get('m2p:name'))}@{_text(a.get('m2p:alias'))}" for a in g.find("m2p:ModelAlias")}
+            )
             raise UnknownReferenceError(
                 f"no alias {parts['alias']!r} of registered model {parts['name']!r} in the document"
-                + (f"; known aliases: {', '.join(known[:8])}" if known else "; the document holds no model aliases"))
+                + (f"; known aliases: {', '.join(known[:8])}" if known else "; the document holds no model aliases")
+            )
         cands.sort(key=lambda a: (_int(a.get("m2p:version")) or -1, a.id))
         if len(cands) > 1:
             p.notes.append(
                 f"alias {parts['alias']} points to versions "
                 f"{', '.join(_text(a.get('m2p:version')) for a in cands)} in this document (merged extractions); "
-                f"showing the highest, {_text(cands[-1].get('m2p:version'))}")
+                f"showing the highest, {_text(cands[-1].get('m2p:version'))}"
+            )
         return "alias", cands[-1]
     if kind == "version":
         name, version = parts["name"], parts["version"]
@@ -479,8 +533,10 @@ def _resolve(g: _Graph, ref: str, p: Passport) -> tuple[str, Element]:
             return "version", hit[0]
         if mvs:
             have = sorted(_int(m.get("m2p:version")) or 0 for m in mvs)
-            raise UnknownReferenceError(f"registered model {name!r} has no version {version!r} in the document; "
-                                        f"its versions: {', '.join(map(str, have))}")
+            raise UnknownReferenceError(
+                f"registered model {name!r} has no version {version!r} in the document; "
+                f"its versions: {', '.join(map(str, have))}"
+            )
         raise UnknownReferenceError(f"no registered model {name!r} in the document; {_known_models(g)}")
     if kind == "model":
         mid = parts["model_id"]
@@ -490,31 +546,42 @@ def _resolve(g: _Graph, ref: str, p: Passport) -> tuple[str, Element]:
         if g.find("m2p:RegisteredModel", name=mid):
             raise UnknownReferenceError(
                 f"models:/{mid} names a registered model; give a version or alias: models:/{mid}/<version> "
-                f"or models:/{mid}@<alias>")
+                f"or models:/{mid}@<alias>"
+            )
         raise UnknownReferenceError(f"no logged model with id {mid!r} in the document; {_known_models(g)}")
     if kind == "run":
         run = g.find("m2p:Run", run_id=parts["run_id"])
         if not run:
-            raise UnknownReferenceError(f"no run {parts['run_id']!r} in the document; check the run id "
-                                        "(mlflow runs list) or extract the store that holds it")
+            raise UnknownReferenceError(
+                f"no run {parts['run_id']!r} in the document; check the run id "
+                "(mlflow runs list) or extract the store that holds it"
+            )
         if parts["path"]:
             return "run-path:" + parts["path"], run[0]
         return "run", run[0]
     value = parts["value"]
     el = g.element(value)
     if el is not None:
-        for typ, k in (("m2p:ModelAlias", "alias"), ("m2p:ModelVersion", "version"), ("m2p:LoggedModel", "model"),
-                       ("m2p:Run", "run")):
+        for typ, k in (
+            ("m2p:ModelAlias", "alias"),
+            ("m2p:ModelVersion", "version"),
+            ("m2p:LoggedModel", "model"),
+            ("m2p:Run", "run"),
+        ):
             if typ in el.types:
                 return k, el
-        raise UnknownReferenceError(f"{value} is not a model version, alias, logged model or run; give {REFERENCE_FORMS}")
+        raise UnknownReferenceError(
+            f"{value} is not a model version, alias, logged model or run; give {REFERENCE_FORMS}"
+        )
     run = g.find("m2p:Run", run_id=value)
     if run:
         return "run", run[0]
     model = g.find("m2p:LoggedModel", model_id=value)
     if model:
         return "model", model[0]
-    raise UnknownReferenceError(f"{value!r} is no run id, model id or reference in the document; give {REFERENCE_FORMS}")
+    raise UnknownReferenceError(
+        f"{value!r} is no run id, model id or reference in the document; give {REFERENCE_FORMS}"
+    )
 
 
 def _known_models(g: _Graph) -> str:
@@ -525,14 +592,19 @@ def _known_models(g: _Graph) -> str:
 # --------------------------------------------------------------------------------------------- sections
 def _alias_section(g: _Graph, alias: Element, p: Passport) -> Element | None:
     g.record(alias.id)
-    p.alias = {"id": alias.id, "name": _text(alias.get("m2p:name")), "alias": _text(alias.get("m2p:alias")),
-               "version": _int(alias.get("m2p:version"))}
+    p.alias = {
+        "id": alias.id,
+        "name": _text(alias.get("m2p:name")),
+        "alias": _text(alias.get("m2p:alias")),
+        "version": _int(alias.get("m2p:version")),
+    }
     hits = g.follow(alias.id, "specializationOf", "m2p:ModelVersion")
     if hits:
         g.record_relation(hits[0][0])
         return hits[0][1]
-    mvs = [m for m in g.find("m2p:ModelVersion", name=p.alias["name"])
-           if _int(m.get("m2p:version")) == p.alias["version"]]
+    mvs = [
+        m for m in g.find("m2p:ModelVersion", name=p.alias["name"]) if _int(m.get("m2p:version")) == p.alias["version"]
+    ]
     if mvs:
         p.notes.append("alias is not linked to its version; matched the version by name and number")
         return g.record(mvs[0].id)
@@ -547,8 +619,9 @@ def _version_section(g: _Graph, mv: Element, p: Passport) -> tuple[Element | Non
     for r, tag in g.follow(mv.id, "hadMember", "m2p:ModelVersionTag"):
         g.record_relation(r)
         tags[_text(tag.get("m2p:key"))] = _text(tag.get("m2p:value"))
-    aliases = sorted(_text(a.get("m2p:alias")) for _, a in g.follow(mv.id, "specializationOf", "m2p:ModelAlias",
-                                                                  incoming=True))
+    aliases = sorted(
+        _text(a.get("m2p:alias")) for _, a in g.follow(mv.id, "specializationOf", "m2p:ModelAlias", incoming=True)
+    )
     user = _text(mv.get("m2p:user_id")) or None
     for r, agent in g.follow(mv.id, "wasAttributedTo"):
         g.beside(r, agent)
@@ -584,8 +657,11 @@ def _version_section(g: _Graph, mv: Element, p: Passport) -> tuple[Element | Non
             p.notes.append(f"version source not linked; used the logged model of its model_id {mid}")
         else:
             src = p.model_version["source"]
-            p.missing.append(f"version source {src} could not be resolved to a logged model or model folder"
-                             if src else "version records no source")
+            p.missing.append(
+                f"version source {src} could not be resolved to a logged model or model folder"
+                if src
+                else "version records no source"
+            )
     run = None
     rid = p.model_version["run_id"]
     if rid:
@@ -606,14 +682,26 @@ def _model_section(g: _Graph, model: Element, p: Passport) -> Element | None:
         for r, met in g.follow(model.id, "wasDerivedFrom", "m2p:Metric", incoming=True):
             g.record_relation(r)
             ds = met.get("m2p:dataset_name")
-            metrics.append({"key": _text(met.get("m2p:key")), "value": _first(met.get("m2p:value")),
-                            "step": _int(met.get("m2p:step")), "run_id": _run_of_metric(g, met),
-                            "dataset": f"{_text(ds)} ({_text(met.get('m2p:dataset_digest'))})" if ds else None})
+            metrics.append(
+                {
+                    "key": _text(met.get("m2p:key")),
+                    "value": _first(met.get("m2p:value")),
+                    "step": _int(met.get("m2p:step")),
+                    "run_id": _run_of_metric(g, met),
+                    "dataset": f"{_text(ds)} ({_text(met.get('m2p:dataset_digest'))})" if ds else None,
+                }
+            )
         metrics.sort(key=lambda m: (m["key"], m["run_id"] or "", m["step"] or 0))
-        p.model = {"id": model.id, "kind": "logged model", "model_id": _first(model.get("m2p:model_id")),
-                   "name": _first(model.get("m2p:name")), "status": _first(model.get("m2p:status")),
-                   "created_at": _first(model.get("m2p:created_at")),
-                   "source_run_id": _first(model.get("m2p:source_run_id")), "metrics": metrics}
+        p.model = {
+            "id": model.id,
+            "kind": "logged model",
+            "model_id": _first(model.get("m2p:model_id")),
+            "name": _first(model.get("m2p:name")),
+            "status": _first(model.get("m2p:status")),
+            "created_at": _first(model.get("m2p:created_at")),
+            "source_run_id": _first(model.get("m2p:source_run_id")),
+            "metrics": metrics,
+        }
         for r, rc in g.follow(model.id, "wasGeneratedBy", "m2p:RunCreation"):
             run = _run_of_creation(g, rc)
             if run is not None:
@@ -633,9 +721,10 @@ def _model_section(g: _Graph, model: Element, p: Passport) -> Element | None:
                 _commit_section(g, c, None, p)
                 break
             else:
-                p.missing.append("logged model has no source run"
-                                 + ("" if model.get("m2p:source_git_commit") is None else
-                                    " and its commit is not in the repository"))
+                p.missing.append(
+                    "logged model has no source run"
+                    + ("" if model.get("m2p:source_git_commit") is None else " and its commit is not in the repository")
+                )
         return None
     kind = "model folder" if "m2p:ModelArtifact" in types else "artifact"
     p.model = {"id": model.id, "kind": kind, "path": _first(model.get("m2p:path"))}
@@ -683,8 +772,12 @@ def _run_section(g: _Graph, run: Element, p: Passport) -> Element | None:
             step = _int(m.get("m2p:step")) or 0
             cur = finals.get(key)
             if cur is None or step > cur["step"]:
-                finals[key] = {"value": _first(m.get("m2p:value")), "step": step,
-                               "timestamp": _first(m.get("m2p:timestamp")), "_r": r}
+                finals[key] = {
+                    "value": _first(m.get("m2p:value")),
+                    "step": step,
+                    "timestamp": _first(m.get("m2p:timestamp")),
+                    "_r": r,
+                }
     metrics = {}
     for key, v in finals.items():
         g.record_relation(v.pop("_r"))
@@ -697,12 +790,25 @@ def _run_section(g: _Graph, run: Element, p: Passport) -> Element | None:
     for r, exp in g.follow(run.id, "hadMember", "m2p:Experiment", incoming=True):
         g.beside(r, exp)
         experiment = f"{_text(exp.get('m2p:name'))} ({_text(exp.get('m2p:experiment_id'))})"
-    p.run = {"id": run.id, "run_id": _first(run.get("m2p:run_id")), "name": _first(run.get("m2p:name")),
-             "status": _first(run.get("m2p:status")), "lifecycle_stage": _first(run.get("m2p:lifecycle_stage")),
-             "user": user, "experiment": experiment, "parent_run_id": _first(run.get("m2p:parent_run_id")),
-             "start": None, "end": None, "params": params, "metrics": metrics, "datasets": [], "input_models": [],
-             "artifacts": artifacts, "git_commit": _first(run.get("m2p:source_git_commit")),
-             "branch": _first(run.get("m2p:source_git_branch"))}
+    p.run = {
+        "id": run.id,
+        "run_id": _first(run.get("m2p:run_id")),
+        "name": _first(run.get("m2p:name")),
+        "status": _first(run.get("m2p:status")),
+        "lifecycle_stage": _first(run.get("m2p:lifecycle_stage")),
+        "user": user,
+        "experiment": experiment,
+        "parent_run_id": _first(run.get("m2p:parent_run_id")),
+        "start": None,
+        "end": None,
+        "params": params,
+        "metrics": metrics,
+        "datasets": [],
+        "input_models": [],
+        "artifacts": artifacts,
+        "git_commit": _first(run.get("m2p:source_git_commit")),
+        "branch": _first(run.get("m2p:source_git_branch")),
+    }
     hit = _creation_of_run(g, run)
     if hit is None:
         p.missing.append(f"run {p.run['run_id']} has no creation activity in the document")
@@ -715,9 +821,14 @@ def _run_section(g: _Graph, run: Element, p: Passport) -> Element | None:
     for r, ds in g.follow(rc.id, "used", "m2p:Dataset"):
         g.beside(r, ds)
         roles = r.roles
-        p.run["datasets"].append({"name": _text(ds.get("m2p:name")), "digest": _text(ds.get("m2p:digest")),
-                                  "context": _text(roles) if roles else None,
-                                  "source": _first(ds.get("m2p:source"))})
+        p.run["datasets"].append(
+            {
+                "name": _text(ds.get("m2p:name")),
+                "digest": _text(ds.get("m2p:digest")),
+                "context": _text(roles) if roles else None,
+                "source": _first(ds.get("m2p:source")),
+            }
+        )
     p.run["datasets"].sort(key=lambda d: (d["name"], d["digest"], d["context"] or ""))
     for r, lm in g.follow(rc.id, "used", "m2p:LoggedModel", role="InputModel"):
         g.record_relation(r)
@@ -748,9 +859,16 @@ def _commit_section(g: _Graph, c: Element, run: Element | None, p: Passport) -> 
             g.beside(r, agent)
             author = _text(agent.get("m2p:name")) or None
             email = _first(agent.get("m2p:email"))
-    p.commit = {"id": c.id, "sha": _text(c.get("m2p:sha")), "title": _first(c.get("m2p:title")),
-                "author": author, "author_email": email, "authored_at": _first(c.get("m2p:authored_at")),
-                "committed_at": _first(c.get("m2p:committed_at")), "dirty": _dirty(run) if run is not None else None}
+    p.commit = {
+        "id": c.id,
+        "sha": _text(c.get("m2p:sha")),
+        "title": _first(c.get("m2p:title")),
+        "author": author,
+        "author_email": email,
+        "authored_at": _first(c.get("m2p:authored_at")),
+        "committed_at": _first(c.get("m2p:committed_at")),
+        "dirty": _dirty(run) if run is not None else None,
+    }
 
 
 def _git_sections(g: _Graph, run: Element, rc: Element | None, p: Passport) -> None:
@@ -765,8 +883,9 @@ def _git_sections(g: _Graph, run: Element, rc: Element | None, p: Passport) -> N
         if not named:
             p.missing.append("run records no Git commit (tag mlflow.source.git.commit)")
         elif not any(True for _ in g.doc.of_type("m2p:Commit")):
-            p.missing.append(f"run names commit {named}, but the document holds no Git history "
-                             "(extract with the repository)")
+            p.missing.append(
+                f"run names commit {named}, but the document holds no Git history (extract with the repository)"
+            )
         else:
             p.missing.append(f"run names a commit that is not in the repository: {named}")
         return
@@ -779,8 +898,13 @@ def _git_sections(g: _Graph, run: Element, rc: Element | None, p: Passport) -> N
         for r2, f in g.follow(rev.id, "specializationOf", "m2p:File"):
             g.record_relation(r2)
             file_id = f.id
-        p.entry_point = {"id": rev.id, "path": _text(rev.get("m2p:path")), "commit": _first(rev.get("m2p:commit")),
-                         "blob": _first(rev.get("m2p:blob")), "file": file_id}
+        p.entry_point = {
+            "id": rev.id,
+            "path": _text(rev.get("m2p:path")),
+            "commit": _first(rev.get("m2p:commit")),
+            "blob": _first(rev.get("m2p:blob")),
+            "file": file_id,
+        }
         return
     source = _first(run.get("m2p:source_name"))
     if source:
@@ -826,7 +950,7 @@ def passport(doc: ProvDoc, ref: str) -> Passport:
     elif kind.startswith("run"):
         run = el
         if kind.startswith("run-path:"):
-            model = _run_path_model(g, el, kind[len("run-path:"):], p)
+            model = _run_path_model(g, el, kind[len("run-path:") :], p)
     if mv is not None:
         model, run_hint = _version_section(g, mv, p)
         if model is None:
@@ -836,8 +960,10 @@ def passport(doc: ProvDoc, ref: str) -> Passport:
         if run is None:
             run = produced_by or run_hint
         elif produced_by is not None and produced_by.id != run.id:
-            p.notes.append(f"the model was produced by run {_first(produced_by.get('m2p:run_id'))}, "
-                           f"not by {_first(run.get('m2p:run_id'))}")
+            p.notes.append(
+                f"the model was produced by run {_first(produced_by.get('m2p:run_id'))}, "
+                f"not by {_first(run.get('m2p:run_id'))}"
+            )
     if run is None and mv is not None:
         # Spec #41: the version's creation was informed by the run's creation.
         for r, mvc in g.follow(mv.id, "wasGeneratedBy", "m2p:ModelVersionCreation"):

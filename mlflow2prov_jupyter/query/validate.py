@@ -204,12 +204,22 @@ class _Checker:
         self.findings: list[Finding] = []
         self._names: dict[str, str] = {}
 
-    def add(self, code: str, message: str, records: Iterable[str] = (), relations: Iterable[int] = (),
-            severity: str | None = None) -> None:
+    def add(
+        self,
+        code: str,
+        message: str,
+        records: Iterable[str] = (),
+        relations: Iterable[int] = (),
+        severity: str | None = None,
+    ) -> None:
         recs = tuple(dict.fromkeys(r for r in records if r is not None))
         rels = tuple(sorted(set(relations)))
-        ends = [a for i in rels if 0 <= i < len(self.doc.relations)
-                for a in (self.doc.relations[i].source, self.doc.relations[i].target)]
+        ends = [
+            a
+            for i in rels
+            if 0 <= i < len(self.doc.relations)
+            for a in (self.doc.relations[i].source, self.doc.relations[i].target)
+        ]
         nodes = tuple(x for x in dict.fromkeys([*recs, *ends]) if isinstance(x, str) and x in self.doc.elements)
         names = {x: self.name(x) for x in dict.fromkeys([*recs, *nodes]) if isinstance(x, str)}
         self.findings.append(Finding(severity or CODES[code], code, message, recs, rels, nodes, names))
@@ -247,9 +257,12 @@ class _Checker:
         for p, ids in sorted(bad.items()):
             ids = list(dict.fromkeys(ids))
             what = "has no prefix" if p == "(none)" else f"uses prefix {p!r}"
-            self.add("undeclared-prefix",
-                     f"{ids[0]} {what}, which the document does not declare"
-                     + (f" ({len(ids) - 1} more ids alike)" if len(ids) > 1 else ""), ids)
+            self.add(
+                "undeclared-prefix",
+                f"{ids[0]} {what}, which the document does not declare"
+                + (f" ({len(ids) - 1} more ids alike)" if len(ids) > 1 else ""),
+                ids,
+            )
 
     def elements(self) -> None:
         for eid, el in self.doc.elements.items():
@@ -261,22 +274,30 @@ class _Checker:
                 if v is None:
                     continue
                 if el.kind != "activity":
-                    self.add("bad-argument", f"{self.name(eid)} is an {el.kind} but has a {_TIME_WORDS[name]} "
-                             f"({name}); only activities have one", [eid])
+                    self.add(
+                        "bad-argument",
+                        f"{self.name(eid)} is an {el.kind} but has a {_TIME_WORDS[name]} "
+                        f"({name}); only activities have one",
+                        [eid],
+                    )
                 vals = v if isinstance(v, tuple) else (v,)
                 for x in vals:
                     self._check_time(x, f"the {_TIME_WORDS[name]} of {self.name(eid)}", [eid])
                 distinct = {_canon_value(_t(x) or x) for x in vals}
                 if len(distinct) > 1:
-                    self.add("key-formal",
-                             f"{self.name(eid)} has {len(distinct)} different {_TIME_WORDS[name]}s: "
-                             + ", ".join(when(x) if isinstance(x, datetime) else str(x) for x in vals),
-                             [eid])
+                    self.add(
+                        "key-formal",
+                        f"{self.name(eid)} has {len(distinct)} different {_TIME_WORDS[name]}s: "
+                        + ", ".join(when(x) if isinstance(x, datetime) else str(x) for x in vals),
+                        [eid],
+                    )
             for x in el.values("prov:type"):
                 if isinstance(x, str) and not isinstance(x, QName) and ":" in x and " " not in x:
-                    self.add("type-not-qname",
-                             f"the type {x!r} of {self.name(eid)} is plain text; give it as a qualified name",
-                             [eid])
+                    self.add(
+                        "type-not-qname",
+                        f"the type {x!r} of {self.name(eid)} is plain text; give it as a qualified name",
+                        [eid],
+                    )
 
     def _check_time(self, v: Any, what: str, records: list[str], relations: Iterable[int] = ()) -> None:
         if not isinstance(v, datetime):
@@ -285,8 +306,12 @@ class _Checker:
         if v.tzinfo is None:
             self.add("naive-time", f"{what} ({when(v)}) has no time zone; it is read as UTC", records, relations)
         if _t(v) < _EPOCH_LIMIT:
-            self.add("epoch-time", f"{what} ({when(v)}) is before 1971: probably an unknown time stored as 0",
-                     records, relations)
+            self.add(
+                "epoch-time",
+                f"{what} ({when(v)}) is before 1971: probably an unknown time stored as 0",
+                records,
+                relations,
+            )
 
     def relations(self) -> None:
         doc = self.doc
@@ -295,14 +320,21 @@ class _Checker:
         for i, r in enumerate(doc.relations):
             names = RELATION_FORMALS[r.kind]
             if len(r.args) > len(names):
-                self.add("bad-argument", f"a {r.kind} relation has {len(r.args)} arguments, at most "
-                         f"{len(names)} allowed", [], [i])
+                self.add(
+                    "bad-argument",
+                    f"a {r.kind} relation has {len(r.args)} arguments, at most {len(names)} allowed",
+                    [],
+                    [i],
+                )
             args = dict(zip(names, r.args))
             for m in MANDATORY[r.kind]:
                 if args.get(m) is None:
-                    self.add("missing-argument",
-                             f"a “{RELATION_WORDS[r.kind]}” link ({r.kind}) is missing its {m.split(':', 1)[1]}",
-                             [a for n, a in args.items() if isinstance(a, str) and n not in _TIME_ARGS], [i])
+                    self.add(
+                        "missing-argument",
+                        f"a “{RELATION_WORDS[r.kind]}” link ({r.kind}) is missing its {m.split(':', 1)[1]}",
+                        [a for n, a in args.items() if isinstance(a, str) and n not in _TIME_ARGS],
+                        [i],
+                    )
             for name, a in args.items():
                 if a is None:
                     continue
@@ -310,8 +342,13 @@ class _Checker:
                     self._check_time(a, f"the time of {self.link(r)}", [], [i])
                     continue
                 if not isinstance(a, str) or isinstance(a, datetime):
-                    self.add("bad-argument", f"the {name.split(':', 1)[1]} of a “{RELATION_WORDS[r.kind]}” link "
-                             f"({r.kind}) is {a!r}, not an identifier", [], [i])
+                    self.add(
+                        "bad-argument",
+                        f"the {name.split(':', 1)[1]} of a “{RELATION_WORDS[r.kind]}” link "
+                        f"({r.kind}) is {a!r}, not an identifier",
+                        [],
+                        [i],
+                    )
                     continue
                 if name in _RELATION_REFS or (r.kind == "mentionOf" and name == "prov:bundle"):
                     continue
@@ -321,10 +358,13 @@ class _Checker:
                 if kind:
                     required[a][kind].append(i)
         for a, idx in unknown.items():
-            self.add("unknown-endpoint",
-                     f"{a} is linked by {len(idx)} relation{'s' if len(idx) != 1 else ''} "
-                     f"({', '.join(sorted({doc.relations[i].kind for i in idx}))}) but is not in the document",
-                     [a], idx)
+            self.add(
+                "unknown-endpoint",
+                f"{a} is linked by {len(idx)} relation{'s' if len(idx) != 1 else ''} "
+                f"({', '.join(sorted({doc.relations[i].kind for i in idx}))}) but is not in the document",
+                [a],
+                idx,
+            )
         self._typing(required)
         # Duplicate relations (docs/prov-model.md#identifiers).
         by_key: dict[tuple, list[int]] = defaultdict(list)
@@ -333,8 +373,9 @@ class _Checker:
         for same in by_key.values():
             if len(same) > 1:
                 r = doc.relations[same[0]]
-                self.add("duplicate-relation",
-                         f"{self.link(r)} is recorded {len(same)} times", [r.source, r.target], same)
+                self.add(
+                    "duplicate-relation", f"{self.link(r)} is recorded {len(same)} times", [r.source, r.target], same
+                )
         # Relations sharing an id with different content [key-properties].
         named: dict[str, list[int]] = defaultdict(list)
         for i, r in enumerate(doc.relations):
@@ -342,9 +383,12 @@ class _Checker:
                 named[r.id].append(i)
         for rid, idx in named.items():
             if len({(doc.relations[i].kind, doc.relations[i].key()[2]) for i in idx}) > 1:
-                self.add("key-relation",
-                         f"relation id {rid} names {len(idx)} relations with different kinds or arguments",
-                         [], idx)
+                self.add(
+                    "key-relation",
+                    f"relation id {rid} names {len(idx)} relations with different kinds or arguments",
+                    [],
+                    idx,
+                )
 
     def _typing(self, required: dict[str, dict[str, list[int]]]) -> None:
         doc = self.doc
@@ -352,9 +396,13 @@ class _Checker:
             if "entity" in kinds and "activity" in kinds:
                 ent = sorted({doc.relations[i].kind for i in kinds["entity"]})
                 act = sorted({doc.relations[i].kind for i in kinds["activity"]})
-                self.add("typing-conflict",
-                         f"{self.name(a)} is used both as a thing (entity: {', '.join(ent)}) and as an action "
-                         f"(activity: {', '.join(act)}); it cannot be both", [a], kinds["entity"] + kinds["activity"])
+                self.add(
+                    "typing-conflict",
+                    f"{self.name(a)} is used both as a thing (entity: {', '.join(ent)}) and as an action "
+                    f"(activity: {', '.join(act)}); it cannot be both",
+                    [a],
+                    kinds["entity"] + kinds["activity"],
+                )
             el = doc.elements.get(a)
             if el is None:
                 continue
@@ -363,8 +411,13 @@ class _Checker:
                     continue
                 rels = ", ".join(sorted({doc.relations[i].kind for i in idx}))
                 severity = ERROR if {kind, el.kind} == {"entity", "activity"} else WARNING
-                self.add("wrong-kind", f"{self.name(a)} is an {el.kind}, but {rels} needs an {kind} there",
-                         [a], idx, severity=severity)
+                self.add(
+                    "wrong-kind",
+                    f"{self.name(a)} is an {el.kind}, but {rels} needs an {kind} there",
+                    [a],
+                    idx,
+                    severity=severity,
+                )
 
     def collections(self) -> None:
         doc = self.doc
@@ -377,10 +430,13 @@ class _Checker:
                 continue
             types = el.values("prov:type")
             if "prov:EmptyCollection" in types:
-                self.add("empty-collection-member",
-                         f"{self.name(r.source)} is declared empty (prov:EmptyCollection) but contains "
-                         f"{self.name(r.target)}",
-                         [r.source, r.target], [i])
+                self.add(
+                    "empty-collection-member",
+                    f"{self.name(r.source)} is declared empty (prov:EmptyCollection) but contains "
+                    f"{self.name(r.target)}",
+                    [r.source, r.target],
+                    [i],
+                )
             elif "prov:Collection" not in types:
                 untyped[r.source].append(i)
         for c, idx in untyped.items():
@@ -407,8 +463,11 @@ class _Checker:
         invs: dict[str, list[tuple[datetime, int, str | None]]] = defaultdict(list)
         uses: list[tuple[str, datetime, int, str]] = []
         for i, r in enumerate(doc.relations):
-            t = _t(r.time) if r.kind in ("wasGeneratedBy", "used", "wasInvalidatedBy", "wasStartedBy",
-                                        "wasEndedBy") else None
+            t = (
+                _t(r.time)
+                if r.kind in ("wasGeneratedBy", "used", "wasInvalidatedBy", "wasStartedBy", "wasEndedBy")
+                else None
+            )
             if r.kind == "wasGeneratedBy" and t is not None and isinstance(r.source, str):
                 gens[r.source].append((t, i, r.target))
                 self._within(r.target, t, i, start, end, "generation-outside-activity", "created", r.source)
@@ -424,17 +483,23 @@ class _Checker:
         for e, lst in gens.items():
             times = {x[0] for x in lst}
             if len(times) > 1:
-                self.add("generation-times-differ",
-                         f"{self.name(e)} is created {len(lst)} times, at different times "
-                         f"({', '.join(distinct_times(*sorted(times)))}); a record is created once",
-                         [e] + [x[2] for x in lst if x[2]], [x[1] for x in lst])
+                self.add(
+                    "generation-times-differ",
+                    f"{self.name(e)} is created {len(lst)} times, at different times "
+                    f"({', '.join(distinct_times(*sorted(times)))}); a record is created once",
+                    [e] + [x[2] for x in lst if x[2]],
+                    [x[1] for x in lst],
+                )
         for e, lst in invs.items():
             times = {x[0] for x in lst}
             if len(times) > 1:
-                self.add("invalidation-times-differ",
-                         f"{self.name(e)} is deleted {len(lst)} times, at different times "
-                         f"({', '.join(distinct_times(*sorted(times)))}); a record is deleted once",
-                         [e] + [x[2] for x in lst if x[2]], [x[1] for x in lst])
+                self.add(
+                    "invalidation-times-differ",
+                    f"{self.name(e)} is deleted {len(lst)} times, at different times "
+                    f"({', '.join(distinct_times(*sorted(times)))}); a record is deleted once",
+                    [e] + [x[2] for x in lst if x[2]],
+                    [x[1] for x in lst],
+                )
         first_gen = {e: min(lst) for e, lst in gens.items()}
         last_inv = {e: max(lst) for e, lst in invs.items()}
         first_inv = {e: min(lst) for e, lst in invs.items()}
@@ -442,53 +507,76 @@ class _Checker:
             g = first_gen.get(e)
             if g is not None and ti < g[0]:
                 t1, t2 = distinct_times(ti, g[0])
-                self.add("invalidation-before-generation",
-                         f"{self.name(e)} is deleted ({t1}) before it is created ({t2})",
-                         [e, ai, g[2]], [ii, g[1]])
+                self.add(
+                    "invalidation-before-generation",
+                    f"{self.name(e)} is deleted ({t1}) before it is created ({t2})",
+                    [e, ai, g[2]],
+                    [ii, g[1]],
+                )
         for e, t, i, a in uses:
             g = first_gen.get(e)
             if g is not None and t < g[0]:
                 t1, t2 = distinct_times(t, g[0])
-                self.add("usage-before-generation",
-                         f"{self.name(a)} uses {self.name(e)} at {t1}, before it was created ({t2})",
-                         [a, e, g[2]], [i, g[1]])
+                self.add(
+                    "usage-before-generation",
+                    f"{self.name(a)} uses {self.name(e)} at {t1}, before it was created ({t2})",
+                    [a, e, g[2]],
+                    [i, g[1]],
+                )
             inv = last_inv.get(e)
             if inv is not None and t > inv[0]:
                 t1, t2 = distinct_times(t, inv[0])
-                self.add("usage-after-invalidation",
-                         f"{self.name(a)} uses {self.name(e)} at {t1}, after it was deleted ({t2})",
-                         [a, e, inv[2]], [i, inv[1]])
+                self.add(
+                    "usage-after-invalidation",
+                    f"{self.name(a)} uses {self.name(e)} at {t1}, after it was deleted ({t2})",
+                    [a, e, inv[2]],
+                    [i, inv[1]],
+                )
 
         for i, r in enumerate(doc.relations):
             if r.kind == "wasDerivedFrom":
                 g2, g1 = first_gen.get(r.source), first_gen.get(r.target)
                 if g1 is not None and g2 is not None and g1[0] > g2[0]:
                     t2, t1 = distinct_times(g2[0], g1[0])
-                    self.add("derivation-before-generation",
-                             f"{self.name(r.source)} (created {t2}) comes from {self.name(r.target)}, which was "
-                             f"created later ({t1})", [r.source, r.target], [i, g1[1], g2[1]])
+                    self.add(
+                        "derivation-before-generation",
+                        f"{self.name(r.source)} (created {t2}) comes from {self.name(r.target)}, which was "
+                        f"created later ({t1})",
+                        [r.source, r.target],
+                        [i, g1[1], g2[1]],
+                    )
             elif r.kind == "wasInformedBy":
                 s1, e2 = start.get(r.target), end.get(r.source)
                 if s1 is not None and e2 is not None and s1 > e2:
                     t2, t1 = distinct_times(e2, s1)
-                    self.add("informant-after-informed",
-                             f"{self.name(r.source)} ended ({t2}) before {self.name(r.target)} started ({t1}), "
-                             "yet it is recorded as depending on it", [r.source, r.target], [i])
+                    self.add(
+                        "informant-after-informed",
+                        f"{self.name(r.source)} ended ({t2}) before {self.name(r.target)} started ({t1}), "
+                        "yet it is recorded as depending on it",
+                        [r.source, r.target],
+                        [i],
+                    )
             elif r.kind == "specializationOf":
                 gs, gg = first_gen.get(r.source), first_gen.get(r.target)
                 if gs is not None and gg is not None and gg[0] > gs[0]:
                     t1, t2 = distinct_times(gs[0], gg[0])
-                    self.add("specialization-generation-order",
-                             f"{self.name(r.source)} (created {t1}) is a more specific form of "
-                             f"{self.name(r.target)}, which was created later ({t2})", [r.source, r.target],
-                             [i, gs[1], gg[1]])
+                    self.add(
+                        "specialization-generation-order",
+                        f"{self.name(r.source)} (created {t1}) is a more specific form of "
+                        f"{self.name(r.target)}, which was created later ({t2})",
+                        [r.source, r.target],
+                        [i, gs[1], gg[1]],
+                    )
                 vs, vg = last_inv.get(r.source), first_inv.get(r.target)
                 if vs is not None and vg is not None and vs[0] > vg[0]:
                     t1, t2 = distinct_times(vs[0], vg[0])
-                    self.add("specialization-invalidation-order",
-                             f"{self.name(r.source)} (deleted {t1}) is a more specific form of "
-                             f"{self.name(r.target)}, which was deleted earlier ({t2})", [r.source, r.target],
-                             [i, vs[1], vg[1]])
+                    self.add(
+                        "specialization-invalidation-order",
+                        f"{self.name(r.source)} (deleted {t1}) is a more specific form of "
+                        f"{self.name(r.target)}, which was deleted earlier ({t2})",
+                        [r.source, r.target],
+                        [i, vs[1], vg[1]],
+                    )
             elif r.kind in ("wasStartedBy", "wasEndedBy"):
                 t = _t(r.time)
                 trig = r.formal("prov:trigger")
@@ -496,12 +584,15 @@ class _Checker:
                     g = first_gen.get(trig)
                     if g is not None and g[0] > t:
                         t1, t2 = distinct_times(t, g[0])
-                        self.add("trigger-after-start",
-                                 f"{self.name(r.source)} was started ({t1}) by {self.name(trig)}, which was "
-                                 f"created later ({t2})", [r.source, trig], [i, g[1]])
+                        self.add(
+                            "trigger-after-start",
+                            f"{self.name(r.source)} was started ({t1}) by {self.name(trig)}, which was "
+                            f"created later ({t2})",
+                            [r.source, trig],
+                            [i, g[1]],
+                        )
 
-    def _within(self, act: Any, t: datetime, i: int, start: dict, end: dict, code: str, verb: str,
-                entity: Any) -> None:
+    def _within(self, act: Any, t: datetime, i: int, start: dict, end: dict, code: str, verb: str, entity: Any) -> None:
         """``act`` ``verb`` (created / used) ``entity`` at ``t``: flag it when outside act's start and end."""
         if not isinstance(act, str):
             return
@@ -526,23 +617,32 @@ class _Checker:
             s = start.get(act)
             if s is not None and s != t:
                 t1, t2 = distinct_times(s, t)
-                self.add("start-time-mismatch",
-                         f"{self.name(act)} starts at {t1}, but its start is recorded at {t2} (wasStartedBy)",
-                         [act, r.target], [i])
+                self.add(
+                    "start-time-mismatch",
+                    f"{self.name(act)} starts at {t1}, but its start is recorded at {t2} (wasStartedBy)",
+                    [act, r.target],
+                    [i],
+                )
             starter = r.target
             s2 = start.get(starter) if isinstance(starter, str) else None
             if s2 is not None and s2 > t:
                 t1, t2 = distinct_times(t, s2)
-                self.add("starter-after-start",
-                         f"{self.name(act)} was started ({t1}) by {self.name(starter)}, which started later ({t2})",
-                         [act, starter], [i])
+                self.add(
+                    "starter-after-start",
+                    f"{self.name(act)} was started ({t1}) by {self.name(starter)}, which started later ({t2})",
+                    [act, starter],
+                    [i],
+                )
         else:
             e = end.get(act)
             if e is not None and e != t:
                 t1, t2 = distinct_times(e, t)
-                self.add("end-time-mismatch",
-                         f"{self.name(act)} ends at {t1}, but its end is recorded at {t2} (wasEndedBy)",
-                         [act, r.target], [i])
+                self.add(
+                    "end-time-mismatch",
+                    f"{self.name(act)} ends at {t1}, but its end is recorded at {t2} (wasEndedBy)",
+                    [act, r.target],
+                    [i],
+                )
 
     # -- impossibilities ---------------------------------------------------------------------------
     def cycles(self) -> None:
@@ -565,10 +665,13 @@ class _Checker:
                     continue
                 members = sorted(comp)
                 idx = [i for (s, t), lst in rel_idx.items() if s in comp and t in comp for i in lst]
-                self.add(cycle_code,
-                         f"{self.name(members[0])} {verb} itself through a cycle of {len(members)} records "
-                         f"({', '.join(self.name(m) for m in members[:5])}{', …' if len(members) > 5 else ''})",
-                         members, idx)
+                self.add(
+                    cycle_code,
+                    f"{self.name(members[0])} {verb} itself through a cycle of {len(members)} records "
+                    f"({', '.join(self.name(m) for m in members[:5])}{', …' if len(members) > 5 else ''})",
+                    members,
+                    idx,
+                )
 
 
 def _sccs(graph: dict[str, set[str]]) -> list[list[str]]:
@@ -654,14 +757,21 @@ def _raw_keys(data: dict) -> tuple[list[Finding], dict]:
     drop: dict[str, set[str]] = defaultdict(set)
     for eid, ks in kinds.items():
         if len(ks) > 1:
-            findings.append(Finding(ERROR, "key-kind", f"{eid} is declared both as {' and as '.join(ks)}; "
-                                    "one id names one record", (eid,)))
+            findings.append(
+                Finding(
+                    ERROR,
+                    "key-kind",
+                    f"{eid} is declared both as {' and as '.join(ks)}; one id names one record",
+                    (eid,),
+                )
+            )
             for k in ks[1:]:
                 drop[k].add(eid)
     for (eid, name), vals in formals.items():
         if len(vals) > 1:
-            findings.append(Finding(ERROR, "key-formal", f"{eid} is declared with {len(vals)} different "
-                                    f"{name} values", (eid,)))
+            findings.append(
+                Finding(ERROR, "key-formal", f"{eid} is declared with {len(vals)} different {name} values", (eid,))
+            )
     if not drop:
         return findings, data
     clean = json.loads(json.dumps(data))
@@ -692,7 +802,9 @@ def validate(doc: ProvDoc | str | bytes | dict) -> list[Finding]:
             try:
                 data = json.loads(doc)
             except (ValueError, UnicodeDecodeError) as exc:
-                raise DocumentFormatError(f"validate needs a ProvDoc or PROV-JSON text; this is not JSON ({exc})") from None
+                raise DocumentFormatError(
+                    f"validate needs a ProvDoc or PROV-JSON text; this is not JSON ({exc})"
+                ) from None
         if not isinstance(data, dict):
             raise DocumentFormatError("validate needs a ProvDoc or a PROV-JSON object")
         pre, data = _raw_keys(data)
@@ -719,8 +831,12 @@ def findings_markdown(findings: list[Finding]) -> str:
     if not findings:
         return "No findings: the document is valid PROV.\n"
     n_err = sum(f.severity == ERROR for f in findings)
-    lines = [f"{n_err} error(s), {len(findings) - n_err} warning(s)", "",
-             "| severity | code | message | records |", "|---|---|---|---|"]
+    lines = [
+        f"{n_err} error(s), {len(findings) - n_err} warning(s)",
+        "",
+        "| severity | code | message | records |",
+        "|---|---|---|---|",
+    ]
     for f in findings:
         cells = [f.severity, f.code, f.message, ", ".join(f.records)]
         lines.append("| " + " | ".join(" ".join(x.split()).replace("|", "\\|") for x in cells) + " |")

@@ -17,7 +17,9 @@ from .push import PushResult, drop_project, load, push
 from .query import Table, ready_queries, run_query
 from .sync import SyncRound, sync_once, watch
 
-sync_project = sync_once  # the explorer's "Sync" button: sync_project(repo, tracking_uri, store, project=None, **extract_options)
+sync_project = (
+    sync_once  # the explorer's "Sync" button: sync_project(repo, tracking_uri, store, project=None, **extract_options)
+)
 
 __all__ = [
     "StoreError",

@@ -69,7 +69,10 @@ class EmbeddedStore:
                     f"store {self.path} is open in another process: close that process (or its notebook kernel), "
                     "or share the store through a SPARQL server"
                 ) from None
-            raise StoreError(f"store {self.path} cannot be opened as an Oxigraph store ({text.splitlines()[0][:120]}): give a new folder or a store made by push") from None
+            raise StoreError(
+                f"store {self.path} cannot be opened as an Oxigraph store ({text.splitlines()[0][:120]}): give a new "
+                "folder or a store made by push"
+            ) from None
 
     def named_graphs(self) -> set[str]:
         return {g.value for g in self.store.named_graphs() if isinstance(g, ox.NamedNode)}
@@ -78,10 +81,16 @@ class EmbeddedStore:
         return next(iter(self.store.quads_for_pattern(None, None, None)), None) is None
 
     def triples(self, graph: str) -> list[Triple]:
-        return [(q.subject, q.predicate, q.object) for q in self.store.quads_for_pattern(None, None, None, ox.NamedNode(graph))]
+        return [
+            (q.subject, q.predicate, q.object)
+            for q in self.store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+        ]
 
     def subject_triples(self, graph: str, subject: str) -> list[Triple]:
-        return [(q.subject, q.predicate, q.object) for q in self.store.quads_for_pattern(ox.NamedNode(subject), None, None, ox.NamedNode(graph))]
+        return [
+            (q.subject, q.predicate, q.object)
+            for q in self.store.quads_for_pattern(ox.NamedNode(subject), None, None, ox.NamedNode(graph))
+        ]
 
     def triples_of(self, graphs: Iterable[str]) -> list[Triple]:
         out: list[Triple] = []
@@ -96,7 +105,9 @@ class EmbeddedStore:
             else:
                 self.store.load(nquads, ox.RdfFormat.N_QUADS)
         except (SyntaxError, ValueError) as exc:  # e.g. text that is not valid Unicode
-            raise StoreError(f"store {self.label} rejected the document's data ({_first(exc)}): fix the document's text") from None
+            raise StoreError(
+                f"store {self.label} rejected the document's data ({_first(exc)}): fix the document's text"
+            ) from None
 
     def update(self, sparql: str) -> None:
         try:
@@ -138,9 +149,11 @@ def open_store(uri: str | os.PathLike) -> Backend:
         return SparqlHttpStore(text)
     if "://" in text and not text.startswith("file://"):
         scheme = text.split("://", 1)[0]
-        raise StoreError(f"store URI scheme {scheme}:// is not supported: give a folder path or a sparql+http(s):// URL")
+        raise StoreError(
+            f"store URI scheme {scheme}:// is not supported: give a folder path or a sparql+http(s):// URL"
+        )
     if text.startswith("file://"):
-        text = text[len("file://"):]
+        text = text[len("file://") :]
     path = os.path.abspath(os.path.expanduser(text))
     with _LOCK:
         backend = _OPEN.get(path)

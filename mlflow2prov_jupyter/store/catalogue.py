@@ -63,7 +63,17 @@ class Catalogue:
     prefixes: dict[str, str] = field(default_factory=dict)
     units: dict[str, UnitEntry] = field(default_factory=dict)
 
-    META = ("store_key", "repository_url", "tracking_uri", "synced_at", "last_commit", "last_commit_at", "last_run_started_at", "source_fingerprint", "content_hash")
+    META = (
+        "store_key",
+        "repository_url",
+        "tracking_uri",
+        "synced_at",
+        "last_commit",
+        "last_commit_at",
+        "last_run_started_at",
+        "source_fingerprint",
+        "content_hash",
+    )
 
     def meta_triples(self) -> list[str]:
         """N-Triples of the project's own description (everything but its units)."""
@@ -80,7 +90,10 @@ class Catalogue:
         return out
 
     def same_meta(self, other: "Catalogue") -> bool:
-        return all(getattr(self, n) == getattr(other, n) for n in self.META if n != "synced_at") and self.prefixes == other.prefixes
+        return (
+            all(getattr(self, n) == getattr(other, n) for n in self.META if n != "synced_at")
+            and self.prefixes == other.prefixes
+        )
 
 
 def check_ours(backend: Backend) -> bool:
@@ -139,7 +152,7 @@ def _read(project: str, triples: list) -> Catalogue | None:
         pred = p.value
         if s.value == iri:
             found = True
-            name = pred[len(M2P):] if pred.startswith(M2P) else None
+            name = pred[len(M2P) :] if pred.startswith(M2P) else None
             if name == "prefix":
                 k, _, v = o.value.partition("=")
                 cat.prefixes[k] = v
@@ -148,12 +161,14 @@ def _read(project: str, triples: list) -> Catalogue | None:
             elif name in Catalogue.META:
                 setattr(cat, name, o.value)
         elif pred.startswith(M2P):
-            unit_rows.setdefault(s.value, {})[pred[len(M2P):]] = o.value
+            unit_rows.setdefault(s.value, {})[pred[len(M2P) :]] = o.value
     if not found:
         return None
     for row in unit_rows.values():
         if {"unit_key", "graph", "content_hash"} <= set(row):
-            cat.units[row["unit_key"]] = UnitEntry(row["unit_key"], row["graph"], row["content_hash"], int(row.get("triple_count", 0)))
+            cat.units[row["unit_key"]] = UnitEntry(
+                row["unit_key"], row["graph"], row["content_hash"], int(row.get("triple_count", 0))
+            )
     return cat
 
 
@@ -175,16 +190,36 @@ def switch_update(new: Catalogue, changed: list[UnitEntry], removed: list[UnitEn
     gone = changed + removed
     if gone:
         values = " ".join(f"<{unit_iri(new.project, e.key)}>" for e in gone)
-        parts.append(f"DELETE {{ GRAPH <{cat}> {{ ?u ?p ?o }} }} WHERE {{ GRAPH <{cat}> {{ VALUES ?u {{ {values} }} ?u ?p ?o }} }}")
+        parts.append(
+            f"DELETE {{ GRAPH <{cat}> {{ ?u ?p ?o }} }} WHERE "
+            f"{{ GRAPH <{cat}> {{ VALUES ?u {{ {values} }} ?u ?p ?o }} }}"
+        )
     if removed:
         links = " ".join(f"<{cat}> <{M2P}unit> <{unit_iri(new.project, e.key)}> ." for e in removed)
         parts.append(f"DELETE DATA {{ GRAPH <{cat}> {{ {links} }} }}")
-    parts.append(f"DELETE {{ GRAPH <{cat}> {{ <{cat}> ?p ?o }} }} WHERE {{ GRAPH <{cat}> {{ <{cat}> ?p ?o FILTER(?p != <{M2P}unit>) }} }}")
+    parts.append(
+        f"DELETE {{ GRAPH <{cat}> {{ <{cat}> ?p ?o }} }} WHERE "
+        f"{{ GRAPH <{cat}> {{ <{cat}> ?p ?o FILTER(?p != <{M2P}unit>) }} }}"
+    )
     body = new.meta_triples()
     for e in changed:
         body.extend(unit_triples(new.project, e))
-    marker = [f"<{BASE}> <{RDF_TYPE}> <{M2P}ProvenanceStore> .", f"<{BASE}> <{M2P}store_format> {_literal(STORE_FORMAT)} .", f"<{BASE}> <{M2P}project> <{cat}> ."]
-    parts.append("INSERT DATA { GRAPH <" + cat + "> { " + "\n".join(body) + " } GRAPH <" + BASE + "> { " + " ".join(marker) + " } }")
+    marker = [
+        f"<{BASE}> <{RDF_TYPE}> <{M2P}ProvenanceStore> .",
+        f"<{BASE}> <{M2P}store_format> {_literal(STORE_FORMAT)} .",
+        f"<{BASE}> <{M2P}project> <{cat}> .",
+    ]
+    parts.append(
+        "INSERT DATA { GRAPH <"
+        + cat
+        + "> { "
+        + "\n".join(body)
+        + " } GRAPH <"
+        + BASE
+        + "> { "
+        + " ".join(marker)
+        + " } }"
+    )
     parts.extend(f"DROP SILENT GRAPH <{g}>" for g in old_graphs)
     return " ;\n".join(parts)
 

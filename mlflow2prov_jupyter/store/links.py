@@ -82,7 +82,9 @@ def match_keys(doc: ProvDoc) -> dict[str, set[tuple]]:
 def _load_project(backend: Backend, name: str) -> ProvDoc:
     head = read_description(backend, name)  # a few triples: enough to know whether the cache is current
     if head is None:
-        raise StoreError(f"store {backend.label} has no project {name!r}; projects: {', '.join(projects(backend)) or 'none'}")
+        raise StoreError(
+            f"store {backend.label} has no project {name!r}; projects: {', '.join(projects(backend)) or 'none'}"
+        )
     key = (backend.label, name, head.content_hash)
     with _LOCK:
         hit = _CACHE.get(key) if head.content_hash else None
@@ -114,13 +116,21 @@ def linked_document(store: str | Backend, names: Iterable[str] | None = None) ->
     if hit is not None:
         return hit
     with gc_paused():
-        merged = merge(docs, on_conflict="first") if len(docs) > 1 else ProvDoc.from_json(docs[0].to_json(), name=docs[0].name)
+        merged = (
+            merge(docs, on_conflict="first")
+            if len(docs) > 1
+            else ProvDoc.from_json(docs[0].to_json(), name=docs[0].name)
+        )
         merged.name = "store: " + ", ".join(wanted)
         home = {iri: d.name for d in docs for iri in match_keys(d)}
         for a, b in cross_project_pairs(docs):
             qa, qb = _compact(merged, a), _compact(merged, b)
             if qa in merged.elements and qb in merged.elements:
-                attrs = {"prov:type": QName("m2p:CrossProjectLink"), "m2p:project": home.get(a), "m2p:other_project": home.get(b)}
+                attrs = {
+                    "prov:type": QName("m2p:CrossProjectLink"),
+                    "m2p:project": home.get(a),
+                    "m2p:other_project": home.get(b),
+                }
                 merged.relations.append(Relation("alternateOf", (qa, qb), {k: v for k, v in attrs.items() if v}))
     with _LOCK:
         for k in [k for k in _CACHE if k[:2] == key[:2]]:
@@ -161,7 +171,7 @@ def linked_lineage(
     start = resolve_node(doc, node)
     reached: set[str] = set()
     used: set[int] = set()
-    for table in ((adj[0],) if direction == "up" else (adj[1],) if direction == "down" else adj):
+    for table in (adj[0],) if direction == "up" else (adj[1],) if direction == "down" else adj:
         seen, frontier, level = {start}, [start], 0
         while frontier and (depth is None or level < depth):
             nxt = []
@@ -181,7 +191,9 @@ def linked_lineage(
                 if r.source in reached and r.target in reached:
                     used.add(i)
     label = {"up": "upstream", "down": "downstream", "both": "lineage"}[direction]
-    return subdocument(doc, reached, relations=[doc.relations[i] for i in sorted(used)], name=f"{label} of {start} (store)")
+    return subdocument(
+        doc, reached, relations=[doc.relations[i] for i in sorted(used)], name=f"{label} of {start} (store)"
+    )
 
 
 def cross_project_notes(doc: ProvDoc, ids: Iterable[str]) -> list[str]:
@@ -195,7 +207,10 @@ def cross_project_notes(doc: ProvDoc, ids: Iterable[str]) -> list[str]:
     for r in doc.relations:
         if r.kind != "alternateOf" or QName("m2p:CrossProjectLink") not in r.values("prov:type"):
             continue
-        for mine, other, project in ((r.args[0], r.args[1], r.attrs.get("m2p:other_project")), (r.args[1], r.args[0], r.attrs.get("m2p:project"))):
+        for mine, other, project in (
+            (r.args[0], r.args[1], r.attrs.get("m2p:other_project")),
+            (r.args[1], r.args[0], r.attrs.get("m2p:project")),
+        ):
             if mine not in wanted:
                 continue
             other_el = doc.elements.get(other)
@@ -258,4 +273,4 @@ def _compact(doc: ProvDoc, iri: str) -> str:
     for p, ns in doc.prefixes.items():
         if iri.startswith(ns) and (best is None or len(ns) > len(doc.prefixes[best])):
             best = p
-    return f"{best}:{iri[len(doc.prefixes[best]):]}" if best is not None else iri
+    return f"{best}:{iri[len(doc.prefixes[best]) :]}" if best is not None else iri

@@ -40,11 +40,22 @@ _ELEMENT_ATTR_PREDICATES = {
 _ELEMENT_PREDICATE_ATTRS = {v: k for k, v in _ELEMENT_ATTR_PREDICATES.items()}
 
 # prov's serializer rules (prov/serializers/provrdf.py), restated over our relation kinds.
-_QUALIFIED_ONLY = frozenset({"wasEndedBy", "wasStartedBy", "used", "wasGeneratedBy", "wasDerivedFrom", "wasAssociatedWith", "wasInvalidatedBy"})
+_QUALIFIED_ONLY = frozenset(
+    {"wasEndedBy", "wasStartedBy", "used", "wasGeneratedBy", "wasDerivedFrom", "wasAssociatedWith", "wasInvalidatedBy"}
+)
 _INFLUENCER_ON_NODE = frozenset({"wasInformedBy", "wasAttributedTo", "actedOnBehalfOf", "wasInfluencedBy"})
 _DERIVATION_SUBTYPES = frozenset({PROV + "Revision", PROV + "Quotation", PROV + "PrimarySource"})
-_TIMED = ((PROV + "time", PROV + "atTime"), (PROV + "ender", PROV + "hadActivity"), (PROV + "starter", PROV + "hadActivity"), (PROV + "location", PROV + "atLocation"))
-_COMMON_REWRITES = ((PROV + "plan", PROV + "hadPlan"), (PROV + "informant", PROV + "activity"), (PROV + "responsible", PROV + "agent"))
+_TIMED = (
+    (PROV + "time", PROV + "atTime"),
+    (PROV + "ender", PROV + "hadActivity"),
+    (PROV + "starter", PROV + "hadActivity"),
+    (PROV + "location", PROV + "atLocation"),
+)
+_COMMON_REWRITES = (
+    (PROV + "plan", PROV + "hadPlan"),
+    (PROV + "informant", PROV + "activity"),
+    (PROV + "responsible", PROV + "agent"),
+)
 _KIND_REWRITES: dict[str, tuple[tuple[str, str], ...]] = {
     "actedOnBehalfOf": ((PROV + "activity", PROV + "hadActivity"),),
     "wasEndedBy": ((PROV + "trigger", PROV + "entity"), *_TIMED),
@@ -59,7 +70,12 @@ _KIND_REWRITES: dict[str, tuple[tuple[str, str], ...]] = {
         (PROV + "usedEntity", PROV + "entity"),
     ),
 }
-_QUALIFIED_ATTR_PREDICATES = {"prov:role": PROV + "hadRole", "prov:plan": PROV + "hadPlan", "prov:type": RDF_TYPE, "prov:label": RDFS_LABEL}
+_QUALIFIED_ATTR_PREDICATES = {
+    "prov:role": PROV + "hadRole",
+    "prov:plan": PROV + "hadPlan",
+    "prov:type": RDF_TYPE,
+    "prov:label": RDFS_LABEL,
+}
 
 
 def _rewrite(kind: str, pred: str) -> str:
@@ -72,7 +88,8 @@ def _rewrite(kind: str, pred: str) -> str:
 
 # Per kind: the predicate of each formal argument on the qualification node, and the reverse map.
 _FORMAL_PREDICATES: dict[str, tuple[str, ...]] = {
-    kind: tuple(_rewrite(kind, PROV + name.split(":", 1)[1]) for name in names) for kind, names in RELATION_FORMALS.items()
+    kind: tuple(_rewrite(kind, PROV + name.split(":", 1)[1]) for name in names)
+    for kind, names in RELATION_FORMALS.items()
 }
 _PREDICATE_FORMAL_INDEX: dict[str, dict[str, int]] = {
     kind: {p: i for i, p in enumerate(preds) if i > 0} for kind, preds in _FORMAL_PREDICATES.items()
@@ -107,11 +124,15 @@ class Encoder:
         ns = self.prefixes.get(prefix) if sep else None
         if ns is None:
             if self.default is None:
-                raise DocumentFormatError(f"{qname[:80]!r} has no declared prefix: declare it in the document's prefixes")
+                raise DocumentFormatError(
+                    f"{qname[:80]!r} has no declared prefix: declare it in the document's prefixes"
+                )
             ns, local = self.default, qname
         iri = ns + local
         if _IRI_FORBIDDEN.search(iri):
-            raise DocumentFormatError(f"{qname[:80]!r} is not a valid IRI in RDF: percent-encode spaces and <>\"{{}}|^`\\")
+            raise DocumentFormatError(
+                f'{qname[:80]!r} is not a valid IRI in RDF: percent-encode spaces and <>"{{}}|^`\\'
+            )
         return iri
 
     def iri(self, qname: str) -> str:
@@ -249,7 +270,7 @@ class _Names:
             return q
         for uri, prefix in self._ns:
             if iri.startswith(uri) and len(iri) > len(uri):
-                q = f"{prefix}:{iri[len(uri):]}"
+                q = f"{prefix}:{iri[len(uri) :]}"
                 break
         else:  # an IRI outside every declared namespace: declare one for it
             cut = max(iri.rfind("#"), iri.rfind("/")) + 1 or len(iri)
@@ -264,7 +285,24 @@ class _Names:
         return q
 
 
-_INT_DATATYPES = frozenset(XSD + t for t in ("int", "long", "integer", "short", "byte", "nonNegativeInteger", "positiveInteger", "nonPositiveInteger", "negativeInteger", "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte"))
+_INT_DATATYPES = frozenset(
+    XSD + t
+    for t in (
+        "int",
+        "long",
+        "integer",
+        "short",
+        "byte",
+        "nonNegativeInteger",
+        "positiveInteger",
+        "nonPositiveInteger",
+        "negativeInteger",
+        "unsignedLong",
+        "unsignedInt",
+        "unsignedShort",
+        "unsignedByte",
+    )
+)
 
 
 def _value(term: Any, names: _Names) -> Any:
@@ -294,7 +332,9 @@ def _value(term: Any, names: _Names) -> Any:
     return Literal(text, names.qname(dt))
 
 
-def decode_triples(triples: Iterable[tuple[Any, Any, Any]], prefixes: dict[str, str], name: str | None = None) -> ProvDoc:
+def decode_triples(
+    triples: Iterable[tuple[Any, Any, Any]], prefixes: dict[str, str], name: str | None = None
+) -> ProvDoc:
     """Read PROV-O triples (pyoxigraph terms ``(subject, predicate, object)``) into a :class:`ProvDoc`.
 
     Blank nodes of different calls' triples must be distinct objects (pyoxigraph keeps them so per store).
@@ -335,7 +375,9 @@ def decode_triples(triples: Iterable[tuple[Any, Any, Any]], prefixes: dict[str, 
             if p == RDF_TYPE and o.value == _KIND_CLASS[kind]:
                 continue
             attr = _ELEMENT_PREDICATE_ATTRS.get(p) or names.qname(p)
-            add_value(attrs, attr, parse_time(o.value) if attr in ("prov:startTime", "prov:endTime") else _value(o, names))
+            add_value(
+                attrs, attr, parse_time(o.value) if attr in ("prov:startTime", "prov:endTime") else _value(o, names)
+            )
         if kind:
             doc.elements[sid] = Element(kind, sid, attrs or {})
     consumed: dict[tuple[str, str, str], int] = {}

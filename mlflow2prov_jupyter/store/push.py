@@ -90,7 +90,7 @@ def store_key_of(doc: ProvDoc) -> str | None:
     from ..core.namespaces import MLFLOW
 
     uri = doc.prefixes.get("mlflow", "")
-    key = uri[len(MLFLOW):].rstrip("/") if uri.startswith(MLFLOW) else ""
+    key = uri[len(MLFLOW) :].rstrip("/") if uri.startswith(MLFLOW) else ""
     return unquote(key) or None
 
 
@@ -198,7 +198,10 @@ def load(store: str | Backend, project: str | None = None, graph: str | None = N
             if graph:
                 entries = [e for e in entries if graph in (e.key, e.graph)]
                 if not entries:
-                    raise StoreError(f"project {name!r} has no unit or graph {graph!r}: give a unit key such as run/<id>, or a graph IRI")
+                    raise StoreError(
+                        f"project {name!r} has no unit or graph {graph!r}: give a unit key such as run/<id>, or a "
+                        "graph IRI"
+                    )
             triples = backend.triples_of([e.graph for e in entries])
             docs.append(decode_triples(triples, cat.prefixes, name=name))
     return docs

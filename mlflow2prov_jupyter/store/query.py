@@ -29,7 +29,11 @@ _COMPACT = {**PREFIXES, "prov": PROV, "xsd": XSD, "rdfs": RDFS}
 def ready_queries() -> dict[str, str]:
     """Name → text of the queries shipped with the package."""
     folder = resources.files(__package__).joinpath("queries")
-    return {p.name[:-3]: p.read_text(encoding="utf-8") for p in sorted(folder.iterdir(), key=lambda p: p.name) if p.name.endswith(".rq")}
+    return {
+        p.name[:-3]: p.read_text(encoding="utf-8")
+        for p in sorted(folder.iterdir(), key=lambda p: p.name)
+        if p.name.endswith(".rq")
+    }
 
 
 def ready_query_help() -> str:
@@ -45,7 +49,9 @@ def query_text(query: str) -> str:
     """SPARQL text from a ready query name, a .rq file path, or the text itself."""
     q = str(query).strip()
     if not q:
-        raise OptionError("query needs SPARQL text, a .rq file or a ready query name (" + ", ".join(ready_queries()) + ")")
+        raise OptionError(
+            "query needs SPARQL text, a .rq file or a ready query name (" + ", ".join(ready_queries()) + ")"
+        )
     ready = ready_queries()
     if q in ready:
         return ready[q]
@@ -124,7 +130,9 @@ def _plain(term: Any, names: _Names) -> Any:
     return v if isinstance(v, (str, int, float, bool)) else str(v)
 
 
-def run_query(store: str | Backend, query: str, params: dict[str, str] | Iterable[str] | None = None) -> Table | ProvDoc | bool:
+def run_query(
+    store: str | Backend, query: str, params: dict[str, str] | Iterable[str] | None = None
+) -> Table | ProvDoc | bool:
     """Run a query: SELECT → :class:`Table`, CONSTRUCT/DESCRIBE → :class:`ProvDoc`, ASK → bool."""
     backend = open_store(store) if not hasattr(store, "triples") else store
     text = with_params(query_text(query), params)

@@ -37,7 +37,9 @@ def _credentials(host: str, userinfo: tuple[str | None, str | None]) -> tuple[st
         try:
             entry = netrc.netrc(path).authenticators(host)
         except (netrc.NetrcParseError, OSError):
-            raise StoreError(f"the netrc file {path} cannot be read: fix its syntax or set {USER_ENV}/{PASSWORD_ENV}") from None
+            raise StoreError(
+                f"the netrc file {path} cannot be read: fix its syntax or set {USER_ENV}/{PASSWORD_ENV}"
+            ) from None
         if entry:
             return entry[0], entry[2] or ""
     if userinfo[0]:
@@ -51,7 +53,7 @@ class SparqlHttpStore:
     def __init__(self, uri: str):
         import requests
 
-        parts = urlsplit(uri[len("sparql+"):])
+        parts = urlsplit(uri[len("sparql+") :])
         if not parts.hostname:
             raise StoreError("a SPARQL store URL needs a host: sparql+http://host:port/path")
         netloc = parts.hostname + (f":{parts.port}" if parts.port else "")
@@ -81,9 +83,13 @@ class SparqlHttpStore:
         try:
             resp = self.session.request(method, url, timeout=_TIMEOUT, **kw)
         except self._requests.ConnectionError:
-            raise StoreError(f"store {self.label} is unreachable: start the SPARQL server or check the host and port") from None
+            raise StoreError(
+                f"store {self.label} is unreachable: start the SPARQL server or check the host and port"
+            ) from None
         except self._requests.Timeout:
-            raise StoreError(f"store {self.label} did not answer {what} within {_TIMEOUT} s: check the server") from None
+            raise StoreError(
+                f"store {self.label} did not answer {what} within {_TIMEOUT} s: check the server"
+            ) from None
         except self._requests.RequestException as exc:
             raise StoreError(f"store {self.label}: {what} failed ({type(exc).__name__})") from None
         if resp.status_code in (401, 403):
@@ -92,7 +98,10 @@ class SparqlHttpStore:
                 f"set {USER_ENV} and {PASSWORD_ENV}, or a netrc entry for the host"
             )
         if resp.status_code == 404:
-            raise StoreError(f"store {self.label} has no SPARQL endpoint for {what} at {urlsplit(url).path} (HTTP 404): name the endpoints with ?query=…&update=…&gsp=…")
+            raise StoreError(
+                f"store {self.label} has no SPARQL endpoint for {what} at {urlsplit(url).path} (HTTP 404): name the "
+                "endpoints with ?query=…&update=…&gsp=…"
+            )
         if resp.status_code == 400 and what == "the query":
             first = (resp.text or "").strip().splitlines()[:1]
             raise ValueError(first[0][:200] if first else "rejected by the server")
@@ -101,29 +110,50 @@ class SparqlHttpStore:
         return resp
 
     def _select_tsv(self, sparql: str) -> ox.QuerySolutions:
-        resp = self._call("POST", self.query_url, "the query", data={"query": sparql}, headers={"Accept": "text/tab-separated-values"})
+        resp = self._call(
+            "POST", self.query_url, "the query", data={"query": sparql}, headers={"Accept": "text/tab-separated-values"}
+        )
         ctype = resp.headers.get("Content-Type", "")
         if "tab-separated" not in ctype:
-            raise StoreError(f"store {self.label} answered a query with {ctype or 'no content type'}, not SPARQL results: is {self.query_url} a SPARQL endpoint?")
+            raise StoreError(
+                f"store {self.label} answered a query with {ctype or 'no content type'}, not SPARQL results: is "
+                f"{self.query_url} a SPARQL endpoint?"
+            )
         return ox.parse_query_results(resp.content, ox.QueryResultsFormat.TSV)
 
     # -- the backend operations -----------------------------------------------------------------------
     def named_graphs(self) -> set[str]:
-        return {sol["g"].value for sol in self._select_tsv("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }") if isinstance(sol["g"], ox.NamedNode)}
+        return {
+            sol["g"].value
+            for sol in self._select_tsv("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")
+            if isinstance(sol["g"], ox.NamedNode)
+        }
 
     def is_empty(self) -> bool:
-        resp = self._call("POST", self.query_url, "the query", data={"query": "ASK { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"}, headers={"Accept": "application/sparql-results+json"})
+        resp = self._call(
+            "POST",
+            self.query_url,
+            "the query",
+            data={"query": "ASK { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"},
+            headers={"Accept": "application/sparql-results+json"},
+        )
         try:
             return not bool(resp.json().get("boolean"))
         except ValueError:
-            raise StoreError(f"store {self.label} did not answer an ASK query with SPARQL results: is {self.query_url} a SPARQL endpoint?") from None
+            raise StoreError(
+                f"store {self.label} did not answer an ASK query with SPARQL results: is {self.query_url} a SPARQL "
+                "endpoint?"
+            ) from None
 
     def triples(self, graph: str) -> list[Triple]:
         return self.triples_of([graph])
 
     def subject_triples(self, graph: str, subject: str) -> list[Triple]:
         s = ox.NamedNode(subject)
-        return [(s, sol["p"], sol["o"]) for sol in self._select_tsv(f"SELECT ?p ?o WHERE {{ GRAPH <{graph}> {{ <{subject}> ?p ?o }} }}")]
+        return [
+            (s, sol["p"], sol["o"])
+            for sol in self._select_tsv(f"SELECT ?p ?o WHERE {{ GRAPH <{graph}> {{ <{subject}> ?p ?o }} }}")
+        ]
 
     def triples_of(self, graphs: Iterable[str]) -> list[Triple]:
         """Triples of several graphs; blank nodes kept apart per graph (labels are scoped per response)."""
@@ -142,7 +172,9 @@ class SparqlHttpStore:
                     return node
                 return term
 
-            for sol in self._select_tsv(f"SELECT ?g ?s ?p ?o WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }}"):
+            for sol in self._select_tsv(
+                f"SELECT ?g ?s ?p ?o WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }}"
+            ):
                 g = sol["g"].value
                 out.append((own(sol["s"], g), sol["p"], own(sol["o"], g)))
         return out
@@ -158,18 +190,36 @@ class SparqlHttpStore:
         def put(item: tuple[str, list[str]]) -> None:
             g, lines = item
             self._call(
-                "PUT", f"{self.gsp_url}?graph={quote(g, safe='')}", "a graph write",
-                data=("\n".join(lines) + "\n").encode("utf-8", "surrogatepass"), headers={"Content-Type": "application/n-triples"},
+                "PUT",
+                f"{self.gsp_url}?graph={quote(g, safe='')}",
+                "a graph write",
+                data=("\n".join(lines) + "\n").encode("utf-8", "surrogatepass"),
+                headers={"Content-Type": "application/n-triples"},
             )
 
         with ThreadPoolExecutor(max_workers=4) as pool:
             list(pool.map(put, by_graph.items()))
 
     def update(self, sparql: str) -> None:
-        self._call("POST", self.update_url, "an update", data=sparql.encode("utf-8", "surrogatepass"), headers={"Content-Type": "application/sparql-update; charset=utf-8"})
+        self._call(
+            "POST",
+            self.update_url,
+            "an update",
+            data=sparql.encode("utf-8", "surrogatepass"),
+            headers={"Content-Type": "application/sparql-update; charset=utf-8"},
+        )
 
     def query(self, sparql: str) -> Any:
-        resp = self._call("POST", self.query_url, "the query", data={"query": sparql}, headers={"Accept": "text/tab-separated-values, application/n-triples;q=0.9, application/sparql-results+json;q=0.8"})
+        resp = self._call(
+            "POST",
+            self.query_url,
+            "the query",
+            data={"query": sparql},
+            headers={
+                "Accept": "text/tab-separated-values, application/n-triples;q=0.9, "
+                "application/sparql-results+json;q=0.8"
+            },
+        )
         ctype = resp.headers.get("Content-Type", "")
         if "tab-separated" in ctype:
             return ox.parse_query_results(resp.content, ox.QueryResultsFormat.TSV)

@@ -43,9 +43,19 @@ def _git_fingerprint(repo: Any) -> str:
     try:
         out = subprocess.run(
             ["git", "-C", os.fspath(repo), "for-each-ref", "--format=%(objectname) %(refname)"],
-            capture_output=True, text=True, timeout=60, env=env, check=True,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+            check=True,
         ).stdout
-        head = subprocess.run(["git", "-C", os.fspath(repo), "rev-parse", "-q", "--verify", "HEAD"], capture_output=True, text=True, timeout=60, env=env).stdout
+        head = subprocess.run(
+            ["git", "-C", os.fspath(repo), "rev-parse", "-q", "--verify", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+        ).stdout
     except (OSError, subprocess.SubprocessError):
         return "unreadable"  # the extraction that follows reports the problem in one line
     return out + "HEAD " + head
@@ -71,18 +81,26 @@ def _mlflow_fingerprint(tracking_uri: Any) -> str:
             for r in page:
                 i = r.info
                 running = i.status == "RUNNING"
-                rows.append(f"r {i.run_id} {i.status} {i.end_time} {i.lifecycle_stage} {time.time() if running else ''}")
+                rows.append(
+                    f"r {i.run_id} {i.status} {i.end_time} {i.lifecycle_stage} {time.time() if running else ''}"
+                )
             token = page.token
             if not token:
                 break
         if ids:
             try:
-                rows.extend(f"m {m.model_id} {m.status} {m.last_updated_timestamp}" for m in client.search_logged_models(experiment_ids=ids))
+                rows.extend(
+                    f"m {m.model_id} {m.status} {m.last_updated_timestamp}"
+                    for m in client.search_logged_models(experiment_ids=ids)
+                )
             except Exception:  # noqa: BLE001 - stores without logged models: the extraction decides
                 rows.append("m ?")
         for rm in client.search_registered_models(max_results=1000):
             rows.append(f"rm {rm.name} {rm.last_updated_timestamp} {sorted((rm.aliases or {}).items())}")
-        rows.extend(f"mv {v.name} {v.version} {v.last_updated_timestamp} {v.current_stage} {v.status}" for v in client.search_model_versions(max_results=10000))
+        rows.extend(
+            f"mv {v.name} {v.version} {v.last_updated_timestamp} {v.current_stage} {v.status}"
+            for v in client.search_model_versions(max_results=10000)
+        )
     return "\n".join(sorted(rows))
 
 

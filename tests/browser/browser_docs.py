@@ -48,61 +48,165 @@ def sample_doc() -> tuple[dict[str, Any], int]:
     Returns the document and the node count of its default view (the 3 metric values are one node).
     """
     b = DocBuilder()
-    b.add("agent", "user:git/ann%40x.org", {"prov:type": [q("m2p:GitUser"), q("prov:Person")],
-                                            "prov:label": "Ann", "m2p:name": "Ann", "m2p:email": "ann@x.org"})
-    b.add("agent", "user:mlflow/alice", {"prov:type": [q("m2p:MlflowUser"), q("prov:Person")],
-                                         "prov:label": "alice", "m2p:username": "alice"})
-    b.add("activity", "git:commit/c0ffee", {"prov:startTime": "2025-01-02T10:00:00+00:00",
-                                            "prov:endTime": "2025-01-02T10:00:00+00:00",
-                                            "prov:type": q("m2p:Commit"), "prov:label": "c0ffee Add training",
-                                            "m2p:sha": "c0ffee", "m2p:title": "Add training"})
-    b.rel("wasAssociatedWith", {"prov:activity": "git:commit/c0ffee", "prov:agent": "user:git/ann%40x.org",
-                                "prov:role": ["CommitAuthor", "Committer"]})
-    b.add("entity", "git:file/c0ffee/train.py", {"prov:type": q("m2p:File"), "prov:label": "train.py",
-                                                 "m2p:path": "train.py", "m2p:origin_commit": "c0ffee"})
-    b.add("entity", "git:revision/c0ffee/train.py", {"prov:type": q("m2p:FileRevision"),
-                                                     "prov:label": "train.py@c0ffee", "m2p:path": "train.py",
-                                                     "m2p:status": "added"})
+    b.add(
+        "agent",
+        "user:git/ann%40x.org",
+        {
+            "prov:type": [q("m2p:GitUser"), q("prov:Person")],
+            "prov:label": "Ann",
+            "m2p:name": "Ann",
+            "m2p:email": "ann@x.org",
+        },
+    )
+    b.add(
+        "agent",
+        "user:mlflow/alice",
+        {"prov:type": [q("m2p:MlflowUser"), q("prov:Person")], "prov:label": "alice", "m2p:username": "alice"},
+    )
+    b.add(
+        "activity",
+        "git:commit/c0ffee",
+        {
+            "prov:startTime": "2025-01-02T10:00:00+00:00",
+            "prov:endTime": "2025-01-02T10:00:00+00:00",
+            "prov:type": q("m2p:Commit"),
+            "prov:label": "c0ffee Add training",
+            "m2p:sha": "c0ffee",
+            "m2p:title": "Add training",
+        },
+    )
+    b.rel(
+        "wasAssociatedWith",
+        {
+            "prov:activity": "git:commit/c0ffee",
+            "prov:agent": "user:git/ann%40x.org",
+            "prov:role": ["CommitAuthor", "Committer"],
+        },
+    )
+    b.add(
+        "entity",
+        "git:file/c0ffee/train.py",
+        {"prov:type": q("m2p:File"), "prov:label": "train.py", "m2p:path": "train.py", "m2p:origin_commit": "c0ffee"},
+    )
+    b.add(
+        "entity",
+        "git:revision/c0ffee/train.py",
+        {
+            "prov:type": q("m2p:FileRevision"),
+            "prov:label": "train.py@c0ffee",
+            "m2p:path": "train.py",
+            "m2p:status": "added",
+        },
+    )
     for ent, role in (("git:file/c0ffee/train.py", "AddedFile"), ("git:revision/c0ffee/train.py", "AddedRevision")):
-        b.rel("wasGeneratedBy", {"prov:entity": ent, "prov:activity": "git:commit/c0ffee",
-                                 "prov:time": "2025-01-02T10:00:00+00:00", "prov:role": role})
+        b.rel(
+            "wasGeneratedBy",
+            {
+                "prov:entity": ent,
+                "prov:activity": "git:commit/c0ffee",
+                "prov:time": "2025-01-02T10:00:00+00:00",
+                "prov:role": role,
+            },
+        )
         b.rel("wasAttributedTo", {"prov:entity": ent, "prov:agent": "user:git/ann%40x.org"})
-    b.rel("specializationOf", {"prov:specificEntity": "git:revision/c0ffee/train.py",
-                               "prov:generalEntity": "git:file/c0ffee/train.py"})
-    b.add("entity", "mlflow:experiment/1", {"prov:type": [q("m2p:Experiment"), q("prov:Collection")],
-                                            "prov:label": "wine", "m2p:experiment_id": "1", "m2p:name": "wine"})
-    b.add("entity", "mlflow:run/r1", {"prov:type": [q("m2p:Run"), q("prov:Collection")], "prov:label": "r1 brave-owl",
-                                      "m2p:run_id": "r1", "m2p:name": "brave-owl", "m2p:status": "FINISHED",
-                                      "m2p:user": "alice"})
-    b.add("activity", "mlflow:run/r1/creation", {"prov:startTime": "2025-01-03T10:00:00+00:00",
-                                                 "prov:endTime": "2025-01-03T10:05:00+00:00",
-                                                 "prov:type": q("m2p:RunCreation"), "prov:label": "run r1"})
+    b.rel(
+        "specializationOf",
+        {"prov:specificEntity": "git:revision/c0ffee/train.py", "prov:generalEntity": "git:file/c0ffee/train.py"},
+    )
+    b.add(
+        "entity",
+        "mlflow:experiment/1",
+        {
+            "prov:type": [q("m2p:Experiment"), q("prov:Collection")],
+            "prov:label": "wine",
+            "m2p:experiment_id": "1",
+            "m2p:name": "wine",
+        },
+    )
+    b.add(
+        "entity",
+        "mlflow:run/r1",
+        {
+            "prov:type": [q("m2p:Run"), q("prov:Collection")],
+            "prov:label": "r1 brave-owl",
+            "m2p:run_id": "r1",
+            "m2p:name": "brave-owl",
+            "m2p:status": "FINISHED",
+            "m2p:user": "alice",
+        },
+    )
+    b.add(
+        "activity",
+        "mlflow:run/r1/creation",
+        {
+            "prov:startTime": "2025-01-03T10:00:00+00:00",
+            "prov:endTime": "2025-01-03T10:05:00+00:00",
+            "prov:type": q("m2p:RunCreation"),
+            "prov:label": "run r1",
+        },
+    )
     b.rel("hadMember", {"prov:collection": "mlflow:experiment/1", "prov:entity": "mlflow:run/r1"})
-    b.rel("wasGeneratedBy", {"prov:entity": "mlflow:run/r1", "prov:activity": "mlflow:run/r1/creation",
-                             "prov:time": "2025-01-03T10:00:00+00:00", "prov:role": "AddedRun"})
+    b.rel(
+        "wasGeneratedBy",
+        {
+            "prov:entity": "mlflow:run/r1",
+            "prov:activity": "mlflow:run/r1/creation",
+            "prov:time": "2025-01-03T10:00:00+00:00",
+            "prov:role": "AddedRun",
+        },
+    )
     b.rel("wasAttributedTo", {"prov:entity": "mlflow:run/r1", "prov:agent": "user:mlflow/alice"})
-    b.rel("wasAssociatedWith", {"prov:activity": "mlflow:run/r1/creation", "prov:agent": "user:mlflow/alice",
-                                "prov:role": "RunAuthor"})
+    b.rel(
+        "wasAssociatedWith",
+        {"prov:activity": "mlflow:run/r1/creation", "prov:agent": "user:mlflow/alice", "prov:role": "RunAuthor"},
+    )
     b.rel("wasInformedBy", {"prov:informed": "mlflow:run/r1/creation", "prov:informant": "git:commit/c0ffee"})
-    b.rel("used", {"prov:activity": "mlflow:run/r1/creation", "prov:entity": "git:revision/c0ffee/train.py",
-                   "prov:time": "2025-01-03T10:00:00+00:00", "prov:role": "EntryPoint"})
+    b.rel(
+        "used",
+        {
+            "prov:activity": "mlflow:run/r1/creation",
+            "prov:entity": "git:revision/c0ffee/train.py",
+            "prov:time": "2025-01-03T10:00:00+00:00",
+            "prov:role": "EntryPoint",
+        },
+    )
 
     def member(id: str, type: str, role: str, rec: dict[str, Any]) -> None:
         b.add("entity", id, {"prov:type": q(type), **rec})
         b.rel("hadMember", {"prov:collection": "mlflow:run/r1", "prov:entity": id})
         b.rel("wasGeneratedBy", {"prov:entity": id, "prov:activity": "mlflow:run/r1/creation", "prov:role": role})
 
-    member("mlflow:run/r1/param/lr", "m2p:Param", "AddedParam", {"prov:label": "lr = 0.1", "m2p:key": "lr",
-                                                                 "m2p:value": "0.1"})
-    member("mlflow:run/r1/tag/mlflow.user", "m2p:RunTag", "AddedRunTag",
-           {"prov:label": "mlflow.user = alice", "m2p:key": "mlflow.user", "m2p:value": "alice"})
-    member("mlflow:run/r1/artifact/model", "m2p:Artifact", "AddedArtifact",
-           {"prov:label": "model/", "m2p:path": "model", "m2p:is_dir": True})
+    member(
+        "mlflow:run/r1/param/lr",
+        "m2p:Param",
+        "AddedParam",
+        {"prov:label": "lr = 0.1", "m2p:key": "lr", "m2p:value": "0.1"},
+    )
+    member(
+        "mlflow:run/r1/tag/mlflow.user",
+        "m2p:RunTag",
+        "AddedRunTag",
+        {"prov:label": "mlflow.user = alice", "m2p:key": "mlflow.user", "m2p:value": "alice"},
+    )
+    member(
+        "mlflow:run/r1/artifact/model",
+        "m2p:Artifact",
+        "AddedArtifact",
+        {"prov:label": "model/", "m2p:path": "model", "m2p:is_dir": True},
+    )
     for step, v in enumerate((0.9, 0.5, 0.3)):
-        member(f"mlflow:run/r1/metric/loss/{step}", "m2p:Metric", "AddedMetric",
-               {"prov:label": f"loss[{step}] = {v}", "m2p:key": "loss", "m2p:value": {"$": str(v), "type": "xsd:double"},
+        member(
+            f"mlflow:run/r1/metric/loss/{step}",
+            "m2p:Metric",
+            "AddedMetric",
+            {
+                "prov:label": f"loss[{step}] = {v}",
+                "m2p:key": "loss",
+                "m2p:value": {"$": str(v), "type": "xsd:double"},
                 "m2p:step": {"$": str(step), "type": "xsd:int"},
-                "m2p:timestamp": dt(f"2025-01-03T10:0{step + 1}:00+00:00")})
+                "m2p:timestamp": dt(f"2025-01-03T10:0{step + 1}:00+00:00"),
+            },
+        )
     elements = b.count("entity", "activity", "agent")
     return b.doc, elements - 3 + 1
 
@@ -110,16 +214,35 @@ def sample_doc() -> tuple[dict[str, Any], int]:
 def hostile_doc() -> dict[str, Any]:
     """Labels, ids and values that are markup (must show as text, never run)."""
     b = DocBuilder()
-    b.add("entity", "mlflow:run/x", {"prov:type": [q("m2p:Run"), q("prov:Collection")], "prov:label": HOSTILE_IMG,
-                                     "m2p:name": HOSTILE_SCRIPT, "m2p:run_id": HOSTILE_IMG})
-    b.add("agent", "user:mlflow/%3Cimg%3E", {"prov:type": [q("m2p:MlflowUser"), q("prov:Person")],
-                                             "prov:label": HOSTILE_SCRIPT, "m2p:username": HOSTILE_IMG})
+    b.add(
+        "entity",
+        "mlflow:run/x",
+        {
+            "prov:type": [q("m2p:Run"), q("prov:Collection")],
+            "prov:label": HOSTILE_IMG,
+            "m2p:name": HOSTILE_SCRIPT,
+            "m2p:run_id": HOSTILE_IMG,
+        },
+    )
+    b.add(
+        "agent",
+        "user:mlflow/%3Cimg%3E",
+        {
+            "prov:type": [q("m2p:MlflowUser"), q("prov:Person")],
+            "prov:label": HOSTILE_SCRIPT,
+            "m2p:username": HOSTILE_IMG,
+        },
+    )
     b.add("activity", "mlflow:run/x/creation", {"prov:type": q("m2p:RunCreation"), "prov:label": HOSTILE_IMG})
     b.rel("wasAttributedTo", {"prov:entity": "mlflow:run/x", "prov:agent": "user:mlflow/%3Cimg%3E"})
-    b.rel("wasGeneratedBy", {"prov:entity": "mlflow:run/x", "prov:activity": "mlflow:run/x/creation",
-                             "prov:role": HOSTILE_SCRIPT})
-    b.rel("wasAssociatedWith", {"prov:activity": "mlflow:run/x/creation", "prov:agent": "user:mlflow/%3Cimg%3E",
-                                "prov:role": HOSTILE_IMG})
+    b.rel(
+        "wasGeneratedBy",
+        {"prov:entity": "mlflow:run/x", "prov:activity": "mlflow:run/x/creation", "prov:role": HOSTILE_SCRIPT},
+    )
+    b.rel(
+        "wasAssociatedWith",
+        {"prov:activity": "mlflow:run/x/creation", "prov:agent": "user:mlflow/%3Cimg%3E", "prov:role": HOSTILE_IMG},
+    )
     return b.doc
 
 
@@ -135,16 +258,26 @@ def big_doc(target: int = 20000) -> tuple[dict[str, Any], int]:
     t0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
     b.add("agent", "user:git/dev%40x.org", {"prov:type": [q("m2p:GitUser"), q("prov:Person")], "prov:label": "dev"})
     b.add("agent", "user:mlflow/dev", {"prov:type": [q("m2p:MlflowUser"), q("prov:Person")], "prov:label": "dev"})
-    b.add("entity", "mlflow:experiment/1", {"prov:type": [q("m2p:Experiment"), q("prov:Collection")],
-                                            "prov:label": "exp"})
+    b.add(
+        "entity", "mlflow:experiment/1", {"prov:type": [q("m2p:Experiment"), q("prov:Collection")], "prov:label": "exp"}
+    )
     for f in range(10):
         b.add("entity", f"git:file/0/src/f{f}.py", {"prov:type": q("m2p:File"), "prov:label": f"src/f{f}.py"})
     for c in range(commits):
         cid = f"git:commit/{c:040x}"
-        b.add("activity", cid, {"prov:startTime": (t0 + timedelta(hours=c)).isoformat(), "prov:type": q("m2p:Commit"),
-                                "prov:label": f"{c:07x} commit {c}"})
-        b.rel("wasAssociatedWith", {"prov:activity": cid, "prov:agent": "user:git/dev%40x.org",
-                                    "prov:role": "CommitAuthor"})
+        b.add(
+            "activity",
+            cid,
+            {
+                "prov:startTime": (t0 + timedelta(hours=c)).isoformat(),
+                "prov:type": q("m2p:Commit"),
+                "prov:label": f"{c:07x} commit {c}",
+            },
+        )
+        b.rel(
+            "wasAssociatedWith",
+            {"prov:activity": cid, "prov:agent": "user:git/dev%40x.org", "prov:role": "CommitAuthor"},
+        )
         if c:
             b.rel("wasInformedBy", {"prov:informed": cid, "prov:informant": f"git:commit/{c - 1:040x}"})
         rev = f"git:revision/{c:040x}/src/f{c % 10}.py"
@@ -166,14 +299,22 @@ def big_doc(target: int = 20000) -> tuple[dict[str, Any], int]:
             b.rel("wasGeneratedBy", {"prov:entity": id, "prov:activity": rc})  # noqa: B023 - called within this iteration
 
         for p in range(params):
-            add(f"{run}/param/p{p}", "m2p:Param", {"prov:label": f"p{p} = {p}", "m2p:key": f"p{p}", "m2p:value": str(p)})
+            add(
+                f"{run}/param/p{p}", "m2p:Param", {"prov:label": f"p{p} = {p}", "m2p:key": f"p{p}", "m2p:value": str(p)}
+            )
         for t in range(tags):
             add(f"{run}/tag/t{t}", "m2p:RunTag", {"prov:label": f"t{t} = v", "m2p:key": f"t{t}", "m2p:value": "v"})
         for k in range(keys):
             for s in range(steps):
-                add(f"{run}/metric/m{k}/{s}", "m2p:Metric", {
-                    "prov:label": f"m{k}[{s}]", "m2p:key": f"m{k}",
-                    "m2p:value": {"$": repr(s / steps), "type": "xsd:double"},
-                    "m2p:step": {"$": str(s), "type": "xsd:int"},
-                    "m2p:timestamp": dt((start + timedelta(seconds=s)).isoformat())})
+                add(
+                    f"{run}/metric/m{k}/{s}",
+                    "m2p:Metric",
+                    {
+                        "prov:label": f"m{k}[{s}]",
+                        "m2p:key": f"m{k}",
+                        "m2p:value": {"$": repr(s / steps), "type": "xsd:double"},
+                        "m2p:step": {"$": str(s), "type": "xsd:int"},
+                        "m2p:timestamp": dt((start + timedelta(seconds=s)).isoformat()),
+                    },
+                )
     return b.doc, b.count("entity", "activity", "agent")

@@ -58,11 +58,19 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     port = free_port()
     log = base / "lab.log"
     cmd = [
-        sys.executable, "-m", "jupyter", "lab",
-        "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-        f"--ServerApp.root_dir={root}", "--ServerApp.open_browser=False",
-        "--IdentityProvider.token=", "--ServerApp.password=",
-        "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=None",
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--ServerApp.root_dir={root}",
+        "--ServerApp.open_browser=False",
+        "--IdentityProvider.token=",
+        "--ServerApp.password=",
+        "--LabApp.expose_app_in_browser=True",
+        "--LabApp.news_url=None",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
@@ -74,7 +82,9 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
         deadline = time.monotonic() + 90
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"jupyter lab exited ({proc.returncode}):\n{log.read_text(errors='replace')[-3000:]}")
+                raise RuntimeError(
+                    f"jupyter lab exited ({proc.returncode}):\n{log.read_text(errors='replace')[-3000:]}"
+                )
             try:
                 with urllib.request.urlopen(lab.url("api/status"), timeout=2) as r:
                     if r.status == 200:
@@ -129,4 +139,3 @@ def page(chromium: Any) -> Iterator[Page]:
         yield p
     finally:
         context.close()
-

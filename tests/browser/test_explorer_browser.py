@@ -63,7 +63,9 @@ def hostile(lab: Lab, sample_manifest: Any) -> dict[str, str]:
     exp = client.get_experiment_by_name(name)
     start = int(time.time() * 1000)
     run = client.create_run(
-        exp.experiment_id, start_time=start, run_name=IMG,
+        exp.experiment_id,
+        start_time=start,
+        run_name=IMG,
         tags={"note": SCRIPT, "mlflow.source.git.commit": sha, "mlflow.user": "eve"},
     )
     client.log_param(run.info.run_id, "comment", f"<b>{IMG}</b>")
@@ -75,8 +77,14 @@ def hostile(lab: Lab, sample_manifest: Any) -> dict[str, str]:
 def notebook(*cells: str) -> dict[str, Any]:
     return {
         "cells": [
-            {"cell_type": "code", "execution_count": None, "id": f"c{i}", "metadata": {}, "outputs": [],
-             "source": src.strip().splitlines(keepends=True)}
+            {
+                "cell_type": "code",
+                "execution_count": None,
+                "id": f"c{i}",
+                "metadata": {},
+                "outputs": [],
+                "source": src.strip().splitlines(keepends=True),
+            }
             for i, src in enumerate(cells)
         ],
         "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
@@ -184,16 +192,21 @@ def assert_nothing_ran(pg: Page) -> None:
 
 
 # ------------------------------------------------------------------------------------------- tests
-def test_explorer_on_the_sample_project(lab: Lab, page: Page, demo: Path, sample_doc: Any, sample_manifest: Any) -> None:
+def test_explorer_on_the_sample_project(
+    lab: Lab, page: Page, demo: Path, sample_doc: Any, sample_manifest: Any
+) -> None:
     from mlflow2prov_jupyter.ops.load import load
     from mlflow2prov_jupyter.query import passport
 
     uri = f"sqlite:///{demo / 'mlflow.db'}"
-    lab.write_json("explorer.ipynb", notebook(
-        "%load_ext mlflow2prov_jupyter",
-        f"doc = %mlflow2prov extract --repo {demo} --tracking-uri {uri}",
-        "%mlflow2prov show doc --as ex",
-    ))
+    lab.write_json(
+        "explorer.ipynb",
+        notebook(
+            "%load_ext mlflow2prov_jupyter",
+            f"doc = %mlflow2prov extract --repo {demo} --tracking-uri {uri}",
+            "%mlflow2prov show doc --as ex",
+        ),
+    )
     t0 = time.monotonic()
     run_notebook(page, lab, "explorer.ipynb")
     g = graph(page)
@@ -207,7 +220,7 @@ def test_explorer_on_the_sample_project(lab: Lab, page: Page, demo: Path, sample
     assert canvas["height"] >= 500 and canvas["y"] - top < 160, (canvas, top)  # toolbar, status, search: then the graph
     assert page.page.locator(f"{EXPLORER} .m2p-view-details").count() == 1  # one details panel
     # labels are never cut: every toolbar button shows its whole text
-    cut = page.page.evaluate(f"""() => [...document.querySelectorAll({json.dumps(EXPLORER + ' .m2p-toolbar button')})]
+    cut = page.page.evaluate(f"""() => [...document.querySelectorAll({json.dumps(EXPLORER + " .m2p-toolbar button")})]
         .filter(b => b.scrollWidth > b.clientWidth + 1).map(b => b.textContent)""")
     assert cut == []
     # the snapshot output below the live widget stays empty
@@ -250,7 +263,8 @@ def test_explorer_on_the_sample_project(lab: Lab, page: Page, demo: Path, sample
     click(page, ".m2p-passport-chain")
     status(page, "chain")
     page.page.wait_for_function(
-        f"() => document.querySelector({json.dumps(EXPLORER + ' .m2p-view-title')}).textContent.startsWith('champion')")
+        f"() => document.querySelector({json.dumps(EXPLORER + ' .m2p-view-title')}).textContent.startsWith('champion')"
+    )
     assert g.get_attribute("data-direction") == "LR"
     assert node_count(g) <= len(expected.show_ids)
     shot(page, "explorer-passport", explorer)
@@ -258,7 +272,10 @@ def test_explorer_on_the_sample_project(lab: Lab, page: Page, demo: Path, sample
     assert shown >= 3, geometry(g)
     set_theme(page, "JupyterLab Dark")
     geo = geometry(g)
-    assert geo["shown"] == shown, (geo, g.evaluate("el => ({...el.dataset})"))  # the theme changes colours, nothing else
+    assert geo["shown"] == shown, (
+        geo,
+        g.evaluate("el => ({...el.dataset})"),
+    )  # the theme changes colours, nothing else
     shot(page, "explorer-passport-dark", explorer)
     set_theme(page, "JupyterLab Light")
 

@@ -92,8 +92,12 @@ def test_sample_document_is_readable_at_first_paint(lab: Lab, page: Page, sample
     for _ in range(3):
         canvas = geometry(graph)["canvas"]
         vp = page.page.viewport_size
-        page.page.set_viewport_size({"width": int(round(vp["width"] + GRAPH_AREA[0] - canvas["width"])),
-                                     "height": int(round(vp["height"] + GRAPH_AREA[1] - canvas["height"]))})
+        page.page.set_viewport_size(
+            {
+                "width": int(round(vp["width"] + GRAPH_AREA[0] - canvas["width"])),
+                "height": int(round(vp["height"] + GRAPH_AREA[1] - canvas["height"])),
+            }
+        )
         page.page.wait_for_timeout(300)
     graph = open_path(page, lab, sample_provjson)
     geo = geometry(graph)
@@ -104,8 +108,10 @@ def test_sample_document_is_readable_at_first_paint(lab: Lab, page: Page, sample
         assert word in legend
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "first-paint-geometry.json").write_text(json.dumps(geo, indent=2))
-    print(f"\nsample document at first paint: {geo['nodes']} nodes, labels {geo['labelPx']:.1f} px, "
-          f"{geo['forward']}/{geo['edges']} edges left → right, scale {geo['scale']:.2f}")
+    print(
+        f"\nsample document at first paint: {geo['nodes']} nodes, labels {geo['labelPx']:.1f} px, "
+        f"{geo['forward']}/{geo['edges']} edges left → right, scale {geo['scale']:.2f}"
+    )
     page.screenshot("viewer-light")
     set_theme(page, "JupyterLab Dark")
     bg = canvas_background(graph)
@@ -124,14 +130,16 @@ def test_click_search_and_unfold(lab: Lab, page: Page, sample_provjson: str, sam
     page.page.wait_for_timeout(300)
     click_node(page.page, graph, run_id)
     page.page.wait_for_function(
-        "(id) => document.querySelector('.jp-MimeDocument .m2p-view').dataset.selected === id", arg=run_id)
+        "(id) => document.querySelector('.jp-MimeDocument .m2p-view').dataset.selected === id", arg=run_id
+    )
     details = graph.locator(".m2p-view-details").inner_text()
     assert run.run_id in details and run.name in details
     page.screenshot("viewer-details")
     before = int(graph.get_attribute("data-node-count"))
     graph.locator(".m2p-view-details button[data-action='unfold']").click()
     page.page.wait_for_function(
-        f"() => Number(document.querySelector('.jp-MimeDocument .m2p-view').dataset.nodeCount) > {before}")
+        f"() => Number(document.querySelector('.jp-MimeDocument .m2p-view').dataset.nodeCount) > {before}"
+    )
     page.screenshot("viewer-unfolded")
     # one search box: it lists its matches, and a click on a match selects and centres it
     graph.locator(".m2p-view-search").fill(run.name)
@@ -144,14 +152,17 @@ def test_click_search_and_unfold(lab: Lab, page: Page, sample_provjson: str, sam
 
 def test_file_types_and_open_as_prov_graph(lab: Lab, page: Page, sample_provjson: str, sample_doc: Any) -> None:
     open_path(page, lab, sample_provjson)
-    info = app(page, """(a) => ({
+    info = app(
+        page,
+        """(a) => ({
         def1: a.docRegistry.defaultWidgetFactory('x.provjson').name,
         with1: a.docRegistry.preferredWidgetFactories('x.provjson').map(f => f.name),
         json: a.commands.isVisible('mlflow2prov:open-prov-graph', {path: 'x.json'}),
         jsonld: a.commands.isVisible('mlflow2prov:open-prov-graph', {path: 'x.jsonld'}),
         md: a.commands.isVisible('mlflow2prov:open-prov-graph', {path: 'README.md'}),
         py: a.commands.isVisible('mlflow2prov:open-prov-graph', {path: 'x.py'}),
-    })""")
+    })""",
+    )
     assert info["def1"] == "PROV Graph" and "Editor" in info["with1"]
     assert (info["json"], info["jsonld"], info["md"], info["py"]) == (True, True, False, False)
     # a PROV-JSON saved as .json opens as the graph through the command
@@ -193,16 +204,23 @@ def test_hostile_labels_stay_text(lab: Lab, page: Page) -> None:
 def test_magic_output_is_drawn_by_the_extension_also_untrusted(lab: Lab, page: Page, sample_provjson: str) -> None:
     """`doc` displayed by a real kernel carries PROV-JSON, the offline HTML and text: JupyterLab must pick our
     renderer over the HTML, also in an unsigned (untrusted) copy, where HTML would be stripped."""
-    nb = executed_notebook(lab.root / "magic-output.ipynb", [
-        "%load_ext mlflow2prov_jupyter",
-        f"doc = %mlflow2prov load {sample_provjson}",
-        "doc",
-    ], cwd=lab.root)
+    nb = executed_notebook(
+        lab.root / "magic-output.ipynb",
+        [
+            "%load_ext mlflow2prov_jupyter",
+            f"doc = %mlflow2prov load {sample_provjson}",
+            "doc",
+        ],
+        cwd=lab.root,
+    )
     out = nb["cells"][2]["outputs"][0]
     assert set(out["data"]) == {MIME, "text/html", "text/plain"}
     graph = open_path(page, lab, "magic-output.ipynb", NB_GRAPH)
-    trusted = app(page, "(a) => { const c = a.shell.currentWidget.content.model.cells; "
-                        "return [...Array(c.length).keys()].map(i => c.get(i).trusted); }")
+    trusted = app(
+        page,
+        "(a) => { const c = a.shell.currentWidget.content.model.cells; "
+        "return [...Array(c.length).keys()].map(i => c.get(i).trusted); }",
+    )
     assert trusted == [False, False, False]
     assert page.page.locator(f"{NB} .jp-OutputArea-output iframe, {NB} .m2p-offline").count() == 0
     geo = geometry(graph)
@@ -218,8 +236,10 @@ def test_big_documents_first_paint(lab: Lab, page: Page) -> None:
     paint_ms = int(graph.get_attribute("data-first-paint-ms"))
     geo = geometry(graph)
     page.screenshot("big-20k")
-    print(f"\n20k document: {elements} elements → {geo['nodes']} nodes; first paint {paint_ms} ms "
-          f"({graph.get_attribute('data-timings')})")
+    print(
+        f"\n20k document: {elements} elements → {geo['nodes']} nodes; first paint {paint_ms} ms "
+        f"({graph.get_attribute('data-timings')})"
+    )
     assert paint_ms <= 1000
     assert geo["overlaps"] == [] and geo["labelPx"] >= 10
 
@@ -235,10 +255,21 @@ def test_full_history_document_is_sent_thinned_and_drawn(lab: Lab, page: Page, t
     data, md = mimebundle(doc, include={MIME, "text/plain"})
     size = len(json.dumps(data[MIME]).encode())
     assert size <= 10_000_000, size
-    nb = {"cells": [{"cell_type": "code", "execution_count": 1, "id": "c1", "metadata": {}, "source": ["doc"],
-                     "outputs": [{"output_type": "execute_result", "execution_count": 1, "metadata": md, "data": data}]}],
-          "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-          "nbformat": 4, "nbformat_minor": 5}
+    nb = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "execution_count": 1,
+                "id": "c1",
+                "metadata": {},
+                "source": ["doc"],
+                "outputs": [{"output_type": "execute_result", "execution_count": 1, "metadata": md, "data": data}],
+            }
+        ],
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
     lab.write_json("full-history.ipynb", nb)
     graph = open_path(page, lab, "full-history.ipynb", NB_GRAPH, timeout=120_000)
     paint_ms = int(graph.get_attribute("data-first-paint-ms"))
@@ -262,17 +293,29 @@ w
 
 
 def test_widget_round_trip(lab: Lab, page: Page, sample_provjson: str, sample_manifest: Any) -> None:
-    nb = {"cells": [{"cell_type": "code", "execution_count": None, "id": "w1", "metadata": {}, "outputs": [],
-                     "source": WIDGET_CELL.strip().splitlines(keepends=True)}],
-          "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-          "nbformat": 4, "nbformat_minor": 5}
+    nb = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "execution_count": None,
+                "id": "w1",
+                "metadata": {},
+                "outputs": [],
+                "source": WIDGET_CELL.strip().splitlines(keepends=True),
+            }
+        ],
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
     lab.write_json("widget.ipynb", nb)
     page.page.goto(lab.url("lab/tree/widget.ipynb?reset"))
     page.page.locator(f"{NB} .jp-Cell").first.wait_for(state="visible")
     page.page.wait_for_function(
         "() => { const w = window.jupyterapp.shell.currentWidget; const k = w && w.sessionContext && "
         "w.sessionContext.session && w.sessionContext.session.kernel; return k && k.status === 'idle'; }",
-        timeout=90_000)
+        timeout=90_000,
+    )
     app(page, "(a) => a.commands.execute('notebook:run-all-cells')")
     graph = page.page.locator(f"{NB} .jp-OutputArea-output {READY}").first
     graph.wait_for(state="visible", timeout=90_000)
@@ -282,16 +325,29 @@ def test_widget_round_trip(lab: Lab, page: Page, sample_provjson: str, sample_ma
     click_node(page.page, graph, run_id)
 
     def kernel(code: str) -> None:
-        status = app(page, "(a, code) => a.shell.currentWidget.sessionContext.session.kernel"
-                           ".requestExecute({code}).done.then(r => r.content.status)", code)
+        status = app(
+            page,
+            "(a, code) => a.shell.currentWidget.sessionContext.session.kernel"
+            ".requestExecute({code}).done.then(r => r.content.status)",
+            code,
+        )
         assert status == "ok", code
 
-    kernel(f"import time\nfor _ in range(100):\n    if seen: break\n    time.sleep(0.1)\nassert seen[-1] == {run_id!r}, seen")
+    kernel(
+        f"import time\nfor _ in range(100):\n    if seen: break\n    time.sleep(0.1)\nassert seen[-1] == {run_id!r}, "
+        "seen"
+    )
     kernel(f"w.view = {{'highlight': [{run_id!r}], 'title': 'from Python'}}")
     page.page.wait_for_function(
-        f"() => document.querySelector('{NB} .m2p-view').dataset.highlighted === '1'", timeout=30_000)
+        f"() => document.querySelector('{NB} .m2p-view').dataset.highlighted === '1'", timeout=30_000
+    )
     assert page.page.locator(f"{NB} .m2p-view-title").first.inner_text() == "from Python"
-    errors = app(page, "(a) => [...document.querySelectorAll('.jp-OutputArea-output[data-mime-type=\"application/vnd.jupyter.stderr\"]')].map(e => e.textContent)")
+    errors = app(
+        page,
+        "(a) => "
+        "[...document.querySelectorAll("
+        "'.jp-OutputArea-output[data-mime-type=\"application/vnd.jupyter.stderr\"]')].map(e => e.textContent)",
+    )
     assert errors == []
     page.screenshot("widget")
     # a theme switch keeps the drawing (JupyterLab swaps style sheets through a zero-size moment)

@@ -30,8 +30,10 @@ def app(pg: Page, script: str, arg: Any = None) -> Any:
 
 def doc_output(pg: Page, timeout: float = 120_000) -> Any:
     """The output that draws `doc` (the first graph of the notebook outside the explorer and its snapshot)."""
-    find = (f"[...document.querySelectorAll('{NB} .jp-OutputArea-output .m2p-view')]"
-            ".find(v => !v.closest('.m2p-explorer') && !v.closest('[data-snapshot-of]'))")
+    find = (
+        f"[...document.querySelectorAll('{NB} .jp-OutputArea-output .m2p-view')]"
+        ".find(v => !v.closest('.m2p-explorer') && !v.closest('[data-snapshot-of]'))"
+    )
     pg.page.wait_for_function(f"() => !!{find}", timeout=timeout)
     pg.page.evaluate(f"() => {find}.closest('.jp-OutputArea-output').classList.add('m2p-test-doc-output')")
     return pg.page.locator(f"{NB} .m2p-test-doc-output").first
@@ -42,7 +44,8 @@ def wait_idle(pg: Page) -> None:
     pg.page.wait_for_function(KERNEL_IDLE, timeout=300_000)
     pg.page.wait_for_function(
         f"() => [...document.querySelectorAll('{NB} .jp-InputArea-prompt')].every(p => !p.textContent.includes('*'))",
-        timeout=300_000)
+        timeout=300_000,
+    )
 
 
 def save_and_close(pg: Page, path: Path) -> dict[str, Any]:
@@ -51,14 +54,20 @@ def save_and_close(pg: Page, path: Path) -> dict[str, Any]:
     deadline = time.monotonic() + 60
     while (not path.exists() or path.stat().st_mtime == before) and time.monotonic() < deadline:
         time.sleep(0.2)
-    app(pg, "(a) => { a.shell.currentWidget.context.model.dirty = false; return a.commands.execute('application:close-all'); }")
+    app(
+        pg,
+        "(a) => { a.shell.currentWidget.context.model.dirty = false; return "
+        "a.commands.execute('application:close-all'); }",
+    )
     pg.page.locator(".jp-NotebookPanel").first.wait_for(state="detached")
     return json.loads(path.read_text(encoding="utf-8"))
 
 
 def scroll_to_cell(pg: Page, index: int) -> None:
     """Bring cell ``index`` into view (JupyterLab renders only the cells near the viewport)."""
-    pg.page.wait_for_function(f"() => {{ const n = window.jupyterapp.shell.currentWidget?.content; return n && n.widgets.length > {index}; }}")
+    pg.page.wait_for_function(
+        f"() => {{ const n = window.jupyterapp.shell.currentWidget?.content; return n && n.widgets.length > {index}; }}"
+    )
     app(pg, "(a, i) => a.shell.currentWidget.content.scrollToItem(i, 'center')", index)
     pg.page.wait_for_timeout(500)
 
@@ -110,7 +119,10 @@ def test_quickstart_doc_output_explorer_size_and_reopen(lab: Lab, page: Page) ->
     outputs = graph_outputs(saved)
     assert len(outputs) >= 2, "the doc output and the explorer's snapshot"
     extra = [len(json.dumps(o).encode()) - len(json.dumps(o["data"][MIME]).encode()) for o in outputs]
-    print(f"saved 01_quickstart: {size / 1e3:.0f} KB; graph outputs beyond their PROV-JSON: {[round(e / 1e3) for e in extra]} KB")
+    print(
+        f"saved 01_quickstart: {size / 1e3:.0f} KB; graph outputs beyond their PROV-JSON: "
+        f"{[round(e / 1e3) for e in extra]} KB"
+    )
     assert size <= SAVED_MAX
     assert all(e <= EXTRA_PER_GRAPH for e in extra[1:])
     snapshot = outputs[-1]
@@ -126,7 +138,11 @@ def test_quickstart_doc_output_explorer_size_and_reopen(lab: Lab, page: Page) ->
     assert int(snap_graph.get_attribute("data-node-count")) > 0
     snap_graph.scroll_into_view_if_needed()
     shot(page, "quickstart-reopened-snapshot")
-    app(page, "(a) => { a.shell.currentWidget.context.model.dirty = false; return a.commands.execute('application:close-all'); }")
+    app(
+        page,
+        "(a) => { a.shell.currentWidget.context.model.dirty = false; return "
+        "a.commands.execute('application:close-all'); }",
+    )
 
     # a colleague's copy (not signed here: untrusted) still draws the doc output
     copy = lab.root / "01_copy.ipynb"
@@ -134,11 +150,19 @@ def test_quickstart_doc_output_explorer_size_and_reopen(lab: Lab, page: Page) ->
     data["metadata"]["copied"] = True  # any change voids the signature
     copy.write_text(json.dumps(data), encoding="utf-8")
     page.page.goto(lab.url("lab/tree/01_copy.ipynb?reset"))
-    scroll_to_cell(page, cell_index(saved, lambda o: MIME in o.get("data", {}) and "snapshot_of" not in o.get("metadata", {}).get(MIME, {})))
+    scroll_to_cell(
+        page,
+        cell_index(
+            saved, lambda o: MIME in o.get("data", {}) and "snapshot_of" not in o.get("metadata", {}).get(MIME, {})
+        ),
+    )
     doc_graph = doc_output(page).locator(READY).first
     doc_graph.wait_for(state="visible", timeout=120_000)
-    trusted = app(page, "(a) => { const c = a.shell.currentWidget.content.model.cells; "
-                        "return [...Array(c.length).keys()].some(i => c.get(i).trusted); }")
+    trusted = app(
+        page,
+        "(a) => { const c = a.shell.currentWidget.content.model.cells; "
+        "return [...Array(c.length).keys()].some(i => c.get(i).trusted); }",
+    )
     assert trusted is False
     doc_graph.scroll_into_view_if_needed()
     shot(page, "quickstart-untrusted-copy")

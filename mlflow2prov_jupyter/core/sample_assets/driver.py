@@ -42,41 +42,61 @@ def collect(client) -> dict:
             key: [[m.step, m.value, m.timestamp] for m in client.get_metric_history(run.info.run_id, key)]
             for key in sorted(run.data.metrics)
         }
-        runs.append({
-            "run_id": run.info.run_id,
-            "name": run.info.run_name,
-            "experiment_id": run.info.experiment_id,
-            "status": run.info.status,
-            "user": tags.get("mlflow.user"),
-            "parent_run_id": tags.get("mlflow.parentRunId"),
-            "deleted": run.info.lifecycle_stage == "deleted",
-            "commit": tags.get("mlflow.source.git.commit"),
-            "source_name": tags.get("mlflow.source.name"),
-            "artifact_uri": run.info.artifact_uri,
-            "start_time": run.info.start_time,
-            "end_time": run.info.end_time,
-            "params": dict(sorted(run.data.params.items())),
-            "metrics": dict(sorted(run.data.metrics.items())),
-            "metric_history": history,
-            "datasets": [
-                {"name": d.dataset.name, "digest": d.dataset.digest,
-                 "context": next((t.value for t in d.tags if t.key == "mlflow.data.context"), None)}
-                for d in (full.inputs.dataset_inputs if full.inputs else [])
-            ],
-            "logged_model_ids": [o.model_id for o in (full.outputs.model_outputs if full.outputs else [])],
-            "input_model_ids": [i.model_id for i in (full.inputs.model_inputs if full.inputs else [])],
-            "artifacts": _artifact_files(client, run.info.run_id),
-        })
+        runs.append(
+            {
+                "run_id": run.info.run_id,
+                "name": run.info.run_name,
+                "experiment_id": run.info.experiment_id,
+                "status": run.info.status,
+                "user": tags.get("mlflow.user"),
+                "parent_run_id": tags.get("mlflow.parentRunId"),
+                "deleted": run.info.lifecycle_stage == "deleted",
+                "commit": tags.get("mlflow.source.git.commit"),
+                "source_name": tags.get("mlflow.source.name"),
+                "artifact_uri": run.info.artifact_uri,
+                "start_time": run.info.start_time,
+                "end_time": run.info.end_time,
+                "params": dict(sorted(run.data.params.items())),
+                "metrics": dict(sorted(run.data.metrics.items())),
+                "metric_history": history,
+                "datasets": [
+                    {
+                        "name": d.dataset.name,
+                        "digest": d.dataset.digest,
+                        "context": next((t.value for t in d.tags if t.key == "mlflow.data.context"), None),
+                    }
+                    for d in (full.inputs.dataset_inputs if full.inputs else [])
+                ],
+                "logged_model_ids": [o.model_id for o in (full.outputs.model_outputs if full.outputs else [])],
+                "input_model_ids": [i.model_id for i in (full.inputs.model_inputs if full.inputs else [])],
+                "artifacts": _artifact_files(client, run.info.run_id),
+            }
+        )
     datasets = {}
     for run in runs:
         for d in run["datasets"]:
             datasets[(d["name"], d["digest"])] = {"name": d["name"], "digest": d["digest"]}
     logged_models = [
-        {"model_id": m.model_id, "name": m.name, "run_id": m.source_run_id, "experiment_id": m.experiment_id,
-         "metrics": sorted(
-             ({"key": x.key, "value": x.value, "step": x.step, "run_id": x.run_id,
-               "dataset_name": x.dataset_name, "dataset_digest": x.dataset_digest} for x in (m.metrics or [])),
-             key=lambda x: (x["key"], x["run_id"] or "", x["step"]))}
+        {
+            "model_id": m.model_id,
+            "name": m.name,
+            "run_id": m.source_run_id,
+            "experiment_id": m.experiment_id,
+            "metrics": sorted(
+                (
+                    {
+                        "key": x.key,
+                        "value": x.value,
+                        "step": x.step,
+                        "run_id": x.run_id,
+                        "dataset_name": x.dataset_name,
+                        "dataset_digest": x.dataset_digest,
+                    }
+                    for x in (m.metrics or [])
+                ),
+                key=lambda x: (x["key"], x["run_id"] or "", x["step"]),
+            ),
+        }
         for m in client.search_logged_models(experiment_ids=experiment_ids, order_by=[{"field_name": "creation_time"}])
     ]
     registered = []
@@ -86,19 +106,34 @@ def collect(client) -> dict:
             model_id = v.model_id
             if not model_id and (v.source or "").startswith("models:/"):
                 model_id = v.source.removeprefix("models:/").split("/")[0]
-            versions.append({"version": _int_version(v.version), "source": v.source, "run_id": v.run_id,
-                             "model_id": model_id, "status": v.status, "tags": dict(sorted(v.tags.items()))})
-        registered.append({
-            "name": rm.name,
-            "description": rm.description,
-            "tags": dict(sorted(rm.tags.items())),
-            "versions": versions,
-            "aliases": {a: _int_version(v) for a, v in sorted((rm.aliases or {}).items())},
-        })
+            versions.append(
+                {
+                    "version": _int_version(v.version),
+                    "source": v.source,
+                    "run_id": v.run_id,
+                    "model_id": model_id,
+                    "status": v.status,
+                    "tags": dict(sorted(v.tags.items())),
+                }
+            )
+        registered.append(
+            {
+                "name": rm.name,
+                "description": rm.description,
+                "tags": dict(sorted(rm.tags.items())),
+                "versions": versions,
+                "aliases": {a: _int_version(v) for a, v in sorted((rm.aliases or {}).items())},
+            }
+        )
     return {
         "experiments": [
-            {"experiment_id": e.experiment_id, "name": e.name, "lifecycle_stage": e.lifecycle_stage,
-             "artifact_location": e.artifact_location, "tags": dict(sorted(e.tags.items()))}
+            {
+                "experiment_id": e.experiment_id,
+                "name": e.name,
+                "lifecycle_stage": e.lifecycle_stage,
+                "artifact_location": e.artifact_location,
+                "tags": dict(sorted(e.tags.items())),
+            }
             for e in sorted(experiments, key=lambda e: int(e.experiment_id))
         ],
         "runs": runs,

@@ -78,7 +78,11 @@ def task_extract(a: argparse.Namespace) -> dict[str, Any]:
     ph = Phases()
     ph.run("import_package", __import__, "mlflow2prov_jupyter.core.extract")
     ph.run("import_mlflow", __import__, "mlflow")
-    from mlflow2prov_jupyter.core import build_git, build_mlflow, extract, git_reader, link, mlflow_reader
+    from mlflow2prov_jupyter.core import extract, link
+    from mlflow2prov_jupyter.core.git import build as build_git
+    from mlflow2prov_jupyter.core.git import reader as git_reader
+    from mlflow2prov_jupyter.core.mlflow import build as build_mlflow
+    from mlflow2prov_jupyter.core.mlflow import reader as mlflow_reader
     from mlflow2prov_jupyter.ops.save import save
 
     ph.wrap(git_reader, "read_git", "git_read")
@@ -131,8 +135,8 @@ def task_floor(a: argparse.Namespace) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------- git
 def task_git(a: argparse.Namespace) -> dict[str, Any]:
     """Alternate the floor and the extraction's git side ``repeat`` times in this process."""
-    from mlflow2prov_jupyter.core.build_git import build_git
-    from mlflow2prov_jupyter.core.git_reader import read_git
+    from mlflow2prov_jupyter.core.git.build import build_git
+    from mlflow2prov_jupyter.core.git.reader import read_git
     from mlflow2prov_jupyter.core.options import ExtractOptions
     from mlflow2prov_jupyter.core.provdoc import ProvDoc
 

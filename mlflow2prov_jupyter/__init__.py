@@ -15,7 +15,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "ProvDoc": "mlflow2prov_jupyter.core.provdoc",
     "extract": "mlflow2prov_jupyter.core.extract",
-    "create_sample_project": "mlflow2prov_jupyter.core.sample_project",
+    "create_sample_project": "mlflow2prov_jupyter.sample",
     "load": "mlflow2prov_jupyter.ops.load",
     "save": "mlflow2prov_jupyter.ops.save",
     "merge": "mlflow2prov_jupyter.ops.merge",

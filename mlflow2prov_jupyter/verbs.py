@@ -142,9 +142,9 @@ def _demo(stream: list[ProvDoc], kw: dict[str, Any], ctx: RunContext) -> list[Pr
     import os
 
     from .core.extract import extract
-    from .core.sample_project import create_sample_project
     from .ops.save import save
     from .ops.statistics import statistics
+    from .sample.project import create_sample_project
 
     directory = kw["directory"] or "mlflow2prov-demo"
     ctx.echo(f"creating the sample project in {os.path.abspath(directory)} ...")

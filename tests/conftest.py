@@ -11,7 +11,7 @@ def sample_manifest(tmp_path_factory: pytest.TempPathFactory):
 
     Tests must treat it as read-only; copy it (``shutil.copytree``) before changing anything.
     """
-    from mlflow2prov_jupyter.core.sample_project import create_sample_project
+    from mlflow2prov_jupyter.sample.project import create_sample_project
 
     return create_sample_project(tmp_path_factory.mktemp("sample-project") / "demo")
 

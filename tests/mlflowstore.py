@@ -277,8 +277,8 @@ class StoreWriter:
 # ---------------------------------------------------------------------------------------------- reading
 def mlflow_doc(uri: str, **options: Any):
     """Read ``uri`` and build the MLflow side only: ``(ProvDoc, snapshot, link inputs)``."""
-    from mlflow2prov_jupyter.core.build_mlflow import build_mlflow
-    from mlflow2prov_jupyter.core.mlflow_reader import read_mlflow
+    from mlflow2prov_jupyter.core.mlflow.build import build_mlflow
+    from mlflow2prov_jupyter.core.mlflow.reader import read_mlflow
     from mlflow2prov_jupyter.core.options import ExtractOptions
     from mlflow2prov_jupyter.core.provdoc import ProvDoc
 

@@ -16,10 +16,10 @@ import pytest
 from mlflow_server import MlflowServer, free_port
 from mlflowstore import T0, StoreWriter, file_store_allowed, mlflow_doc, no_store_in_cwd, rels, saved_env  # noqa: F401  (autouse guard)
 
-from mlflow2prov_jupyter.core.build_mlflow import build_mlflow
 from mlflow2prov_jupyter.core.errors import MergeConflictError, SourceError
-from mlflow2prov_jupyter.core.mlflow_model import MlflowSnapshot, RunRecord
-from mlflow2prov_jupyter.core.mlflow_reader import read_mlflow
+from mlflow2prov_jupyter.core.mlflow.build import build_mlflow
+from mlflow2prov_jupyter.core.mlflow.reader import read_mlflow
+from mlflow2prov_jupyter.core.mlflow.records import MlflowSnapshot, RunRecord
 from mlflow2prov_jupyter.core.options import ExtractOptions
 from mlflow2prov_jupyter.core.provdoc import ProvDoc, QName
 from mlflow2prov_jupyter.ops.merge import merge

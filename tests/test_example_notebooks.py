@@ -26,8 +26,8 @@ nbclient = pytest.importorskip("nbclient")
 pytest.importorskip("ipykernel")
 
 from mlflow2prov_jupyter.core.provdoc import ProvDoc  # noqa: E402
-from mlflow2prov_jupyter.core.sample_project import SampleManifest  # noqa: E402
 from mlflow2prov_jupyter.ops.load import load  # noqa: E402
+from mlflow2prov_jupyter.sample.project import SampleManifest  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "example_notebooks"

@@ -1,4 +1,4 @@
-"""Reading a file store's runs on several cores (core/forked.py): same snapshot, same bytes, same errors."""
+"""Reading a file store's runs on several cores (core/mlflow/forked.py): same snapshot, same bytes, same errors."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import warnings
 import pytest
 from mlflowstore import T0, StoreWriter
 
-from mlflow2prov_jupyter.core import forked
 from mlflow2prov_jupyter.core.errors import SourceError
+from mlflow2prov_jupyter.core.mlflow import forked
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX fork only")
 
@@ -128,7 +128,7 @@ def test_forked_and_serial_reads_write_the_same_bytes(file_store, tmp_path, dele
     script = textwrap.dedent(
         f"""
         import json, sys, warnings
-        from mlflow2prov_jupyter.core import forked
+        from mlflow2prov_jupyter.core.mlflow import forked
         calls = []
         real = forked.map_forked
         def spy(fn, tasks, **kw):

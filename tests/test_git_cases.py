@@ -10,9 +10,9 @@ from datetime import datetime, timezone
 import pytest
 from gitrepo import ANN, BASE_TIME, BOB, GitRepo
 
-from mlflow2prov_jupyter.core.build_git import build_git
 from mlflow2prov_jupyter.core.errors import SourceError
-from mlflow2prov_jupyter.core.git_reader import read_git
+from mlflow2prov_jupyter.core.git.build import build_git
+from mlflow2prov_jupyter.core.git.reader import read_git
 from mlflow2prov_jupyter.core.link import RunSource, link
 from mlflow2prov_jupyter.core.options import ExtractOptions
 from mlflow2prov_jupyter.core.provdoc import ProvDoc, QName

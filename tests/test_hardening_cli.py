@@ -40,7 +40,7 @@ def test_demo_overwrite_removes_only_what_the_demo_made(sample_manifest, tmp_pat
 
 
 def test_an_old_demo_with_foreign_files_is_refused(tmp_path):
-    from mlflow2prov_jupyter.core.sample_project import GENERATOR, SampleProjectError, _prepare_directory
+    from mlflow2prov_jupyter.sample.project import GENERATOR, SampleProjectError, _prepare_directory
 
     old = tmp_path / "old"
     (old / "src").mkdir(parents=True)

@@ -1,7 +1,7 @@
 """Reading a hostile repository executes nothing its config, attributes or hooks name (issue 13 item 1).
 
 The repository below sets every hook, driver and helper git knows to a command that writes a marker file:
-extraction through the CLI, the Python API and ``git_reader`` directly must leave no marker behind, and
+extraction through the CLI, the Python API and ``core.git.reader`` directly must leave no marker behind, and
 still read the whole history (merges, renames, annotated tags).
 """
 
@@ -17,7 +17,7 @@ import pytest
 from gitrepo import GitRepo
 
 from mlflow2prov_jupyter.core.errors import SourceError
-from mlflow2prov_jupyter.core.git_reader import check_repo, read_git
+from mlflow2prov_jupyter.core.git.reader import check_repo, read_git
 from mlflow2prov_jupyter.core.options import ExtractOptions
 
 HOOKS = (

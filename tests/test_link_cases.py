@@ -11,8 +11,8 @@ from datetime import datetime, timezone
 import pytest
 from gitrepo import BASE_TIME, GitRepo
 
-from mlflow2prov_jupyter.core.build_git import build_git
-from mlflow2prov_jupyter.core.git_reader import read_git
+from mlflow2prov_jupyter.core.git.build import build_git
+from mlflow2prov_jupyter.core.git.reader import read_git
 from mlflow2prov_jupyter.core.link import MlflowUserAgent, ModelSource, RunSource, link
 from mlflow2prov_jupyter.core.options import ExtractOptions
 from mlflow2prov_jupyter.core.provdoc import ProvDoc, QName

@@ -18,9 +18,9 @@ import pytest
 from gitrepo import BOB, GitRepo
 from mlflowstore import T0, StoreWriter, no_store_in_cwd  # noqa: F401  (autouse guard)
 
-from mlflow2prov_jupyter.core.build_mlflow import build_mlflow
 from mlflow2prov_jupyter.core.extract import extract
-from mlflow2prov_jupyter.core.mlflow_model import (
+from mlflow2prov_jupyter.core.mlflow.build import build_mlflow
+from mlflow2prov_jupyter.core.mlflow.records import (
     ExperimentRecord,
     LoggedModelRecord,
     MetricPoint,

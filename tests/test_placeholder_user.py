@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from mlflowstore import T0, StoreWriter, mlflow_doc, no_store_in_cwd, rels  # noqa: F401  (autouse guard)
 
-from mlflow2prov_jupyter.core.build_mlflow import build_mlflow
-from mlflow2prov_jupyter.core.mlflow_model import (
+from mlflow2prov_jupyter.core.mlflow.build import build_mlflow
+from mlflow2prov_jupyter.core.mlflow.records import (
     ExperimentRecord,
     MlflowSnapshot,
     ModelVersionRecord,

@@ -11,8 +11,8 @@ import pytest
 from mlflow_server import MlflowServer
 from mlflowstore import T0, StoreWriter, mlflow_doc, no_store_in_cwd, rels  # noqa: F401  (autouse guard)
 
-from mlflow2prov_jupyter.core.build_mlflow import build_mlflow
-from mlflow2prov_jupyter.core.mlflow_model import (
+from mlflow2prov_jupyter.core.mlflow.build import build_mlflow
+from mlflow2prov_jupyter.core.mlflow.records import (
     ExperimentRecord,
     MlflowSnapshot,
     ModelVersionRecord,
@@ -250,7 +250,7 @@ def test_case_52_deleted_version(reg):
 
 def test_version_source_rules_builder_fed():
     """§3 "Version source": LM location (path vs file: URI), run artifact root, unresolved, first match wins."""
-    from mlflow2prov_jupyter.core.mlflow_model import ArtifactEntry, LoggedModelRecord
+    from mlflow2prov_jupyter.core.mlflow.records import ArtifactEntry, LoggedModelRecord
 
     run = RunRecord(
         run_id="r1",

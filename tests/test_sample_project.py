@@ -16,7 +16,7 @@ from mlflow import MlflowClient
 from mlflow.entities import ViewType
 
 from mlflow2prov_jupyter.core.errors import Mlflow2ProvError
-from mlflow2prov_jupyter.core.sample_project import (
+from mlflow2prov_jupyter.sample.project import (
     GENERATOR,
     MANIFEST_NAME,
     REGISTERED_MODEL,

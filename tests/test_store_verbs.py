@@ -150,7 +150,7 @@ def _new_run(manifest, name: str) -> str:
 @pytest.fixture
 def project_copy(tmp_path: Path, sample_manifest):
     """A writable copy of the sample project (its tracking URI rewritten to the copy's database)."""
-    from mlflow2prov_jupyter.core.sample_project import SampleManifest
+    from mlflow2prov_jupyter.sample.project import SampleManifest
 
     dest = tmp_path / "proj"
     shutil.copytree(sample_manifest.repo_path, dest, symlinks=True)

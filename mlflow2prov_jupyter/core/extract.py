@@ -33,7 +33,7 @@ def extract(
             ``$MLFLOW_HTTP_REQUEST_TIMEOUT`` else 30).
 
     The caller's MLflow settings (tracking URI, environment variables) are left as they were. Nothing the
-    repository or the store names is ever run (see ``core/git_command.py``).
+    repository or the store names is ever run (see ``core/git/command.py``).
     Raises :class:`~mlflow2prov_jupyter.core.errors.Mlflow2ProvError` with a one-line message on bad input;
     a damaged run, file or artifact listing is read around instead: an
     :class:`~mlflow2prov_jupyter.core.errors.IncompleteWarning` names it and the document marks it
@@ -55,10 +55,10 @@ def extract_with(repo: Any, tracking_uri: Any, opts: ExtractOptions) -> ProvDoc:
 
 
 def _extract(repo: Any, tracking_uri: Any, opts: ExtractOptions) -> ProvDoc:
-    from .build_git import build_git
-    from .build_mlflow import build_mlflow
-    from .git_reader import check_repo, read_git
+    from .git.build import build_git
+    from .git.reader import check_repo, read_git
     from .link import entry_points_of, link
+    from .mlflow.build import build_mlflow
 
     doc = ProvDoc()
     history = snap = None
@@ -66,7 +66,7 @@ def _extract(repo: Any, tracking_uri: Any, opts: ExtractOptions) -> ProvDoc:
     if has_repo:
         check_repo(os.fspath(repo), opts)  # a bad path or an old git fails before the (longer) MLflow read
     if has_store:
-        from .mlflow_reader import read_mlflow
+        from .mlflow.reader import read_mlflow
 
         snap = read_mlflow(os.fspath(tracking_uri), opts, progress=opts.progress)
     if has_repo:

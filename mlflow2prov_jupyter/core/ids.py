@@ -16,17 +16,12 @@ def _encode(text: str, safe: frozenset[int]) -> str:
 
 
 @lru_cache(maxsize=65536)
-def enc(key: object) -> str:
+def encode_segment(key: object) -> str:
     """Encode one identifier segment: every byte outside ``A-Za-z0-9-._~`` becomes ``%XX``."""
     return _encode(str(key), _SAFE)
 
 
 @lru_cache(maxsize=65536)
-def encp(path: str) -> str:
-    """Encode a repository or artifact path: like :func:`enc` but ``/`` is kept (always the last segment)."""
+def encode_path(path: str) -> str:
+    """Encode a repository or artifact path: like :func:`encode_segment` but ``/`` is kept (always the last segment)."""
     return _encode(path, _SAFE_PATH)
-
-
-def qn(prefix: str, *segments: str) -> str:
-    """Join already-encoded segments into a qualified name ``prefix:seg/seg``."""
-    return f"{prefix}:{'/'.join(segments)}"

@@ -11,8 +11,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Iterable
 
 if TYPE_CHECKING:  # imported lazily: the record types stay importable on their own
-    from .git_reader import GitHistory
-    from .mlflow_model import MlflowSnapshot
+    from .git.reader import GitHistory
+    from .mlflow.records import MlflowSnapshot
     from .options import ExtractOptions
     from .provdoc import ProvDoc
 
@@ -44,7 +44,7 @@ class MlflowUserAgent:
 
 
 def entry_points_of(snap: "MlflowSnapshot") -> dict[str, set[str]]:
-    """The (commit → entry point names) pairs the runs of ``snap`` name, for :func:`~.git_reader.read_git` to
+    """The (commit → entry point names) pairs the runs of ``snap`` name, for :func:`~.git.reader.read_git` to
     resolve while it walks (tags ``mlflow.source.git.commit`` and ``mlflow.source.name``, as :func:`link` reads)."""
     out: dict[str, set[str]] = {}
     for r in snap.runs:
@@ -70,7 +70,7 @@ def link(
     """
     if history is None:
         return
-    from .build_git import add_git_user
+    from .git.build import add_git_user
 
     seen: set[tuple] = set()
 

@@ -18,6 +18,6 @@ def mlflow_namespace(store_key: str | None) -> str:
     """The `mlflow` prefix URI, suffixed with `<store_key>/` when a store key is set (docs/prov-model.md#store-keys)."""
     if not store_key:
         return MLFLOW
-    from .ids import enc
+    from .ids import encode_segment
 
-    return f"{MLFLOW}{enc(store_key)}/"
+    return f"{MLFLOW}{encode_segment(store_key)}/"

@@ -6,7 +6,7 @@ import warnings
 from typing import Any, Callable
 
 from ..core.errors import OptionError
-from ..core.ids import enc
+from ..core.ids import encode_segment
 from ..core.namespaces import USER
 from ..core.provdoc import Element, ProvDoc, QName, Relation, add_value
 from ..core.usermap import load_user_map, match_entries
@@ -74,7 +74,7 @@ def merge_aliased_agents(doc: ProvDoc, mapping: Any) -> ProvDoc:
     persons: dict[str, Element] = {}
     for i, members in sorted(groups.items()):
         entry = entries[i]
-        pid = f"{up}:person/{enc(entry.get('email') or entry['name'])}"
+        pid = f"{up}:person/{encode_segment(entry.get('email') or entry['name'])}"
         other = out.elements.get(pid)
         if other is not None and all(m.id != pid for m in members):
             members = members + [other]

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ..core.ids import enc
+from ..core.ids import encode_segment
 from ..core.namespaces import M2P, XSD
 from ..core.provjson import _time_text, parse_time
 from .backends import Backend, StoreError
@@ -27,7 +27,7 @@ STORE_FORMAT = "1"
 
 
 def project_iri(project: str) -> str:
-    return f"{BASE}project/{enc(project)}"
+    return f"{BASE}project/{encode_segment(project)}"
 
 
 def unit_iri(project: str, key: str) -> str:

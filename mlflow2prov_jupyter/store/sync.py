@@ -63,7 +63,7 @@ def _git_fingerprint(repo: Any) -> str:
 
 def _mlflow_fingerprint(tracking_uri: Any) -> str:
     """Listings that change when runs, logged models or the registry change (no per-run reads)."""
-    from ..core.mlflow_reader import reader_environment, resolve_target
+    from ..core.mlflow.reader import reader_environment, resolve_target
 
     target = resolve_target(tracking_uri)
     rows: list[str] = []

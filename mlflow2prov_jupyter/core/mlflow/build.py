@@ -15,11 +15,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterable
 
-from . import namespaces
-from .gcpause import gc_paused
-from .ids import enc, encp
-from .link import MlflowUserAgent, ModelSource, RunSource
-from .mlflow_model import (
+from .. import namespaces
+from ..gcpause import gc_paused
+from ..ids import encode_path, encode_segment
+from ..link import MlflowUserAgent, ModelSource, RunSource
+from ..options import ExtractOptions
+from ..provdoc import ProvDoc, QName, add_value
+from ..values import from_millis, label, metric_value, strip_secrets, truncate
+from .records import (
     DELETED_INTERNAL_STAGE,
     ArtifactEntry,
     DatasetRecord,
@@ -34,9 +37,6 @@ from .mlflow_model import (
     run_user,
     tag_user,
 )
-from .options import ExtractOptions
-from .provdoc import ProvDoc, QName, add_value
-from .values import from_millis, label, metric_value, strip_secrets, truncate
 
 COLLECTION = QName("prov:Collection")
 PERSON = QName("prov:Person")
@@ -87,7 +87,7 @@ def _uri_key(uri: str | None) -> str | None:
     """A URI or path normalised for prefix comparison: ``file:`` → path, no trailing ``/``."""
     if not uri:
         return None
-    from .mlflow_reader import local_path
+    from .reader import local_path
 
     local = local_path(uri)
     text = local if local is not None else uri
@@ -158,7 +158,7 @@ class _Builder:
         if name is None:
             return None
         self.users_ref.add(name)
-        return f"user:mlflow/{enc(name)}"
+        return f"user:mlflow/{encode_segment(name)}"
 
     def tags(
         self, owner: str, tags: dict[str, str], element: str, generator: str | None, role: str | None
@@ -167,7 +167,7 @@ class _Builder:
         ids = []
         for key in sorted(tags):
             value = tags[key]
-            tid = f"{owner}/tag/{enc(key)}"
+            tid = f"{owner}/tag/{encode_segment(key)}"
             self.entity(tid, _t(element), _kv_label(key, value), (("m2p:key", key), ("m2p:value", value)))
             self.rel("hadMember", owner, tid)
             if generator is not None:
@@ -188,7 +188,7 @@ class _Builder:
         for key in sorted(self.datasets_ref):
             self.dataset(self.datasets[key])
         for name in sorted(self.users_ref):
-            aid = f"user:mlflow/{enc(name)}"
+            aid = f"user:mlflow/{encode_segment(name)}"
             self.doc.agent(
                 aid, {"prov:type": (_t("MlflowUser"), PERSON), "prov:label": label(name), "m2p:username": name}
             )
@@ -201,7 +201,7 @@ class _Builder:
         if not self.opts.in_window(created):
             return
         updated = from_millis(e.last_update_time)
-        x = f"mlflow:experiment/{enc(e.experiment_id)}"
+        x = f"mlflow:experiment/{encode_segment(e.experiment_id)}"
         ec = f"{x}/creation"
         name = e.name or e.experiment_id
         self.entity(
@@ -237,7 +237,7 @@ class _Builder:
             return
         end = None if (r.status or "") in UNFINISHED else from_millis(r.end_time)
         rid = r.run_id
-        R = f"mlflow:run/{enc(rid)}"
+        R = f"mlflow:run/{encode_segment(rid)}"
         rc = f"{R}/creation"
         name = r.name or rid
         tags = r.tags
@@ -264,7 +264,7 @@ class _Builder:
         self.entity(R, _types("Run", True), name, items)
         self.activity(rc, start, end, _t("RunCreation"), f"run {name}")
         if r.experiment_id in self.exp_ids:
-            self.rel("hadMember", f"mlflow:experiment/{enc(r.experiment_id)}", R)
+            self.rel("hadMember", f"mlflow:experiment/{encode_segment(r.experiment_id)}", R)
         self.rel("wasGeneratedBy", R, rc, time=start, role="AddedRun")
         u = self.user(username)
         if u:
@@ -272,25 +272,25 @@ class _Builder:
             self.rel("wasAssociatedWith", rc, u, role="RunAuthor")
         parent = _nz(tags.get("mlflow.parentRunId"))
         if parent and parent in self.runs and parent != rid:
-            self.rel("wasStartedBy", rc, f"mlflow:run/{enc(parent)}/creation", time=start)
+            self.rel("wasStartedBy", rc, f"mlflow:run/{encode_segment(parent)}/creation", time=start)
 
         members: list[str] = []
         for key in sorted(r.params):
             value = r.params[key]
-            pid = f"{R}/param/{enc(key)}"
+            pid = f"{R}/param/{encode_segment(key)}"
             self.entity(pid, _t("Param"), _kv_label(key, value), (("m2p:key", key), ("m2p:value", value)))
             self.rel("hadMember", R, pid)
             self.rel("wasGeneratedBy", pid, rc, role="AddedParam")
             members.append(pid)
         for m in self.run_metrics(r):
-            mid = f"{R}/metric/{enc(m.key)}/{m.step}"
+            mid = f"{R}/metric/{encode_segment(m.key)}/{m.step}"
             self.metric_entity(mid, m)
             self.rel("hadMember", R, mid)
             self.rel("wasGeneratedBy", mid, rc, time=m.time, role="AddedMetric")
             members.append(mid)
         for key in sorted(tags):
             value = tags[key]
-            tid = f"{R}/tag/{enc(key)}"
+            tid = f"{R}/tag/{encode_segment(key)}"
             self.entity(tid, _t("RunTag"), _kv_label(key, value), (("m2p:key", key), ("m2p:value", value)))
             self.rel("hadMember", R, tid)
             self.rel("wasGeneratedBy", tid, rc, role="AddedRunTag")
@@ -311,7 +311,7 @@ class _Builder:
             self.rel("used", rc, _dataset_id(d.name, d.digest), role=d.context)
         for model_id in r.model_inputs:
             if model_id in self.lms:
-                self.rel("used", rc, f"mlflow:model/{enc(model_id)}", role="InputModel")
+                self.rel("used", rc, f"mlflow:model/{encode_segment(model_id)}", role="InputModel")
         self.out.runs.append(
             RunSource(
                 run_creation_id=rc,
@@ -326,7 +326,7 @@ class _Builder:
             return []
         ids = []
         for a in sorted(r.artifacts, key=lambda a: a.path):
-            aid = f"{R}/artifact/{encp(a.path)}"
+            aid = f"{R}/artifact/{encode_path(a.path)}"
             items = [("m2p:path", a.path), ("m2p:is_dir", a.is_dir)]
             if not a.is_dir and a.file_size is not None:
                 items.append(("m2p:file_size", int(a.file_size)))
@@ -335,14 +335,14 @@ class _Builder:
             self.rel("wasGeneratedBy", aid, rc, role="AddedArtifact")
             parent = a.path.rsplit("/", 1)[0] if "/" in a.path else None
             if parent is not None and parent in self.artifact_paths[r.run_id]:
-                self.rel("hadMember", f"{R}/artifact/{encp(parent)}", aid)
+                self.rel("hadMember", f"{R}/artifact/{encode_path(parent)}", aid)
             ids.append(aid)
         for path in sorted(self.model_artifact_paths[r.run_id]):
-            maid = f"{R}/model-artifact/{encp(path)}"
+            maid = f"{R}/model-artifact/{encode_path(path)}"
             self.entity(maid, _t("ModelArtifact"), f"model {path}", (("m2p:path", path),))
             self.rel("hadMember", R, maid)
             self.rel("wasGeneratedBy", maid, rc, role="AddedModelArtifact")
-            self.rel("specializationOf", maid, f"{R}/artifact/{encp(path)}")
+            self.rel("specializationOf", maid, f"{R}/artifact/{encode_path(path)}")
             ids.append(maid)
         return ids
 
@@ -388,7 +388,7 @@ class _Builder:
                 # it is then only influenced by the model.
                 created = from_millis(lm.creation_timestamp)
                 kind = "wasInfluencedBy" if m.time and created and m.time < created else "wasDerivedFrom"
-                self.rel(kind, mid, f"mlflow:model/{enc(model_id)}")
+                self.rel(kind, mid, f"mlflow:model/{encode_segment(model_id)}")
         for name, digest in sorted(m.datasets):
             if (name, digest) in self.datasets:
                 self.datasets_ref.add((name, digest))
@@ -399,7 +399,7 @@ class _Builder:
         created = from_millis(m.creation_timestamp)
         if not self.opts.in_window(created):
             return
-        L = f"mlflow:model/{enc(m.model_id)}"
+        L = f"mlflow:model/{encode_segment(m.model_id)}"
         self.entity(
             L,
             _types("LoggedModel", True),
@@ -418,7 +418,7 @@ class _Builder:
             ),
         )
         if m.experiment_id in self.exp_ids:
-            self.rel("hadMember", f"mlflow:experiment/{enc(m.experiment_id)}", L)
+            self.rel("hadMember", f"mlflow:experiment/{encode_segment(m.experiment_id)}", L)
         steps: dict[str, set[int]] = {}
         if m.source_run_id:
             steps.setdefault(m.source_run_id, set())
@@ -432,10 +432,10 @@ class _Builder:
             attrs: dict[str, Any] = {"prov:role": "OutputModel"}
             for s in sorted(steps[run_id]):
                 add_value(attrs, "m2p:step", s)
-            self.rel("wasGeneratedBy", L, f"mlflow:run/{enc(run_id)}/creation", time=created, attrs=attrs)
+            self.rel("wasGeneratedBy", L, f"mlflow:run/{encode_segment(run_id)}/creation", time=created, attrs=attrs)
         for key in sorted(m.params):
             value = m.params[key]
-            pid = f"{L}/param/{enc(key)}"
+            pid = f"{L}/param/{encode_segment(key)}"
             self.entity(pid, _t("LoggedModelParam"), _kv_label(key, value), (("m2p:key", key), ("m2p:value", value)))
             self.rel("hadMember", L, pid)
         self.tags(L, m.tags, "LoggedModelTag", None, None)
@@ -455,7 +455,7 @@ class _Builder:
             groups.setdefault((p.key, p.step), []).append((p, [p]))
         for (key, step), pts in sorted(groups.items()):
             me = _MetricEntity.of(key, step, pts, not self.opts.latest_metrics_only)
-            self.metric_entity(f"{L}/metric/{enc(key)}/{step}", me)
+            self.metric_entity(f"{L}/metric/{encode_segment(key)}/{step}", me)
         commit = _nz(m.tags.get("mlflow.source.git.commit"))
         if not m.source_run_id and commit:
             self.out.models.append(ModelSource(L, commit))
@@ -478,7 +478,7 @@ class _Builder:
 
     # -- registry -------------------------------------------------------------------------------------------
     def registered_model(self, rm: RegisteredModelRecord) -> None:
-        M = f"mlflow:registered-model/{enc(rm.name)}"
+        M = f"mlflow:registered-model/{encode_segment(rm.name)}"
         created = from_millis(rm.creation_timestamp)
         if self.opts.in_window(created):
             rmc = f"{M}/creation"
@@ -510,7 +510,7 @@ class _Builder:
             exists = (rm.name, ver) in self.versions
             if exists and ver not in shown:
                 continue
-            aid = f"{M}/alias/{enc(alias)}/{ver}"
+            aid = f"{M}/alias/{encode_segment(alias)}/{ver}"
             self.entity(
                 aid,
                 _t("ModelAlias"),
@@ -557,7 +557,7 @@ class _Builder:
         if run_id is None and lm is not None and lm.source_run_id in self.runs:
             run_id = lm.source_run_id
         if run_id:
-            self.rel("wasInformedBy", mvc, f"mlflow:run/{enc(run_id)}/creation")
+            self.rel("wasInformedBy", mvc, f"mlflow:run/{encode_segment(run_id)}/creation")
         u = self.user(v.user_id)
         if u:
             self.rel("wasAttributedTo", V, u)
@@ -576,7 +576,7 @@ class _Builder:
         if src.startswith("models:/"):
             model_id = src[len("models:/") :].strip("/")
             if model_id in self.lms:
-                return f"mlflow:model/{enc(model_id)}", self.lms[model_id]
+                return f"mlflow:model/{encode_segment(model_id)}", self.lms[model_id]
         if src.startswith("runs:/"):
             rest = src[len("runs:/") :]
             run_id, _, path = rest.partition("/")
@@ -584,7 +584,7 @@ class _Builder:
             if run_id in self.runs:
                 lm = self._newest_lm(run_id, path)
                 if lm is not None:
-                    return f"mlflow:model/{enc(lm.model_id)}", lm
+                    return f"mlflow:model/{encode_segment(lm.model_id)}", lm
                 found = self._run_artifact(run_id, path)
                 if found:
                     return found, None
@@ -594,7 +594,7 @@ class _Builder:
             while probe:  # the longest LM artifact location the source lies under
                 lm = self.lm_by_location.get(probe)
                 if lm is not None:
-                    return f"mlflow:model/{enc(lm.model_id)}", lm
+                    return f"mlflow:model/{encode_segment(lm.model_id)}", lm
                 if "/" not in probe.rstrip("/"):
                     break
                 probe = probe.rstrip("/").rsplit("/", 1)[0]
@@ -615,11 +615,11 @@ class _Builder:
     def _run_artifact(self, run_id: str, path: str) -> str | None:
         if not path:
             return None
-        R = f"mlflow:run/{enc(run_id)}"
+        R = f"mlflow:run/{encode_segment(run_id)}"
         if path in self.model_artifact_paths.get(run_id, ()):
-            return f"{R}/model-artifact/{encp(path)}"
+            return f"{R}/model-artifact/{encode_path(path)}"
         if path in self.artifact_paths.get(run_id, ()):
-            return f"{R}/artifact/{encp(path)}"
+            return f"{R}/artifact/{encode_path(path)}"
         return None
 
 
@@ -680,7 +680,7 @@ def _model_artifact_dirs(arts: list[ArtifactEntry]) -> set[str]:
 
 
 def _dataset_id(name: str, digest: str) -> str:
-    return f"mlflow:dataset/{enc(name)}/{enc(digest)}"
+    return f"mlflow:dataset/{encode_segment(name)}/{encode_segment(digest)}"
 
 
 def _nz(value: str | None) -> str | None:

@@ -22,7 +22,7 @@ import subprocess
 from functools import lru_cache
 from typing import Sequence
 
-from .errors import SourceError
+from ..errors import SourceError
 
 #: Settings that keep every program a repository may name from running, and the output parseable.
 HARDENED_CONFIG: tuple[str, ...] = (

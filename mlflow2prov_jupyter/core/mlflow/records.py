@@ -1,8 +1,8 @@
-"""Intermediate model of an MLflow tracking store as read by :mod:`.mlflow_reader` (docs/prov-model.md).
+"""Intermediate model of an MLflow tracking store as read by :mod:`.reader` (docs/prov-model.md).
 
 Plain dataclasses of plain values: strings as MLflow returned them (optional fields ``""`` → None), times
 in MLflow milliseconds (int, None when unknown), no MLflow entity objects. The builder
-(:mod:`.build_mlflow`) turns a :class:`MlflowSnapshot` into PROV; tests may construct one by hand.
+(:mod:`.build`) turns a :class:`MlflowSnapshot` into PROV; tests may construct one by hand.
 """
 
 from __future__ import annotations

@@ -17,90 +17,23 @@ import subprocess
 import sys
 import threading
 from collections import Counter, OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import IO, Callable, Iterable, Iterator, Mapping
 
-from .errors import SourceError
-from .gcpause import gc_paused
-from .git_command import git_env, git_executable, popen_git, run_git
-from .ids import enc, encp
-from .options import ExtractOptions
+from ..errors import SourceError
+from ..gcpause import gc_paused
+from ..ids import encode_path, encode_segment
+from ..options import ExtractOptions
+from .command import git_env, git_executable, popen_git, run_git
+from .records import REF_KINDS, GitCommit, GitRef, GitRevision, GitUser
 
 # Minimum git for ``--diff-merges=first-parent`` (2.31) and ``--combined-all-paths`` (2.22).
 GIT_MIN_VERSION = (2, 31)
 _NULL_MODES = frozenset({"000000", "160000"})  # absent, or a submodule (skipped)
 _EXCLUDED_PREFIXES = ("refs/notes/", "refs/original/")  # and refs/stash itself: never walked
-_REF_KINDS = (("refs/heads/", "GitBranch"), ("refs/tags/", "GitTag"), ("refs/remotes/", "GitRemoteBranch"))
 _HEX = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
 _STATUS = {"A": "added", "M": "modified", "T": "modified", "R": "renamed", "D": "deleted", "C": "added"}
 _TREE_CACHE_SIZE = 64
-
-
-# ------------------------------------------------------------------------------------------------ records
-@dataclass(slots=True)
-class GitUser:
-    """A git identity: ``id`` (``user:git/<enc email>`` or ``user:git-name/<enc name>``), email, every name seen."""
-
-    id: str
-    email: str | None
-    names: set[str] = field(default_factory=set)
-
-
-@dataclass(slots=True)
-class GitRevision:
-    """A FileRevision: ``path`` as of ``commit``; ``file`` = (origin sha, origin path) of its File lineage;
-    ``previous`` = (sha, path) of the previous revision per parent holding the old path (deduplicated)."""
-
-    commit: str
-    path: str
-    status: str  # added / modified / renamed / deleted
-    blob: str | None
-    previous_path: str | None
-    file: tuple[str, str]
-    previous: tuple[tuple[str, str], ...]
-
-    @property
-    def starts_file(self) -> bool:
-        """Whether this revision starts its File's lineage (no predecessor)."""
-        return self.file[0] == self.commit and self.file[1] == self.path
-
-
-@dataclass(slots=True)
-class GitCommit:
-    """A walked commit with its revisions (empty when ``git_history`` is off)."""
-
-    sha: str
-    parents: tuple[str, ...]
-    author_id: str | None
-    committer_id: str | None
-    authored_at: int
-    committed_at: int
-    message: str
-    revisions: list[GitRevision] = field(default_factory=list)
-
-    @property
-    def title(self) -> str:
-        return self.message.split("\n", 1)[0]
-
-
-@dataclass(slots=True)
-class GitRef:
-    """A branch, tag or remote branch pointing at a walked commit; annotated tags carry message and tagger."""
-
-    refname: str
-    kind: str  # GitBranch / GitTag / GitRemoteBranch
-    target: str
-    annotated: bool = False
-    tag_message: str | None = None
-    tagged_at: int | None = None
-    tagger_id: str | None = None
-
-    @property
-    def short_name(self) -> str:
-        for prefix, _ in _REF_KINDS:
-            if self.refname.startswith(prefix):
-                return self.refname[len(prefix) :]
-        return self.refname
 
 
 # ----------------------------------------------------------------------------------------------- history
@@ -290,12 +223,12 @@ def _entry_points_in_state(
 
 
 def revision_id(sha: str, path: str) -> str:
-    """``git:revision/<sha>/<encp path>``."""
+    """``git:revision/<sha>/<encode_path path>``."""
     return f"git:revision/{sha}/{path_segment(path)}"
 
 
 def file_id(origin_sha: str, origin_path: str) -> str:
-    """``git:file/<origin sha>/<encp origin path>``."""
+    """``git:file/<origin sha>/<encode_path origin path>``."""
     return f"git:file/{origin_sha}/{path_segment(origin_path)}"
 
 
@@ -308,9 +241,9 @@ def ref_id(target: str, refname: str) -> str:
 
 
 def path_segment(path: str) -> str:
-    """:func:`encp` of a path; bytes git gave that are not UTF-8 are percent-encoded as the raw bytes."""
+    """:func:`encode_path` of a path; bytes git gave that are not UTF-8 are percent-encoded as the raw bytes."""
     try:
-        return encp(path)
+        return encode_path(path)
     except UnicodeEncodeError:
         raw = path.encode("utf-8", "surrogateescape")
         return "".join(chr(b) if chr(b) in _PATH_SAFE else f"%{b:02X}" for b in raw)
@@ -563,9 +496,9 @@ class _Users:
         n = clean_text(name).strip()
         e = clean_text(email).strip().lower()
         if e:
-            uid = f"user:git/{enc(e)}"
+            uid = f"user:git/{encode_segment(e)}"
         elif n:
-            uid = f"user:git-name/{enc(n)}"
+            uid = f"user:git-name/{encode_segment(n)}"
         else:
             uid = None
         if uid is not None:
@@ -1015,7 +948,7 @@ def _read_refs(
     for refname, otype, sha, symref, target in rows:
         if symref or not target or target not in commits:
             continue
-        kind = next((k for prefix, k in _REF_KINDS if refname.startswith(prefix)), None)
+        kind = next((k for prefix, k in REF_KINDS if refname.startswith(prefix)), None)
         if kind is None:
             continue
         ref = GitRef(refname, kind, target)

@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from .errors import Mlflow2ProvError
+from ..core.errors import Mlflow2ProvError
 
 GENERATOR = "mlflow2prov-jupyter sample project"
 FORMAT_VERSION = 1
@@ -37,7 +37,7 @@ TRAIN_SCRIPT = "src/train.py"
 REGISTERED_MODEL = "wine-classifier"
 TRAINING_TIMEOUT_S = 900
 
-_ASSETS = Path(__file__).resolve().parent / "sample_assets"
+_ASSETS = Path(__file__).resolve().parent / "assets"
 
 
 class SampleProjectError(Mlflow2ProvError):

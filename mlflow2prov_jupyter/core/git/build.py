@@ -5,21 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from .gcpause import gc_paused
-from .git_reader import (
-    GitCommit,
+from ..gcpause import gc_paused
+from ..options import ExtractOptions
+from ..provdoc import ProvDoc, QName, Relation
+from ..values import from_seconds, label, truncate
+from .reader import (
     GitHistory,
-    GitRef,
-    GitUser,
     clean_text,
     commit_id,
     file_id,
     path_segment,
     ref_id,
 )
-from .options import ExtractOptions
-from .provdoc import ProvDoc, QName, Relation
-from .values import from_seconds, label, truncate
+from .records import GitCommit, GitRef, GitUser
 
 T_COMMIT = QName("m2p:Commit")
 T_FILE = QName("m2p:File")

@@ -1,4 +1,4 @@
-"""Read an MLflow tracking store into an :class:`~.mlflow_model.MlflowSnapshot` (docs/prov-model.md#mlflow-elements).
+"""Read an MLflow tracking store into an :class:`~.records.MlflowSnapshot` (docs/prov-model.md#mlflow-elements).
 
 Only the public ``MlflowClient`` API of the given store is used (plus artifact repositories for listing),
 with paged bulk searches; per-run requests only where no bulk call exists:
@@ -39,9 +39,12 @@ from typing import Any, Callable, Iterator
 from urllib.parse import unquote, urlsplit, urlunsplit
 from urllib.request import url2pathname
 
+from ..errors import SourceError, warn_incomplete
+from ..options import ExtractOptions
+from ..redact import public_line
+from ..values import blank_to_none, strip_secrets
 from . import forked
-from .errors import SourceError, warn_incomplete
-from .mlflow_model import (
+from .records import (
     DELETED_INTERNAL_STAGE,
     ArtifactEntry,
     DatasetRecord,
@@ -55,9 +58,6 @@ from .mlflow_model import (
     RegisteredModelRecord,
     RunRecord,
 )
-from .options import ExtractOptions
-from .redact import public_line
-from .values import blank_to_none, strip_secrets
 
 FILE, SQL, HTTP, OTHER = "file", "sql", "http", "other"
 _SQL_SCHEMES = ("sqlite", "postgresql", "mysql", "mssql")
@@ -319,7 +319,7 @@ class _Reader:
     def __init__(self, target: StoreTarget, options: ExtractOptions, progress: bool) -> None:
         from mlflow import MlflowClient
 
-        self.t = target
+        self.target = target
         self.opts = options
         self.progress = progress
         self._waiting: _Waiting | None = None
@@ -339,7 +339,8 @@ class _Reader:
             raise
         except Exception as exc:  # MLflow raises MlflowException, requests errors, OSError, …
             err = SourceError(
-                f"cannot read MLflow tracking store {self.t.display} ({what}: {_one_line(exc)}); {_store_hint(exc)}"
+                f"cannot read MLflow tracking store {self.target.display} ({what}: {_one_line(exc)}); "
+                f"{_store_hint(exc)}"
             )
             err.original = exc  # for the caller's choice: damaged run data or an unreachable store
             raise err from None
@@ -361,7 +362,7 @@ class _Reader:
     def _local_damage(self, err: SourceError) -> bool:
         """Whether a failed per-run call means damaged run data (read around it) rather than an unreachable
         store (fail at once: every further call would wait as long)."""
-        if self.t.kind != HTTP:
+        if self.target.kind != HTTP:
             return True
         from mlflow.exceptions import RestException
 
@@ -381,8 +382,8 @@ class _Reader:
         from mlflow.entities import ViewType
 
         view = ViewType.ALL if self.opts.include_deleted else ViewType.ACTIVE_ONLY
-        if self.t.kind != FILE:  # a file store never stalls; its reads fork (no thread may exist then)
-            self._waiting = _Waiting(self.t.display, with_timeout=self.t.kind == HTTP)
+        if self.target.kind != FILE:  # a file store never stalls; its reads fork (no thread may exist then)
+            self._waiting = _Waiting(self.target.display, with_timeout=self.target.kind == HTTP)
         try:
             experiments = self._read_experiments()
             _after_probe()
@@ -411,7 +412,7 @@ class _Reader:
             if missing:
                 known = ", ".join(sorted(by_id, key=_id_sort_key)[:10]) or "none"
                 raise SourceError(
-                    f"experiment id {missing[0]!r} does not exist in {self.t.display}; known ids: {known}"
+                    f"experiment id {missing[0]!r} does not exist in {self.target.display}; known ids: {known}"
                 )
             chosen = [by_id[i] for i in dict.fromkeys(wanted)]
         else:
@@ -440,12 +441,12 @@ class _Reader:
         Only for a local file store, where ``search_runs`` parses every run's files in Python (a server or a
         database does its own work); sized by the entries of each experiment's folder (the runs).
         """
-        if self.t.kind != FILE or self.t.root is None or len(exp_ids) < 2 or not forked.can_fork():
+        if self.target.kind != FILE or self.target.root is None or len(exp_ids) < 2 or not forked.can_fork():
             return None
         sizes = {}
         for e in exp_ids:
             try:
-                sizes[e] = len(os.listdir(os.path.join(self.t.root, str(e))))
+                sizes[e] = len(os.listdir(os.path.join(self.target.root, str(e))))
             except OSError:
                 sizes[e] = 1
         busy = sum(1 for e in exp_ids if sizes[e] > 1)  # an empty experiment's folder holds only meta.yaml
@@ -566,7 +567,7 @@ class _Reader:
                 )
             )
         except SourceError:
-            if self.t.kind != FILE:
+            if self.target.kind != FILE:
                 raise
             runs = self._runs_one_by_one(exp_ids, view, part)  # a damaged run broke the search
         runs.sort(key=lambda r: (_id_sort_key(str(r.info.experiment_id)), r.info.run_id))
@@ -576,7 +577,7 @@ class _Reader:
 
             iterable = tqdm(runs, desc="MLflow runs", unit=" runs", leave=False, file=sys.stderr)
         latest = self.opts.latest_metrics_only
-        need_get_run = self.t.kind != FILE and bool(self.snap.logged_models)
+        need_get_run = self.target.kind != FILE and bool(self.snap.logged_models)
         for run in iterable:
             rec = self._run_record(run, latest, need_get_run, part.datasets)
             part.records.append(rec)
@@ -591,7 +592,7 @@ class _Reader:
         one warning naming the run and, where it can be found, the damaged file."""
         from mlflow.entities import ViewType
 
-        root = self.t.root or ""
+        root = self.target.root or ""
         runs = []
         for exp_id in exp_ids:
             folder = os.path.join(root, exp_id)
@@ -727,7 +728,7 @@ class _Reader:
         try:
             from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
 
-            repo = get_artifact_repository(uri, tracking_uri=self.t.uri)
+            repo = get_artifact_repository(uri, tracking_uri=self.target.uri)
             entries = _walk_repo(repo, depth, limit)
             if len(entries) > limit:
                 self._damaged(run, f"artifact listing stopped after {limit} entries (max_artifacts)")
@@ -747,7 +748,7 @@ class _Reader:
 
     # -- registry ---------------------------------------------------------------------------------------
     def _read_registry(self) -> None:
-        if self.t.kind == FILE and not os.path.isdir(os.path.join(self.t.root or "", "models")):
+        if self.target.kind == FILE and not os.path.isdir(os.path.join(self.target.root or "", "models")):
             return  # no registry in this file store; MLflow's registry would create the folder
         rms = list(
             self._pages(

@@ -1,6 +1,6 @@
 """The floor: the raw reads extraction cannot avoid, without any PROV building.
 
-* MLflow: the same public ``MlflowClient`` calls :mod:`mlflow2prov_jupyter.core.mlflow_reader` makes
+* MLflow: the same public ``MlflowClient`` calls :mod:`mlflow2prov_jupyter.core.mlflow.reader` makes
   (experiments, paged runs with ``ViewType.ALL``, logged models, ``get_metric_history`` per run and key
   for the full history, ``get_run`` per run on non-file stores holding logged models, the artifact walk,
   registered models and versions); results are touched, not converted.

@@ -10,5 +10,15 @@ const common = {
   legalComments: 'none',
   logLevel: 'warning'
 };
-await build({ ...common, entryPoints: ['src/widget.ts'], format: 'esm', outfile: '../mlflow2prov_jupyter/static/graph_widget.js' });
-await build({ ...common, entryPoints: ['src/offline.ts'], format: 'iife', outfile: '../mlflow2prov_jupyter/static/prov_view.js' });
+await build({
+  ...common,
+  entryPoints: ['src/widget.ts'],
+  format: 'esm',
+  outfile: '../mlflow2prov_jupyter/static/graph_widget.js'
+});
+await build({
+  ...common,
+  entryPoints: ['src/offline.ts'],
+  format: 'iife',
+  outfile: '../mlflow2prov_jupyter/static/prov_view.js'
+});

@@ -5,4 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-copyFileSync(resolve(here, '../../mlflow2prov_jupyter/view_style.json'), resolve(here, '../src/graph/view_style.json'));
+copyFileSync(
+  resolve(here, '../../mlflow2prov_jupyter/view_style.json'),
+  resolve(here, '../src/graph/view_style.json')
+);

@@ -2,7 +2,9 @@
 import type { ViewOptions } from './graph/model';
 
 /** The `{doc, view}` of an output: `{"gz": base64 of gzip of the JSON}` or the plain object. */
-export async function readEmbedded(text: string): Promise<{ doc: unknown; view: ViewOptions }> {
+export async function readEmbedded(
+  text: string
+): Promise<{ doc: unknown; view: ViewOptions }> {
   let data = JSON.parse(text) as Record<string, unknown>;
   if (data && typeof data.gz === 'string') {
     const bin = atob(data.gz);
@@ -10,9 +12,10 @@ export async function readEmbedded(text: string): Promise<{ doc: unknown; view: 
     for (let i = 0; i < bin.length; i++) {
       bytes[i] = bin.charCodeAt(i);
     }
-    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+    const stream = new Blob([bytes])
+      .stream()
+      .pipeThrough(new DecompressionStream('gzip'));
     data = JSON.parse(await new Response(stream).text());
   }
   return { doc: data?.doc, view: (data?.view as ViewOptions) ?? {} };
 }
-

@@ -3,7 +3,12 @@ export const FILE_TYPE = 'provjson';
 export const JSONLD_FILE_TYPE = 'jsonld';
 /** File types the viewer may open (the file browser shows "Open as PROV graph" on these only). */
 export const OPENABLE_FILE_TYPES = [FILE_TYPE, 'json', JSONLD_FILE_TYPE];
-export const OPENABLE_EXTENSIONS = ['.provjson', '.prov.json', '.json', '.jsonld'];
+export const OPENABLE_EXTENSIONS = [
+  '.provjson',
+  '.prov.json',
+  '.json',
+  '.jsonld'
+];
 
 /** Whether the viewer may open `path` (by extension). */
 export function canOpen(path: string | null | undefined): boolean {

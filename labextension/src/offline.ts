@@ -9,7 +9,11 @@ import { ProvView, createProvView } from './graph/view';
 import { readEmbedded } from './embedded';
 import { ensureStyle } from './pagestyle';
 
-function render(el: HTMLElement, provjson: unknown, view: ViewOptions = {}): ProvView {
+function render(
+  el: HTMLElement,
+  provjson: unknown,
+  view: ViewOptions = {}
+): ProvView {
   ensureStyle(el);
   return createProvView(el, provjson, view ?? {}, {
     onPaint: () => document.body?.setAttribute('data-m2p-drawn', 'true')
@@ -19,7 +23,10 @@ function render(el: HTMLElement, provjson: unknown, view: ViewOptions = {}): Pro
 /** Draw the output `el` from its data script (a child, else the next sibling). */
 async function renderEmbedded(el: HTMLElement): Promise<ProvView | null> {
   let script = el.querySelector('script[type="application/json"]');
-  if (!script && el.nextElementSibling?.matches('script[type="application/json"]')) {
+  if (
+    !script &&
+    el.nextElementSibling?.matches('script[type="application/json"]')
+  ) {
     script = el.nextElementSibling;
   }
   if (!script) {
@@ -27,7 +34,9 @@ async function renderEmbedded(el: HTMLElement): Promise<ProvView | null> {
     return null;
   }
   const { doc, view } = await readEmbedded(script.textContent ?? '');
-  el.querySelectorAll('.m2p-offline-note').forEach(n => ((n as HTMLElement).hidden = true));
+  el.querySelectorAll('.m2p-offline-note').forEach(
+    n => ((n as HTMLElement).hidden = true)
+  );
   return render(el, doc, view);
 }
 

@@ -2,7 +2,10 @@
  * Front-end plugin: the command "Open as PROV graph" (command palette, file browser context menu on
  * `.json`, `.jsonld`, `.provjson` and `.prov.json` files) that opens a file with the PROV Graph viewer.
  */
-import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import {
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { DocumentWidget } from '@jupyterlab/docregistry';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
@@ -12,7 +15,10 @@ import { FACTORY } from './mime';
 
 export const COMMAND = 'mlflow2prov:open-prov-graph';
 
-function currentPath(app: JupyterFrontEnd, browser: IDefaultFileBrowser | null): string | null {
+function currentPath(
+  app: JupyterFrontEnd,
+  browser: IDefaultFileBrowser | null
+): string | null {
   if (browser) {
     const item = browser.selectedItems().next();
     if (item && !item.done && item.value.type !== 'directory') {
@@ -28,11 +34,17 @@ const plugin: JupyterFrontEndPlugin<void> = {
   description: 'Open the current file as a PROV graph',
   autoStart: true,
   optional: [ICommandPalette, IDefaultFileBrowser],
-  activate: (app: JupyterFrontEnd, palette: ICommandPalette | null, browser: IDefaultFileBrowser | null) => {
-    const target = (args: Record<string, unknown>) => (args['path'] as string | undefined) ?? currentPath(app, browser);
+  activate: (
+    app: JupyterFrontEnd,
+    palette: ICommandPalette | null,
+    browser: IDefaultFileBrowser | null
+  ) => {
+    const target = (args: Record<string, unknown>) =>
+      (args['path'] as string | undefined) ?? currentPath(app, browser);
     app.commands.addCommand(COMMAND, {
       label: 'Open as PROV graph',
-      caption: 'Open this PROV-JSON file (.json, .jsonld, .provjson) with the PROV Graph viewer',
+      caption:
+        'Open this PROV-JSON file (.json, .jsonld, .provjson) with the PROV Graph viewer',
       isEnabled: args => canOpen(target(args)),
       isVisible: args => canOpen(target(args)),
       execute: async args => {
@@ -40,13 +52,18 @@ const plugin: JupyterFrontEndPlugin<void> = {
         if (!canOpen(path)) {
           return;
         }
-        return app.commands.execute('docmanager:open', { path, factory: FACTORY });
+        return app.commands.execute('docmanager:open', {
+          path,
+          factory: FACTORY
+        });
       }
     });
     palette?.addItem({ command: COMMAND, category: 'PROV' });
     app.contextMenu.addItem({
       command: COMMAND,
-      selector: OPENABLE_FILE_TYPES.map(t => `.jp-DirListing-item[data-file-type="${t}"]`).join(', '),
+      selector: OPENABLE_FILE_TYPES.map(
+        t => `.jp-DirListing-item[data-file-type="${t}"]`
+      ).join(', '),
       rank: 3
     });
   }

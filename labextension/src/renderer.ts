@@ -21,7 +21,10 @@ interface ProvMeta {
 
 /** The view options and snapshot id of an output's metadata (anything malformed is ignored). */
 export function readMeta(metadata: unknown): ProvMeta {
-  const m = metadata && typeof metadata === 'object' ? (metadata as Record<string, unknown>)[MIME_TYPE] : null;
+  const m =
+    metadata && typeof metadata === 'object'
+      ? (metadata as Record<string, unknown>)[MIME_TYPE]
+      : null;
   if (!m || typeof m !== 'object') {
     return {};
   }
@@ -73,7 +76,10 @@ export class ProvGraphRenderer extends Widget implements IRenderMime.IRenderer {
     }
     this._data = data;
     this._view?.dispose();
-    this._view = createProvView(this.node, data, meta.view ?? {}, { caption, fill: this._fill });
+    this._view = createProvView(this.node, data, meta.view ?? {}, {
+      caption,
+      fill: this._fill
+    });
   }
 
   private _hide(): void {

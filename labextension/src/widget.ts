@@ -46,7 +46,7 @@ function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
       pending = false;
       const d = docChanged;
       docChanged = false;
-      view.update(d ? model.get('doc') ?? {} : undefined, viewOf(model));
+      view.update(d ? (model.get('doc') ?? {}) : undefined, viewOf(model));
     }, 0);
   };
   const onDoc = () => schedule(true);

@@ -3,7 +3,13 @@
  * CLI into a cache directory (or read from $M2P_DEMO_DOC), so the view is tested on what users see.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -19,8 +25,14 @@ export function demoDoc(): Record<string, unknown> {
     path = join(dir, 'provenance.json');
     if (!existsSync(path)) {
       // A fresh directory each time (an interrupted run may have left a partial one), then cached.
-      const fresh = join(mkdtempSync(join(tmpdir(), 'm2p-vitest-demo-')), 'demo');
-      execFileSync('mlflow2prov', ['demo', fresh], { stdio: 'ignore', timeout: 180_000 });
+      const fresh = join(
+        mkdtempSync(join(tmpdir(), 'm2p-vitest-demo-')),
+        'demo'
+      );
+      execFileSync('mlflow2prov', ['demo', fresh], {
+        stdio: 'ignore',
+        timeout: 180_000
+      });
       mkdirSync(dir, { recursive: true });
       copyFileSync(join(fresh, 'provenance.json'), path);
     }

@@ -7,9 +7,13 @@ import { sampleDoc } from './fixtures';
 describe('offline output data', () => {
   it('reads {gz: base64(gzip(JSON))} with the platform DecompressionStream, and plain {doc, view}', async () => {
     const payload = { doc: sampleDoc(), view: { fold: 'none', title: 'x' } };
-    const gz = gzipSync(Buffer.from(JSON.stringify(payload))).toString('base64');
+    const gz = gzipSync(Buffer.from(JSON.stringify(payload))).toString(
+      'base64'
+    );
     expect(await readEmbedded(JSON.stringify({ gz }))).toEqual(payload);
     expect(await readEmbedded(JSON.stringify(payload))).toEqual(payload);
-    expect(await readEmbedded(JSON.stringify({ doc: { entity: {} } }))).toEqual({ doc: { entity: {} }, view: {} });
+    expect(await readEmbedded(JSON.stringify({ doc: { entity: {} } }))).toEqual(
+      { doc: { entity: {} }, view: {} }
+    );
   });
 });

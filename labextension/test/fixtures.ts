@@ -71,7 +71,10 @@ export function sampleDoc(): Rec {
       'prov:role': i ? 'ModifiedRevision' : 'AddedRevision'
     });
   }
-  b.rel('wasInformedBy', { 'prov:informed': 'git:commit/c1', 'prov:informant': 'git:commit/c0' });
+  b.rel('wasInformedBy', {
+    'prov:informed': 'git:commit/c1',
+    'prov:informant': 'git:commit/c0'
+  });
   b.rel('wasDerivedFrom', {
     'prov:generatedEntity': 'git:revision/c1/README.md',
     'prov:usedEntity': 'git:revision/c0/README.md',
@@ -110,27 +113,51 @@ export function sampleDoc(): Rec {
     'prov:endTime': '2025-01-03T10:05:00+00:00',
     'prov:type': q('m2p:RunCreation')
   });
-  b.rel('hadMember', { 'prov:collection': 'mlflow:experiment/1', 'prov:entity': 'mlflow:run/r1' });
+  b.rel('hadMember', {
+    'prov:collection': 'mlflow:experiment/1',
+    'prov:entity': 'mlflow:run/r1'
+  });
   b.rel('wasGeneratedBy', {
     'prov:entity': 'mlflow:run/r1',
     'prov:activity': 'mlflow:run/r1/creation',
     'prov:time': '2025-01-03T10:00:00+00:00',
     'prov:role': 'AddedRun'
   });
-  b.rel('wasAttributedTo', { 'prov:entity': 'mlflow:run/r1', 'prov:agent': 'user:mlflow/alice' });
+  b.rel('wasAttributedTo', {
+    'prov:entity': 'mlflow:run/r1',
+    'prov:agent': 'user:mlflow/alice'
+  });
   b.rel('wasAssociatedWith', {
     'prov:activity': 'mlflow:run/r1/creation',
     'prov:agent': 'user:mlflow/alice',
     'prov:role': 'RunAuthor'
   });
-  b.rel('wasInformedBy', { 'prov:informed': 'mlflow:run/r1/creation', 'prov:informant': 'git:commit/c1' });
+  b.rel('wasInformedBy', {
+    'prov:informed': 'mlflow:run/r1/creation',
+    'prov:informant': 'git:commit/c1'
+  });
   const member = (id: string, type: string, role: string, rec: Rec) => {
     b.add('entity', id, { 'prov:type': q(type), ...rec });
-    b.rel('hadMember', { 'prov:collection': 'mlflow:run/r1', 'prov:entity': id });
-    b.rel('wasGeneratedBy', { 'prov:entity': id, 'prov:activity': 'mlflow:run/r1/creation', 'prov:role': role });
+    b.rel('hadMember', {
+      'prov:collection': 'mlflow:run/r1',
+      'prov:entity': id
+    });
+    b.rel('wasGeneratedBy', {
+      'prov:entity': id,
+      'prov:activity': 'mlflow:run/r1/creation',
+      'prov:role': role
+    });
   };
-  member('mlflow:run/r1/param/lr', 'm2p:Param', 'AddedParam', { 'prov:label': 'lr = 0.1', 'm2p:key': 'lr', 'm2p:value': '0.1' });
-  member('mlflow:run/r1/param/epochs', 'm2p:Param', 'AddedParam', { 'prov:label': 'epochs = 3', 'm2p:key': 'epochs', 'm2p:value': '3' });
+  member('mlflow:run/r1/param/lr', 'm2p:Param', 'AddedParam', {
+    'prov:label': 'lr = 0.1',
+    'm2p:key': 'lr',
+    'm2p:value': '0.1'
+  });
+  member('mlflow:run/r1/param/epochs', 'm2p:Param', 'AddedParam', {
+    'prov:label': 'epochs = 3',
+    'm2p:key': 'epochs',
+    'm2p:value': '3'
+  });
   member('mlflow:run/r1/tag/mlflow.user', 'm2p:RunTag', 'AddedRunTag', {
     'prov:label': 'mlflow.user = alice',
     'm2p:key': 'mlflow.user',
@@ -160,11 +187,28 @@ export const HOSTILE_SCRIPT = '</script><script>alert(2)</script>';
 /** A document whose labels, ids and attribute values are markup. */
 export function hostileDoc(): Rec {
   const b = new DocBuilder();
-  b.add('entity', 'mlflow:run/x', { 'prov:type': q('m2p:Run'), 'prov:label': HOSTILE_IMG, 'm2p:name': HOSTILE_SCRIPT });
-  b.add('agent', 'user:mlflow/%3Cimg%3E', { 'prov:type': q('m2p:MlflowUser'), 'prov:label': HOSTILE_SCRIPT });
-  b.add('activity', 'mlflow:run/x/creation', { 'prov:type': q('m2p:RunCreation'), 'prov:label': HOSTILE_IMG });
-  b.rel('wasAttributedTo', { 'prov:entity': 'mlflow:run/x', 'prov:agent': 'user:mlflow/%3Cimg%3E', 'm2p:note': HOSTILE_IMG });
-  b.rel('wasGeneratedBy', { 'prov:entity': 'mlflow:run/x', 'prov:activity': 'mlflow:run/x/creation' });
+  b.add('entity', 'mlflow:run/x', {
+    'prov:type': q('m2p:Run'),
+    'prov:label': HOSTILE_IMG,
+    'm2p:name': HOSTILE_SCRIPT
+  });
+  b.add('agent', 'user:mlflow/%3Cimg%3E', {
+    'prov:type': q('m2p:MlflowUser'),
+    'prov:label': HOSTILE_SCRIPT
+  });
+  b.add('activity', 'mlflow:run/x/creation', {
+    'prov:type': q('m2p:RunCreation'),
+    'prov:label': HOSTILE_IMG
+  });
+  b.rel('wasAttributedTo', {
+    'prov:entity': 'mlflow:run/x',
+    'prov:agent': 'user:mlflow/%3Cimg%3E',
+    'm2p:note': HOSTILE_IMG
+  });
+  b.rel('wasGeneratedBy', {
+    'prov:entity': 'mlflow:run/x',
+    'prov:activity': 'mlflow:run/x/creation'
+  });
   return b.doc;
 }
 
@@ -181,44 +225,102 @@ export function bigDoc(target = 20000): Rec {
   const tags = 15;
   const fixed = commits * 2 + runs * (2 + params + tags) + 3;
   const steps = Math.max(1, Math.floor((target - fixed) / (runs * keys)));
-  b.add('agent', 'user:git/dev%40x.org', { 'prov:type': [q('m2p:GitUser'), q('prov:Person')], 'prov:label': 'dev' });
-  b.add('agent', 'user:mlflow/dev', { 'prov:type': [q('m2p:MlflowUser'), q('prov:Person')], 'prov:label': 'dev' });
-  b.add('entity', 'mlflow:experiment/1', { 'prov:type': [q('m2p:Experiment'), q('prov:Collection')], 'prov:label': 'exp' });
+  b.add('agent', 'user:git/dev%40x.org', {
+    'prov:type': [q('m2p:GitUser'), q('prov:Person')],
+    'prov:label': 'dev'
+  });
+  b.add('agent', 'user:mlflow/dev', {
+    'prov:type': [q('m2p:MlflowUser'), q('prov:Person')],
+    'prov:label': 'dev'
+  });
+  b.add('entity', 'mlflow:experiment/1', {
+    'prov:type': [q('m2p:Experiment'), q('prov:Collection')],
+    'prov:label': 'exp'
+  });
   const t0 = Date.UTC(2025, 0, 1);
   const iso = (ms: number) => new Date(ms).toISOString().replace('Z', '+00:00');
   for (let c = 0; c < commits; c++) {
     const id = `git:commit/${c.toString(16).padStart(40, '0')}`;
-    b.add('activity', id, { 'prov:startTime': iso(t0 + c * 3600e3), 'prov:type': q('m2p:Commit'), 'prov:label': `commit ${c}` });
-    b.rel('wasAssociatedWith', { 'prov:activity': id, 'prov:agent': 'user:git/dev%40x.org', 'prov:role': 'CommitAuthor' });
+    b.add('activity', id, {
+      'prov:startTime': iso(t0 + c * 3600e3),
+      'prov:type': q('m2p:Commit'),
+      'prov:label': `commit ${c}`
+    });
+    b.rel('wasAssociatedWith', {
+      'prov:activity': id,
+      'prov:agent': 'user:git/dev%40x.org',
+      'prov:role': 'CommitAuthor'
+    });
     if (c) {
-      b.rel('wasInformedBy', { 'prov:informed': id, 'prov:informant': `git:commit/${(c - 1).toString(16).padStart(40, '0')}` });
+      b.rel('wasInformedBy', {
+        'prov:informed': id,
+        'prov:informant': `git:commit/${(c - 1).toString(16).padStart(40, '0')}`
+      });
     }
     const rev = `git:revision/${c}/src/f${c % 10}.py`;
-    b.add('entity', rev, { 'prov:type': q('m2p:FileRevision'), 'prov:label': `f${c % 10}.py@${c}` });
-    b.rel('wasGeneratedBy', { 'prov:entity': rev, 'prov:activity': id, 'prov:role': 'ModifiedRevision' });
-    b.rel('specializationOf', { 'prov:specificEntity': rev, 'prov:generalEntity': `git:file/0/src/f${c % 10}.py` });
+    b.add('entity', rev, {
+      'prov:type': q('m2p:FileRevision'),
+      'prov:label': `f${c % 10}.py@${c}`
+    });
+    b.rel('wasGeneratedBy', {
+      'prov:entity': rev,
+      'prov:activity': id,
+      'prov:role': 'ModifiedRevision'
+    });
+    b.rel('specializationOf', {
+      'prov:specificEntity': rev,
+      'prov:generalEntity': `git:file/0/src/f${c % 10}.py`
+    });
   }
   for (let f = 0; f < 10; f++) {
-    b.add('entity', `git:file/0/src/f${f}.py`, { 'prov:type': q('m2p:File'), 'prov:label': `src/f${f}.py` });
+    b.add('entity', `git:file/0/src/f${f}.py`, {
+      'prov:type': q('m2p:File'),
+      'prov:label': `src/f${f}.py`
+    });
   }
   for (let r = 0; r < runs; r++) {
     const run = `mlflow:run/run${r}`;
     const rc = `${run}/creation`;
-    b.add('entity', run, { 'prov:type': [q('m2p:Run'), q('prov:Collection')], 'prov:label': `run ${r}` });
-    b.add('activity', rc, { 'prov:startTime': iso(t0 + r * 7200e3), 'prov:type': q('m2p:RunCreation') });
-    b.rel('hadMember', { 'prov:collection': 'mlflow:experiment/1', 'prov:entity': run });
-    b.rel('wasGeneratedBy', { 'prov:entity': run, 'prov:activity': rc, 'prov:role': 'AddedRun' });
-    b.rel('wasAssociatedWith', { 'prov:activity': rc, 'prov:agent': 'user:mlflow/dev', 'prov:role': 'RunAuthor' });
+    b.add('entity', run, {
+      'prov:type': [q('m2p:Run'), q('prov:Collection')],
+      'prov:label': `run ${r}`
+    });
+    b.add('activity', rc, {
+      'prov:startTime': iso(t0 + r * 7200e3),
+      'prov:type': q('m2p:RunCreation')
+    });
+    b.rel('hadMember', {
+      'prov:collection': 'mlflow:experiment/1',
+      'prov:entity': run
+    });
+    b.rel('wasGeneratedBy', {
+      'prov:entity': run,
+      'prov:activity': rc,
+      'prov:role': 'AddedRun'
+    });
+    b.rel('wasAssociatedWith', {
+      'prov:activity': rc,
+      'prov:agent': 'user:mlflow/dev',
+      'prov:role': 'RunAuthor'
+    });
     const add = (id: string, type: string, rec: Rec) => {
       b.add('entity', id, { 'prov:type': q(type), ...rec });
       b.rel('hadMember', { 'prov:collection': run, 'prov:entity': id });
       b.rel('wasGeneratedBy', { 'prov:entity': id, 'prov:activity': rc });
     };
     for (let p = 0; p < params; p++) {
-      add(`${run}/param/p${p}`, 'm2p:Param', { 'prov:label': `p${p} = ${p}`, 'm2p:key': `p${p}`, 'm2p:value': String(p) });
+      add(`${run}/param/p${p}`, 'm2p:Param', {
+        'prov:label': `p${p} = ${p}`,
+        'm2p:key': `p${p}`,
+        'm2p:value': String(p)
+      });
     }
     for (let t = 0; t < tags; t++) {
-      add(`${run}/tag/t${t}`, 'm2p:RunTag', { 'prov:label': `t${t} = v`, 'm2p:key': `t${t}`, 'm2p:value': 'v' });
+      add(`${run}/tag/t${t}`, 'm2p:RunTag', {
+        'prov:label': `t${t} = v`,
+        'm2p:key': `t${t}`,
+        'm2p:value': 'v'
+      });
     }
     for (let k = 0; k < keys; k++) {
       for (let s = 0; s < steps; s++) {

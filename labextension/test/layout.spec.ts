@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 
-import { Box, MIN_SCALE, boundsOf, boxGrid, hitBox, initialViewport, layoutGraph, timeRanks } from '../src/graph/layout';
+import {
+  Box,
+  MIN_SCALE,
+  boundsOf,
+  boxGrid,
+  hitBox,
+  initialViewport,
+  layoutGraph,
+  timeRanks
+} from '../src/graph/layout';
 import { buildView } from '../src/graph/model';
 import { NODE } from '../src/graph/style';
 import { demoDoc } from './demo';
@@ -12,7 +21,11 @@ function overlaps(boxes: Box[]): number {
   let n = 0;
   const s = [...boxes].sort((a, b) => a.x - b.x);
   for (let i = 0; i < s.length; i++) {
-    for (let j = i + 1; j < s.length && s[j].x - s[j].w / 2 < s[i].x + s[i].w / 2; j++) {
+    for (
+      let j = i + 1;
+      j < s.length && s[j].x - s[j].w / 2 < s[i].x + s[i].w / 2;
+      j++
+    ) {
       if (Math.abs(s[j].y - s[i].y) < (s[i].h + s[j].h) / 2) {
         n++;
       }
@@ -22,7 +35,10 @@ function overlaps(boxes: Box[]): number {
 }
 
 /** Screen boxes in the 1100 × 650 area at the opening viewport. */
-function onScreen(boxes: Map<string, Box>, vp: { x: number; y: number; scale: number }) {
+function onScreen(
+  boxes: Map<string, Box>,
+  vp: { x: number; y: number; scale: number }
+) {
   return [...boxes.entries()].map(([id, b]) => ({
     id,
     left: AREA.width / 2 + (b.x - b.w / 2 - vp.x) * vp.scale,
@@ -43,15 +59,23 @@ describe('layout of the sample project (1100 × 650 graph area)', () => {
   });
 
   it('points at least 95 % of the edges left → right', () => {
-    const fwd = g.edges.filter(e => lay.boxes.get(e.to)!.x > lay.boxes.get(e.from)!.x);
+    const fwd = g.edges.filter(
+      e => lay.boxes.get(e.to)!.x > lay.boxes.get(e.from)!.x
+    );
     expect(fwd.length / g.edges.length).toBeGreaterThanOrEqual(0.95);
   });
 
   it('opens at a readable zoom: every label line at least 10 px high, nodes in view', () => {
     expect(vp.scale).toBeGreaterThanOrEqual(MIN_SCALE);
-    expect(Math.min(NODE.label_px, NODE.sub_px) * vp.scale).toBeGreaterThanOrEqual(10);
+    expect(
+      Math.min(NODE.label_px, NODE.sub_px) * vp.scale
+    ).toBeGreaterThanOrEqual(10);
     const inView = onScreen(lay.boxes, vp).filter(
-      b => b.left >= 0 && b.top >= 0 && b.left + b.width <= AREA.width && b.top + b.height <= AREA.height
+      b =>
+        b.left >= 0 &&
+        b.top >= 0 &&
+        b.left + b.width <= AREA.width &&
+        b.top + b.height <= AREA.height
     );
     expect(inView.length).toBeGreaterThanOrEqual(8);
   });
@@ -71,11 +95,17 @@ describe('layout of the sample project (1100 × 650 graph area)', () => {
     const one = initialViewport(lay, AREA, [alias.id]);
     expect(one.scale).toBeLessThanOrEqual(1.25);
     expect(one.x).toBeCloseTo(lay.boxes.get(alias.id)!.x);
-    const many = initialViewport(lay, AREA, g.nodes.map(n => n.id));
+    const many = initialViewport(
+      lay,
+      AREA,
+      g.nodes.map(n => n.id)
+    );
     expect(many.scale).toBeGreaterThanOrEqual(MIN_SCALE);
     // Targets that do not fit: centred on the newest of them, which is then on screen.
     const ids = g.nodes.map(n => n.id);
-    const newest = ids.reduce((a, b) => (lay.boxes.get(b)!.x > lay.boxes.get(a)!.x ? b : a));
+    const newest = ids.reduce((a, b) =>
+      lay.boxes.get(b)!.x > lay.boxes.get(a)!.x ? b : a
+    );
     expect(many.x).toBe(lay.boxes.get(newest)!.x);
   });
 
@@ -83,18 +113,29 @@ describe('layout of the sample project (1100 × 650 graph area)', () => {
     const grid = boxGrid(lay.boxes);
     for (const [id, b] of lay.boxes) {
       expect(hitBox(grid, lay.boxes, { x: b.x, y: b.y })).toBe(id);
-      expect(hitBox(grid, lay.boxes, { x: b.x + b.w / 2 - 2, y: b.y - b.h / 2 + 2 })).toBe(id);
-      expect(hitBox(grid, lay.boxes, { x: b.x, y: b.y + b.h / 2 + NODE.node_gap / 2 })).toBe(null);
+      expect(
+        hitBox(grid, lay.boxes, { x: b.x + b.w / 2 - 2, y: b.y - b.h / 2 + 2 })
+      ).toBe(id);
+      expect(
+        hitBox(grid, lay.boxes, {
+          x: b.x,
+          y: b.y + b.h / 2 + NODE.node_gap / 2
+        })
+      ).toBe(null);
     }
   });
 
   it('puts people in a band before the graph (above for LR, left for TB)', () => {
-    const people = g.nodes.filter(n => n.kind === 'agent').map(n => lay.boxes.get(n.id)!);
+    const people = g.nodes
+      .filter(n => n.kind === 'agent')
+      .map(n => lay.boxes.get(n.id)!);
     const others = g.nodes.filter(n => !n.lane).map(n => lay.boxes.get(n.id)!);
     const top = Math.min(...others.map(b => b.y));
     expect(people.every(b => b.y < top)).toBe(true);
     const tb = layoutGraph(g.nodes, g.edges, 'TB');
-    const fwd = g.edges.filter(e => tb.boxes.get(e.to)!.y > tb.boxes.get(e.from)!.y);
+    const fwd = g.edges.filter(
+      e => tb.boxes.get(e.to)!.y > tb.boxes.get(e.from)!.y
+    );
     expect(fwd.length / g.edges.length).toBeGreaterThanOrEqual(0.95);
     expect(overlaps([...tb.boxes.values()])).toBe(0);
   });
@@ -107,20 +148,25 @@ describe('layout of a larger document', () => {
     expect(g.nodes.length).toBeLessThan(1300); // one run's 1,000 metric points unfolded
     const lay = layoutGraph(g.nodes, g.edges, 'LR');
     expect(overlaps([...lay.boxes.values()])).toBe(0);
-    const fwd = g.edges.filter(e => lay.boxes.get(e.to)!.x > lay.boxes.get(e.from)!.x);
+    const fwd = g.edges.filter(
+      e => lay.boxes.get(e.to)!.x > lay.boxes.get(e.from)!.x
+    );
     expect(fwd.length / g.edges.length).toBeGreaterThanOrEqual(0.95);
   });
 });
 
 describe('timeRanks', () => {
   it('ranks after predecessors, pulls sources next to their successors and breaks cycles', () => {
-    const r = timeRanks(['a', 'b', 'c', 'd', 'x', 'y'], [
-      ['a', 'b', 1],
-      ['b', 'c', 1],
-      ['d', 'c', 1],
-      ['x', 'y', 1],
-      ['y', 'x', 1]
-    ]);
+    const r = timeRanks(
+      ['a', 'b', 'c', 'd', 'x', 'y'],
+      [
+        ['a', 'b', 1],
+        ['b', 'c', 1],
+        ['d', 'c', 1],
+        ['x', 'y', 1],
+        ['y', 'x', 1]
+      ]
+    );
     expect([r.get('a'), r.get('b'), r.get('c')]).toEqual([0, 1, 2]);
     expect(r.get('d')).toBe(1);
     expect(r.get('x')).not.toBe(r.get('y'));

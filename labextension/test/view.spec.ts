@@ -14,7 +14,8 @@ import { MIME_TYPE, readMeta } from '../src/renderer';
 import { demoDoc } from './demo';
 import { HOSTILE_IMG, HOSTILE_SCRIPT, hostileDoc, sampleDoc } from './fixtures';
 
-const injected = (root: Element) => root.querySelectorAll('img, script, iframe, svg, [onerror], [onload]').length;
+const injected = (root: Element) =>
+  root.querySelectorAll('img, script, iframe, svg, [onerror], [onload]').length;
 const noop = { onToggleFold: () => undefined, onGoto: () => undefined };
 
 afterEach(() => {
@@ -26,19 +27,31 @@ describe('details panel', () => {
     const g = buildView(sampleDoc());
     const d = nodeDetails(g, 'mlflow:run/r1')!;
     expect(d.sections[0].rows[0]).toEqual(['id', 'mlflow:run/r1']);
-    expect(d.fold).toEqual({ count: g.byId.get('mlflow:run/r1')!.members.length, expanded: false });
+    expect(d.fold).toEqual({
+      count: g.byId.get('mlflow:run/r1')!.members.length,
+      expanded: false
+    });
     const params = d.sections.find(s => s.heading.startsWith('params'))!;
     expect(params.rows).toContainEqual(['lr', '0.1']);
     const metrics = d.sections.find(s => s.heading.startsWith('metrics'))!;
     expect(metrics.rows).toContainEqual(['loss (step 2)', '0.3']);
-    expect(d.links.some(l => l.id === 'git:commit/c1' && l.text.startsWith('←'))).toBe(true);
+    expect(
+      d.links.some(l => l.id === 'git:commit/c1' && l.text.startsWith('←'))
+    ).toBe(true);
     const host = document.createElement('div');
     renderDetails(host, d, noop);
-    expect(host.querySelector('[data-action="unfold"]')!.textContent).toMatch(/^Unfold \d+ members$/);
+    expect(host.querySelector('[data-action="unfold"]')!.textContent).toMatch(
+      /^Unfold \d+ members$/
+    );
   });
 
   it('shows times to the second', () => {
-    expect(valueText({ text: '2026-12-06T12:15:56.663000+00:00', type: 'xsd:dateTime' })).toBe('2026-12-06 12:15:56 +00:00');
+    expect(
+      valueText({
+        text: '2026-12-06T12:15:56.663000+00:00',
+        type: 'xsd:dateTime'
+      })
+    ).toBe('2026-12-06 12:15:56 +00:00');
   });
 
   it('renders hostile values as text', () => {
@@ -68,13 +81,18 @@ describe('legend', () => {
     expect(texts).not.toContain(STYLE.marks.highlight.legend);
     expect(texts).toContain(STYLE.marks.folded.legend);
     expect(texts).toContain(STYLE.edge_styles.people.legend);
-    const marked = legendEntries(buildView(demoDoc(), { badges: { [g.nodes[0].id]: 'removed' } }), 2).map(e => e.text);
+    const marked = legendEntries(
+      buildView(demoDoc(), { badges: { [g.nodes[0].id]: 'removed' } }),
+      2
+    ).map(e => e.text);
     expect(marked).toContain(STYLE.marks.highlight.legend);
     expect(marked).toContain(STYLE.badges.removed.legend);
     expect(marked).not.toContain(STYLE.badges.added.legend);
     const host = document.createElement('div');
     renderLegend(host, entries, 'dark');
-    expect(host.querySelectorAll('.m2p-legend-item')).toHaveLength(entries.length);
+    expect(host.querySelectorAll('.m2p-legend-item')).toHaveLength(
+      entries.length
+    );
   });
 });
 
@@ -94,15 +112,18 @@ describe('theme', () => {
 
 describe('faces', () => {
   it('the MIME renderer ranks below HTML (50), is safe and reads view options from metadata', () => {
-
     expect(RANK).toBeLessThan(50);
     expect(rendererFactory.safe).toBe(true);
     expect(rendererFactory.mimeTypes).toEqual([MIME_TYPE]);
-    expect(readMeta({ [MIME_TYPE]: { view: { fold: 'none' }, snapshot_of: 'v1' } })).toEqual({
+    expect(
+      readMeta({ [MIME_TYPE]: { view: { fold: 'none' }, snapshot_of: 'v1' } })
+    ).toEqual({
       view: { fold: 'none' },
       snapshot_of: 'v1'
     });
-    expect(readMeta({ [MIME_TYPE]: { view: [1], snapshot_of: 3 } })).toEqual({});
+    expect(readMeta({ [MIME_TYPE]: { view: [1], snapshot_of: 3 } })).toEqual(
+      {}
+    );
     expect(readMeta(undefined)).toEqual({});
   });
 

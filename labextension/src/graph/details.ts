@@ -43,8 +43,13 @@ export function valueText(v: ProvValue): string {
   }
   if (v.type === 'xsd:dateTime') {
     // To the second, in the document's offset: "2026-12-06 12:15:56 +00:00".
-    const m = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)(?:\.\d+)?(Z|[+-]\d\d:\d\d)?$/.exec(v.text);
-    return m ? `${m[1]} ${m[2]}${m[3] ? ' ' + (m[3] === 'Z' ? 'UTC' : m[3]) : ''}` : v.text;
+    const m =
+      /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)(?:\.\d+)?(Z|[+-]\d\d:\d\d)?$/.exec(
+        v.text
+      );
+    return m
+      ? `${m[1]} ${m[2]}${m[3] ? ' ' + (m[3] === 'Z' ? 'UTC' : m[3]) : ''}`
+      : v.text;
   }
   return v.text;
 }
@@ -58,7 +63,10 @@ function memberRow(g: ViewGraph, id: string): [string, string] {
   const value = el.attrs['m2p:value'];
   if (key !== undefined && value) {
     const step = firstText(el.attrs, 'm2p:step');
-    return [step !== undefined ? `${key} (step ${step})` : key, value.map(valueText).join(', ')];
+    return [
+      step !== undefined ? `${key} (step ${step})` : key,
+      value.map(valueText).join(', ')
+    ];
   }
   const path = firstText(el.attrs, 'm2p:path');
   if (path !== undefined) {
@@ -94,13 +102,18 @@ export function nodeDetails(g: ViewGraph, id: string): Details | null {
   for (const [noun, ids] of groups) {
     const rows = ids.slice(0, MAX_ROWS).map(m => memberRow(g, m));
     rows.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-    sections.push({ heading: `${noun} (${ids.length})`, rows, more: Math.max(0, ids.length - MAX_ROWS) });
+    sections.push({
+      heading: `${noun} (${ids.length})`,
+      rows,
+      more: Math.max(0, ids.length - MAX_ROWS)
+    });
   }
   const links: DetailsLink[] = [];
   let moreLinks = 0;
   // Links to other backbone nodes first, unfolded members after.
   const incident = g.edges.filter(e => e.from === id || e.to === id);
-  const isMember = (e: (typeof incident)[number]) => g.ownerOf.get(e.from === id ? e.to : e.from) === id;
+  const isMember = (e: (typeof incident)[number]) =>
+    g.ownerOf.get(e.from === id ? e.to : e.from) === id;
   incident.sort((a, b) => Number(isMember(a)) - Number(isMember(b)));
   for (const e of incident) {
     if (links.length >= MAX_LINKS) {

@@ -23,7 +23,11 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   return e;
 }
 
-function button(className: string, text: string, onClick: () => void): HTMLButtonElement {
+function button(
+  className: string,
+  text: string,
+  onClick: () => void
+): HTMLButtonElement {
   const b = h('button', className, text);
   b.type = 'button';
   b.addEventListener('click', onClick);
@@ -36,11 +40,19 @@ export interface DetailsActions {
 }
 
 /** Fill `container` with the details of a node (or a hint when nothing is selected). */
-export function renderDetails(container: HTMLElement, d: Details | null, act: DetailsActions): void {
+export function renderDetails(
+  container: HTMLElement,
+  d: Details | null,
+  act: DetailsActions
+): void {
   container.replaceChildren();
   if (!d) {
     container.appendChild(
-      h('div', 'm2p-details-empty', 'Click a node to see its details; double-click unfolds its members.')
+      h(
+        'div',
+        'm2p-details-empty',
+        'Click a node to see its details; double-click unfolds its members.'
+      )
     );
     return;
   }
@@ -51,8 +63,12 @@ export function renderDetails(container: HTMLElement, d: Details | null, act: De
     container.appendChild(h('div', 'm2p-details-badge', d.badge));
   }
   if (d.fold) {
-    const text = d.fold.expanded ? 'Fold members into this node' : `Unfold ${d.fold.count} members`;
-    const b = button('m2p-button m2p-details-fold', text, () => act.onToggleFold(d.id));
+    const text = d.fold.expanded
+      ? 'Fold members into this node'
+      : `Unfold ${d.fold.count} members`;
+    const b = button('m2p-button m2p-details-fold', text, () =>
+      act.onToggleFold(d.id)
+    );
     b.dataset.action = d.fold.expanded ? 'fold' : 'unfold';
     container.appendChild(b);
   }
@@ -62,12 +78,17 @@ export function renderDetails(container: HTMLElement, d: Details | null, act: De
     for (const l of d.links) {
       const b = button('m2p-link', '', () => act.onGoto(l.id));
       b.dataset.id = l.id;
-      b.append(h('span', 'm2p-link-rel', l.text), h('span', 'm2p-link-label', l.label));
+      b.append(
+        h('span', 'm2p-link-rel', l.text),
+        h('span', 'm2p-link-label', l.label)
+      );
       list.appendChild(b);
     }
     container.appendChild(list);
     if (d.moreLinks) {
-      container.appendChild(h('div', 'm2p-details-more', `… and ${d.moreLinks} more links`));
+      container.appendChild(
+        h('div', 'm2p-details-more', `… and ${d.moreLinks} more links`)
+      );
     }
   }
   for (const sec of d.sections) {
@@ -82,7 +103,9 @@ export function renderDetails(container: HTMLElement, d: Details | null, act: De
     table.appendChild(body);
     container.appendChild(table);
     if (sec.more) {
-      container.appendChild(h('div', 'm2p-details-more', `… and ${sec.more} more`));
+      container.appendChild(
+        h('div', 'm2p-details-more', `… and ${sec.more} more`)
+      );
     }
   }
 }
@@ -103,7 +126,13 @@ export function renderMatches(
   }
   container.hidden = false;
   const n = hits.length;
-  container.appendChild(h('div', 'm2p-matches-count', n ? `${n} match${n === 1 ? '' : 'es'}` : 'No match'));
+  container.appendChild(
+    h(
+      'div',
+      'm2p-matches-count',
+      n ? `${n} match${n === 1 ? '' : 'es'}` : 'No match'
+    )
+  );
   for (const hit of hits.slice(0, MAX_MATCHES_LISTED)) {
     const b = button('m2p-match', '', () => onPick(hit.id));
     b.dataset.id = hit.id;
@@ -114,11 +143,23 @@ export function renderMatches(
     container.appendChild(b);
   }
   if (n > MAX_MATCHES_LISTED) {
-    container.appendChild(h('div', 'm2p-details-more', `… and ${n - MAX_MATCHES_LISTED} more (refine the search)`));
+    container.appendChild(
+      h(
+        'div',
+        'm2p-details-more',
+        `… and ${n - MAX_MATCHES_LISTED} more (refine the search)`
+      )
+    );
   }
 }
 
-function swatch(shape: Shape, fill: string, border: string, dashed = false, width = 1.5): HTMLElement {
+function swatch(
+  shape: Shape,
+  fill: string,
+  border: string,
+  dashed = false,
+  width = 1.5
+): HTMLElement {
   const s = h('span', `m2p-swatch m2p-swatch-${shape}`);
   s.style.background = fill;
   s.style.borderColor = border;
@@ -130,7 +171,11 @@ function swatch(shape: Shape, fill: string, border: string, dashed = false, widt
 }
 
 /** Fill `container` with the legend entries (colours resolved for `mode`). */
-export function renderLegend(container: HTMLElement, entries: LegendEntry[], mode: ThemeName): void {
+export function renderLegend(
+  container: HTMLElement,
+  entries: LegendEntry[],
+  mode: ThemeName
+): void {
   container.replaceChildren();
   for (const e of entries) {
     const item = h('span', `m2p-legend-item m2p-legend-${e.type}`);
@@ -140,12 +185,18 @@ export function renderLegend(container: HTMLElement, entries: LegendEntry[], mod
       item.appendChild(swatch(e.shape, 'transparent', 'var(--m2p-font-muted)'));
     } else if (e.type === 'edge') {
       const line = h('span', 'm2p-legend-line');
-      line.style.borderTopStyle = e.dashes ? (e.dashes[0] <= 2 ? 'dotted' : 'dashed') : 'solid';
+      line.style.borderTopStyle = e.dashes
+        ? e.dashes[0] <= 2
+          ? 'dotted'
+          : 'dashed'
+        : 'solid';
       item.appendChild(line);
     } else if (e.mark === 'highlight') {
       item.appendChild(swatch('box', 'transparent', e.color![mode], false, 3));
     } else if (e.mark === 'implicit') {
-      item.appendChild(swatch('box', 'transparent', 'var(--m2p-font-muted)', true));
+      item.appendChild(
+        swatch('box', 'transparent', 'var(--m2p-font-muted)', true)
+      );
     } else if (e.mark === 'badge') {
       const b = h('span', 'm2p-legend-badge', e.symbol);
       b.style.background = e.color![mode];

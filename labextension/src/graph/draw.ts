@@ -17,7 +17,14 @@ export interface DrawState {
 }
 
 /** Trace the outline of `shape` for a box centred at x, y. */
-export function shapePath(ctx: CanvasRenderingContext2D, shape: Shape, x: number, y: number, w: number, h: number): void {
+export function shapePath(
+  ctx: CanvasRenderingContext2D,
+  shape: Shape,
+  x: number,
+  y: number,
+  w: number,
+  h: number
+): void {
   const l = x - w / 2;
   const t = y - h / 2;
   ctx.beginPath();
@@ -47,7 +54,11 @@ export function shapePath(ctx: CanvasRenderingContext2D, shape: Shape, x: number
 const fitted = new Map<string, string>();
 
 /** `text` cut with an ellipsis to fit `max` px in the current font (cached per font and text). */
-export function fitText(ctx: CanvasRenderingContext2D, text: string, max: number): string {
+export function fitText(
+  ctx: CanvasRenderingContext2D,
+  text: string,
+  max: number
+): string {
   const key = `${ctx.font}\u0000${max}\u0000${text}`;
   let out = fitted.get(key);
   if (out !== undefined) {
@@ -75,7 +86,14 @@ export function fitText(ctx: CanvasRenderingContext2D, text: string, max: number
 }
 
 /** Draw node `n` centred at x, y (graph coordinates). */
-export function drawNode(ctx: CanvasRenderingContext2D, st: DrawState, n: VNode, x: number, y: number, selected: boolean): void {
+export function drawNode(
+  ctx: CanvasRenderingContext2D,
+  st: DrawState,
+  n: VNode,
+  x: number,
+  y: number,
+  selected: boolean
+): void {
   const W = NODE.width;
   const H = NODE.height;
   const mode = st.theme.mode;
@@ -93,7 +111,11 @@ export function drawNode(ctx: CanvasRenderingContext2D, st: DrawState, n: VNode,
   ctx.fillStyle = ts.fill[mode];
   ctx.fill();
   ctx.lineWidth = emph || badge ? 3.5 : 1.5;
-  ctx.strokeStyle = emph ? STYLE.marks.highlight.color[mode] : badge ? badge.color[mode] : ts.border[mode];
+  ctx.strokeStyle = emph
+    ? STYLE.marks.highlight.color[mode]
+    : badge
+      ? badge.color[mode]
+      : ts.border[mode];
   ctx.setLineDash(n.implicit ? [5, 4] : []);
   ctx.stroke();
   ctx.setLineDash([]);
@@ -141,7 +163,14 @@ export function drawNodes(
   ctx.save();
   for (const n of st.graph.nodes) {
     const p = pos(n.id);
-    if (!p || n.id === selected || p.x + W < view.left || p.x - W > view.right || p.y + H < view.top || p.y - H > view.bottom) {
+    if (
+      !p ||
+      n.id === selected ||
+      p.x + W < view.left ||
+      p.x - W > view.right ||
+      p.y + H < view.top ||
+      p.y - H > view.bottom
+    ) {
       continue;
     }
     drawNode(ctx, st, n, p.x, p.y, false);
@@ -185,7 +214,8 @@ export function drawEdges(
   // Batch by (style, emphasis): one stroke per batch.
   const batches = new Map<string, VEdge[]>();
   for (const e of es.edges) {
-    const hot = es.selected !== null && (e.from === es.selected || e.to === es.selected);
+    const hot =
+      es.selected !== null && (e.from === es.selected || e.to === es.selected);
     const key = `${hot ? 1 : 0}${e.style}`;
     (batches.get(key) ?? batches.set(key, []).get(key)!).push(e);
   }
@@ -238,8 +268,14 @@ export function drawEdges(
       const ux = dx / len;
       const uy = dy / len;
       ctx.moveTo(x, y);
-      ctx.lineTo(x - ux * size - uy * size * 0.45, y - uy * size + ux * size * 0.45);
-      ctx.lineTo(x - ux * size + uy * size * 0.45, y - uy * size - ux * size * 0.45);
+      ctx.lineTo(
+        x - ux * size - uy * size * 0.45,
+        y - uy * size + ux * size * 0.45
+      );
+      ctx.lineTo(
+        x - ux * size + uy * size * 0.45,
+        y - uy * size - ux * size * 0.45
+      );
       ctx.closePath();
     }
     ctx.fill();

@@ -42,8 +42,13 @@ export interface Bounds {
 }
 
 /** Lay out `nodes` and `edges` (edges already oriented earlier → later). */
-export function layoutGraph(nodes: VNode[], edges: VEdge[], direction: Direction = 'LR'): Layout {
-  const t0 = typeof performance !== 'undefined' ? performance.now() : Date.now();
+export function layoutGraph(
+  nodes: VNode[],
+  edges: VEdge[],
+  direction: Direction = 'LR'
+): Layout {
+  const t0 =
+    typeof performance !== 'undefined' ? performance.now() : Date.now();
   const W = NODE.width;
   const H = NODE.height;
   const degree = new Map<string, number>();
@@ -98,8 +103,16 @@ export function layoutGraph(nodes: VNode[], edges: VEdge[], direction: Direction
   const stackSize = (k: number) => {
     const across = Math.min(k, STACK_ROWS);
     const along = Math.ceil(k / STACK_ROWS);
-    const lr = { width: along * W + (along - 1) * gap, height: across * H + (across - 1) * gap };
-    return direction === 'LR' ? lr : { width: across * W + (across - 1) * gap, height: along * H + (along - 1) * gap };
+    const lr = {
+      width: along * W + (along - 1) * gap,
+      height: across * H + (across - 1) * gap
+    };
+    return direction === 'LR'
+      ? lr
+      : {
+          width: across * W + (across - 1) * gap,
+          height: along * H + (along - 1) * gap
+        };
   };
   const g = new Graph({ multigraph: false, compound: false });
   g.setGraph({
@@ -146,7 +159,9 @@ export function layoutGraph(nodes: VNode[], edges: VEdge[], direction: Direction
   }
   // Crossing reduction (dagre's order sweeps) is most of its time; for big graphs its first order
   // (depth first along the time-ordered edges) reads well enough.
-  dagreLayout(g, { disableOptimalOrderHeuristic: layerIds.length > ORDER_SWEEPS_MAX } as never);
+  dagreLayout(g, {
+    disableOptimalOrderHeuristic: layerIds.length > ORDER_SWEEPS_MAX
+  } as never);
   const boxes = new Map<string, Box>();
   for (const n of ordered) {
     if (!stackOf.has(n.id)) {
@@ -174,7 +189,8 @@ export function layoutGraph(nodes: VNode[], edges: VEdge[], direction: Direction
     });
   }
   placeBand(nodes, edges, banded, boxes, direction);
-  const t1 = typeof performance !== 'undefined' ? performance.now() : Date.now();
+  const t1 =
+    typeof performance !== 'undefined' ? performance.now() : Date.now();
   return { boxes, direction, banded, ms: t1 - t0 };
 }
 
@@ -183,7 +199,10 @@ export function layoutGraph(nodes: VNode[], edges: VEdge[], direction: Direction
  * latest predecessor, nodes without predecessors one rank before their earliest successor. A cycle is
  * broken at its earliest node.
  */
-export function timeRanks(ids: string[], edges: [string, string, number][]): Map<string, number> {
+export function timeRanks(
+  ids: string[],
+  edges: [string, string, number][]
+): Map<string, number> {
   const index = new Map(ids.map((id, i) => [id, i]));
   const preds: number[][] = ids.map(() => []);
   const succs: number[][] = ids.map(() => []);
@@ -260,7 +279,13 @@ function byTime(a: VNode, b: VNode): number {
  * Place banded nodes in rows before the ranked graph (above it for LR, left of it for TB): each at the
  * main-axis position just before its earliest later neighbour, so its edges still point forward.
  */
-function placeBand(nodes: VNode[], edges: VEdge[], banded: Set<string>, boxes: Map<string, Box>, dir: Direction): void {
+function placeBand(
+  nodes: VNode[],
+  edges: VEdge[],
+  banded: Set<string>,
+  boxes: Map<string, Box>,
+  dir: Direction
+): void {
   if (!banded.size) {
     return;
   }
@@ -328,16 +353,30 @@ function placeBand(nodes: VNode[], edges: VEdge[], banded: Set<string>, boxes: M
   for (const w of want) {
     const r = rowOf.get(w.id)!;
     // Row 0 nearest the graph.
-    const cross = (Number.isFinite(minV) ? minV : 0) - bandGap - thick / 2 - r * (thick + gap);
-    boxes.set(w.id, dir === 'LR' ? { x: w.at, y: cross, w: W, h: H } : { x: cross, y: w.at, w: W, h: H });
+    const cross =
+      (Number.isFinite(minV) ? minV : 0) -
+      bandGap -
+      thick / 2 -
+      r * (thick + gap);
+    boxes.set(
+      w.id,
+      dir === 'LR'
+        ? { x: w.at, y: cross, w: W, h: H }
+        : { x: cross, y: w.at, w: W, h: H }
+    );
   }
   void rows;
 }
 
 /** Bounds of the boxes of `ids` (all boxes when omitted). */
-export function boundsOf(boxes: Map<string, Box>, ids?: Iterable<string>): Bounds | null {
+export function boundsOf(
+  boxes: Map<string, Box>,
+  ids?: Iterable<string>
+): Bounds | null {
   let b: Bounds | null = null;
-  const list = ids ? [...ids].map(id => boxes.get(id)).filter((x): x is Box => !!x) : [...boxes.values()];
+  const list = ids
+    ? [...ids].map(id => boxes.get(id)).filter((x): x is Box => !!x)
+    : [...boxes.values()];
   for (const x of list) {
     const l = x.x - x.w / 2;
     const t = x.y - x.h / 2;
@@ -356,7 +395,10 @@ export function boundsOf(boxes: Map<string, Box>, ids?: Iterable<string>): Bound
 }
 
 /** The smallest zoom at which every label is at least `min_readable_px` high on screen. */
-export const MIN_SCALE = Math.ceil((NODE.min_readable_px / Math.min(NODE.label_px, NODE.sub_px)) * 100) / 100;
+export const MIN_SCALE =
+  Math.ceil(
+    (NODE.min_readable_px / Math.min(NODE.label_px, NODE.sub_px)) * 100
+  ) / 100;
 export const MAX_FIT_SCALE = 1.25;
 
 export interface Viewport {
@@ -392,7 +434,9 @@ export function initialViewport(
   if (target && focus) {
     // Spread-out targets: centre on the newest of them (the centre of their bounds may hold none).
     const along = (bx: Box) => (layout.direction === 'LR' ? bx.x : bx.y);
-    const boxes = focus.map(id => layout.boxes.get(id)).filter((x): x is Box => !!x);
+    const boxes = focus
+      .map(id => layout.boxes.get(id))
+      .filter((x): x is Box => !!x);
     const newest = boxes.reduce((a, c) => (along(c) > along(a) ? c : a));
     return { x: newest.x, y: newest.y, scale };
   }
@@ -401,23 +445,44 @@ export function initialViewport(
   const viewH = h / scale;
   if (layout.direction === 'LR') {
     const x = Math.max(all.left + viewW / 2, all.right - viewW / 2);
-    const inView = [...layout.boxes.values()].filter(bx => bx.x + bx.w / 2 >= x - viewW / 2);
-    const y = crossCentre(inView.map(bx => bx.y), all.top, all.bottom, viewH);
+    const inView = [...layout.boxes.values()].filter(
+      bx => bx.x + bx.w / 2 >= x - viewW / 2
+    );
+    const y = crossCentre(
+      inView.map(bx => bx.y),
+      all.top,
+      all.bottom,
+      viewH
+    );
     return { x, y, scale };
   }
   const y = Math.max(all.top + viewH / 2, all.bottom - viewH / 2);
-  const inView = [...layout.boxes.values()].filter(bx => bx.y + bx.h / 2 >= y - viewH / 2);
-  const x = crossCentre(inView.map(bx => bx.x), all.left, all.right, viewW);
+  const inView = [...layout.boxes.values()].filter(
+    bx => bx.y + bx.h / 2 >= y - viewH / 2
+  );
+  const x = crossCentre(
+    inView.map(bx => bx.x),
+    all.left,
+    all.right,
+    viewW
+  );
   return { x, y, scale };
 }
 
 /** Centre across the time axis: the middle of what is in view, kept inside the graph. */
-function crossCentre(vals: number[], lo: number, hi: number, span: number): number {
+function crossCentre(
+  vals: number[],
+  lo: number,
+  hi: number,
+  span: number
+): number {
   if (hi - lo <= span) {
     return (lo + hi) / 2;
   }
   const sorted = vals.sort((a, b) => a - b);
-  const mid = sorted.length ? sorted[Math.floor(sorted.length / 2)] : (lo + hi) / 2;
+  const mid = sorted.length
+    ? sorted[Math.floor(sorted.length / 2)]
+    : (lo + hi) / 2;
   return Math.min(hi - span / 2, Math.max(lo + span / 2, mid));
 }
 
@@ -428,8 +493,16 @@ const cellKey = (i: number, j: number) => `${i},${j}`;
 export function boxGrid(boxes: Map<string, Box>): Map<string, string[]> {
   const grid = new Map<string, string[]>();
   for (const [id, b] of boxes) {
-    for (let i = Math.floor((b.x - b.w / 2) / CELL); i <= Math.floor((b.x + b.w / 2) / CELL); i++) {
-      for (let j = Math.floor((b.y - b.h / 2) / CELL); j <= Math.floor((b.y + b.h / 2) / CELL); j++) {
+    for (
+      let i = Math.floor((b.x - b.w / 2) / CELL);
+      i <= Math.floor((b.x + b.w / 2) / CELL);
+      i++
+    ) {
+      for (
+        let j = Math.floor((b.y - b.h / 2) / CELL);
+        j <= Math.floor((b.y + b.h / 2) / CELL);
+        j++
+      ) {
         const k = cellKey(i, j);
         (grid.get(k) ?? grid.set(k, []).get(k)!).push(id);
       }
@@ -439,8 +512,14 @@ export function boxGrid(boxes: Map<string, Box>): Map<string, string[]> {
 }
 
 /** The node whose box holds point `p` (graph coordinates), or null: the whole box is the click target. */
-export function hitBox(grid: Map<string, string[]>, boxes: Map<string, Box>, p: { x: number; y: number }): string | null {
-  for (const id of grid.get(cellKey(Math.floor(p.x / CELL), Math.floor(p.y / CELL))) ?? []) {
+export function hitBox(
+  grid: Map<string, string[]>,
+  boxes: Map<string, Box>,
+  p: { x: number; y: number }
+): string | null {
+  for (const id of grid.get(
+    cellKey(Math.floor(p.x / CELL), Math.floor(p.y / CELL))
+  ) ?? []) {
     const b = boxes.get(id)!;
     if (Math.abs(p.x - b.x) <= b.w / 2 && Math.abs(p.y - b.y) <= b.h / 2) {
       return id;

@@ -10,13 +10,23 @@ export type LegendEntry =
   | { type: 'node'; text: string; fill: Shade; border: Shade; shape: Shape }
   | { type: 'shape'; text: string; shape: Shape }
   | { type: 'edge'; text: string; dashes: false | number[] }
-  | { type: 'mark'; mark: 'highlight' | 'implicit' | 'folded' | 'badge' | 'band'; text: string; color?: Shade; symbol?: string };
+  | {
+      type: 'mark';
+      mark: 'highlight' | 'implicit' | 'folded' | 'badge' | 'band';
+      text: string;
+      color?: Shade;
+      symbol?: string;
+    };
 
 /**
  * Legend entries for `g` with `emphasised` highlighted nodes; `bandOnSelect`: edges to people and
  * experiments are drawn for the selected node only (say so).
  */
-export function legendEntries(g: ViewGraph, emphasised: number, bandOnSelect = false): LegendEntry[] {
+export function legendEntries(
+  g: ViewGraph,
+  emphasised: number,
+  bandOnSelect = false
+): LegendEntry[] {
   const out: LegendEntry[] = [];
   const seen = new Set<string>();
   const kinds = new Set<string>();
@@ -34,12 +44,22 @@ export function legendEntries(g: ViewGraph, emphasised: number, bandOnSelect = f
     const key = `${ts.legend}\u0000${ts.fill.light}`;
     if (!seen.has(key)) {
       seen.add(key);
-      out.push({ type: 'node', text: ts.legend, fill: ts.fill, border: ts.border, shape: kindShape(n.kind) });
+      out.push({
+        type: 'node',
+        text: ts.legend,
+        fill: ts.fill,
+        border: ts.border,
+        shape: kindShape(n.kind)
+      });
     }
   }
   for (const k of ['entity', 'activity', 'agent'] as const) {
     if (kinds.has(k)) {
-      out.push({ type: 'shape', text: STYLE.kinds[k].legend, shape: STYLE.kinds[k].shape });
+      out.push({
+        type: 'shape',
+        text: STYLE.kinds[k].legend,
+        shape: STYLE.kinds[k].shape
+      });
     }
   }
   const styles = new Set(g.edges.map(e => e.style));
@@ -55,14 +75,29 @@ export function legendEntries(g: ViewGraph, emphasised: number, bandOnSelect = f
     out.push({ type: 'mark', mark: 'folded', text: STYLE.marks.folded.legend });
   }
   if (emphasised) {
-    out.push({ type: 'mark', mark: 'highlight', text: STYLE.marks.highlight.legend, color: STYLE.marks.highlight.color });
+    out.push({
+      type: 'mark',
+      mark: 'highlight',
+      text: STYLE.marks.highlight.legend,
+      color: STYLE.marks.highlight.color
+    });
   }
   if (implicit) {
-    out.push({ type: 'mark', mark: 'implicit', text: STYLE.marks.implicit.legend });
+    out.push({
+      type: 'mark',
+      mark: 'implicit',
+      text: STYLE.marks.implicit.legend
+    });
   }
   for (const [name, b] of Object.entries(STYLE.badges)) {
     if (badges.has(name)) {
-      out.push({ type: 'mark', mark: 'badge', text: b.legend, color: b.color, symbol: b.mark });
+      out.push({
+        type: 'mark',
+        mark: 'badge',
+        text: b.legend,
+        color: b.color,
+        symbol: b.mark
+      });
     }
   }
   return out;

@@ -12,7 +12,15 @@ import {
   parseProvJson,
   timeMs
 } from './prov';
-import { FoldRule, STYLE, labelOf, shortId, shorten, styleKey, typeStyle } from './style';
+import {
+  FoldRule,
+  STYLE,
+  labelOf,
+  shortId,
+  shorten,
+  styleKey,
+  typeStyle
+} from './style';
 
 export type Badge = 'added' | 'removed' | 'changed';
 
@@ -77,7 +85,13 @@ export interface ViewGraph {
   /** The fold rule that folded each member. */
   ruleOf: Map<string, FoldRule>;
   styleKeys: Map<string, string>;
-  stats: { elements: number; relations: number; nodes: number; edges: number; folded: number };
+  stats: {
+    elements: number;
+    relations: number;
+    nodes: number;
+    edges: number;
+    folded: number;
+  };
 }
 
 export class NotProvError extends Error {}
@@ -106,11 +120,15 @@ export function parseOrExplain(input: unknown): ParsedProv {
     try {
       doc = JSON.parse(doc);
     } catch {
-      throw new NotProvError('This file is not JSON, so it cannot be drawn as a PROV graph.');
+      throw new NotProvError(
+        'This file is not JSON, so it cannot be drawn as a PROV graph.'
+      );
     }
   }
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
-    throw new NotProvError('This is not a PROV-JSON document (expected a JSON object with "entity", "activity", …).');
+    throw new NotProvError(
+      'This is not a PROV-JSON document (expected a JSON object with "entity", "activity", …).'
+    );
   }
   if (!PROV_KEYS.some(k => k in (doc as object))) {
     throw new NotProvError(
@@ -120,7 +138,14 @@ export function parseOrExplain(input: unknown): ParsedProv {
   return parseProvJson(doc);
 }
 
-const TIME_ATTRS = ['prov:startTime', 'm2p:committed_at', 'm2p:created_at', 'm2p:timestamp', 'm2p:tagged_at', 'prov:endTime'];
+const TIME_ATTRS = [
+  'prov:startTime',
+  'm2p:committed_at',
+  'm2p:created_at',
+  'm2p:timestamp',
+  'm2p:tagged_at',
+  'prov:endTime'
+];
 
 function ownTime(el: ProvElement): number {
   for (const name of TIME_ATTRS) {
@@ -133,7 +158,10 @@ function ownTime(el: ProvElement): number {
 }
 
 /** member id → owner id by the fold rules (the first matching relation wins). */
-function findOwners(doc: ParsedProv, keys: Map<string, string>): { owner: Map<string, string>; rule: Map<string, FoldRule> } {
+function findOwners(
+  doc: ParsedProv,
+  keys: Map<string, string>
+): { owner: Map<string, string>; rule: Map<string, FoldRule> } {
   const rulesByMember = new Map<string, FoldRule[]>();
   for (const r of STYLE.fold) {
     const list = rulesByMember.get(r.member) ?? [];
@@ -170,7 +198,11 @@ function findOwners(doc: ParsedProv, keys: Map<string, string>): { owner: Map<st
 }
 
 /** "5 params · 4 metrics · 3 tags" from the members of one node. */
-export function summaryOf(members: string[], doc: ParsedProv, rules: Map<string, FoldRule>): string {
+export function summaryOf(
+  members: string[],
+  doc: ParsedProv,
+  rules: Map<string, FoldRule>
+): string {
   const per = new Map<FoldRule, Set<string>>();
   for (const id of members) {
     const r = rules.get(id);
@@ -183,7 +215,7 @@ export function summaryOf(members: string[], doc: ParsedProv, rules: Map<string,
       per.set(r, s);
     }
     const el = doc.elements.get(id);
-    s.add(r.count_by && el ? attrText(el, r.count_by) ?? id : id);
+    s.add(r.count_by && el ? (attrText(el, r.count_by) ?? id) : id);
   }
   // One entry per noun (params of a run and of its logged model read as one "params").
   const parts = new Map<string, { n: number; rule: FoldRule }>();
@@ -197,7 +229,9 @@ export function summaryOf(members: string[], doc: ParsedProv, rules: Map<string,
     parts.set(key, { n: (cur?.n ?? 0) + s.size, rule: r });
   }
   return [...parts.values()]
-    .map(({ n, rule }) => rule.summary_text ?? `${n} ${rule.noun[n === 1 ? 0 : 1]}`)
+    .map(
+      ({ n, rule }) => rule.summary_text ?? `${n} ${rule.noun[n === 1 ? 0 : 1]}`
+    )
     .join(' · ');
 }
 
@@ -206,15 +240,21 @@ export function summaryOf(members: string[], doc: ParsedProv, rules: Map<string,
  * not PROV-JSON.
  */
 export function buildView(input: unknown, view: ViewOptions = {}): ViewGraph {
-  const doc = input && typeof input === 'object' && 'elements' in (input as object) && (input as ParsedProv).elements instanceof Map
-    ? (input as ParsedProv)
-    : parseOrExplain(input);
+  const doc =
+    input &&
+    typeof input === 'object' &&
+    'elements' in (input as object) &&
+    (input as ParsedProv).elements instanceof Map
+      ? (input as ParsedProv)
+      : parseOrExplain(input);
   const keys = new Map<string, string>();
   for (const el of doc.elements.values()) {
     keys.set(el.id, styleKey(el));
   }
   const folding = view.fold !== 'none';
-  const { owner, rule } = folding ? findOwners(doc, keys) : { owner: new Map<string, string>(), rule: new Map<string, FoldRule>() };
+  const { owner, rule } = folding
+    ? findOwners(doc, keys)
+    : { owner: new Map<string, string>(), rule: new Map<string, FoldRule>() };
   const expanded = new Set(view.expand ?? []);
   const rep = new Map<string, string>();
   const repOf = (id: string, depth = 0): string => {
@@ -227,7 +267,8 @@ export function buildView(input: unknown, view: ViewOptions = {}): ViewGraph {
       r = id;
     } else {
       const ro = repOf(o, depth + 1);
-      r = ro === o && expanded.has(o) && rule.get(id)?.unfold !== false ? id : ro;
+      r =
+        ro === o && expanded.has(o) && rule.get(id)?.unfold !== false ? id : ro;
     }
     rep.set(id, r);
     return r;
@@ -255,7 +296,11 @@ export function buildView(input: unknown, view: ViewOptions = {}): ViewGraph {
   }
   const genTime = new Map<string, number>();
   for (const r of doc.relations) {
-    if (r.kind === 'wasGeneratedBy' && r.formal['prov:time'] && !genTime.has(r.from)) {
+    if (
+      r.kind === 'wasGeneratedBy' &&
+      r.formal['prov:time'] &&
+      !genTime.has(r.from)
+    ) {
       genTime.set(r.from, timeMs(r.formal['prov:time']));
     }
   }
@@ -309,7 +354,11 @@ export function buildView(input: unknown, view: ViewOptions = {}): ViewGraph {
       kind: el.kind,
       key,
       label: shorten(labelOf(el, key)),
-      sub: summary || (expanded.has(el.id) ? `${typeStyle(key).name} · unfolded` : typeStyle(key).name),
+      sub:
+        summary ||
+        (expanded.has(el.id)
+          ? `${typeStyle(key).name} · unfolded`
+          : typeStyle(key).name),
       time,
       members,
       expanded: expanded.has(el.id),
@@ -327,7 +376,8 @@ export function buildView(input: unknown, view: ViewOptions = {}): ViewGraph {
     nodes.push(node);
   }
   const byId = new Map(nodes.map(n => [n.id, n]));
-  const silent = (id: string) => rule.get(id)?.edges === false && repOf(id) !== id;
+  const silent = (id: string) =>
+    rule.get(id)?.edges === false && repOf(id) !== id;
   const edges = buildEdges(doc.relations, byId, repOf, silent);
   return {
     nodes,
@@ -397,7 +447,10 @@ function buildEdges(
     }
     const tf = byId.get(e.from)!.time;
     const tt = byId.get(e.to)!.time;
-    const keepThis = Number.isNaN(tf) || Number.isNaN(tt) || tf === tt ? e.count >= back.count : tf < tt;
+    const keepThis =
+      Number.isNaN(tf) || Number.isNaN(tt) || tf === tt
+        ? e.count >= back.count
+        : tf < tt;
     const [keep, drop] = keepThis ? [e, back] : [back, e];
     keep.count += drop.count;
     for (const k of drop.kinds) {
@@ -457,7 +510,11 @@ export function searchGraph(g: ViewGraph, query: string): SearchHit[] {
     for (const m of n.members) {
       const mel = g.doc.elements.get(m);
       if (hit(mel)) {
-        out.push({ id: n.id, label: n.label, via: shorten(labelOf(mel!, g.styleKeys.get(m)), 40) });
+        out.push({
+          id: n.id,
+          label: n.label,
+          via: shorten(labelOf(mel!, g.styleKeys.get(m)), 40)
+        });
         break;
       }
     }
@@ -466,7 +523,10 @@ export function searchGraph(g: ViewGraph, query: string): SearchHit[] {
 }
 
 /** Node ids for element ids (folded members map to their owner's node; unknown ids are dropped). */
-export function nodesFor(g: ViewGraph, ids: Iterable<string> | null | undefined): string[] {
+export function nodesFor(
+  g: ViewGraph,
+  ids: Iterable<string> | null | undefined
+): string[] {
   const out = new Set<string>();
   for (const id of ids ?? []) {
     const n = g.nodeOf(String(id));

@@ -99,7 +99,9 @@ class LazyElement implements ProvElement {
 
 /** Text of the first value of attribute `name` of an element (cheap on not-yet-decoded elements). */
 export function attrText(el: ProvElement, name: string): string | undefined {
-  return el instanceof LazyElement ? el.rawText(name) : firstText(el.attrs, name);
+  return el instanceof LazyElement
+    ? el.rawText(name)
+    : firstText(el.attrs, name);
 }
 
 export interface ProvRelation {
@@ -195,7 +197,9 @@ export function decodeValue(v: unknown): ProvValue {
   if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
     const o = v as Record<string, unknown>;
     const text = o['$'];
-    const out: ProvValue = { text: text === undefined || text === null ? '' : String(text) };
+    const out: ProvValue = {
+      text: text === undefined || text === null ? '' : String(text)
+    };
     if (typeof o['type'] === 'string') {
       out.type = o['type'] as string;
     }
@@ -205,7 +209,10 @@ export function decodeValue(v: unknown): ProvValue {
     return out;
   }
   if (typeof v === 'number') {
-    return { text: String(v), type: Number.isInteger(v) ? 'xsd:int' : 'xsd:double' };
+    return {
+      text: String(v),
+      type: Number.isInteger(v) ? 'xsd:int' : 'xsd:double'
+    };
   }
   if (typeof v === 'boolean') {
     return { text: String(v), type: 'xsd:boolean' };
@@ -226,7 +233,11 @@ function mergeAttrs(into: ProvAttrs, rec: Record<string, unknown>): void {
       continue;
     }
     for (const x of vals) {
-      if (!cur.some(c => c.text === x.text && c.type === x.type && c.lang === x.lang)) {
+      if (
+        !cur.some(
+          c => c.text === x.text && c.type === x.type && c.lang === x.lang
+        )
+      ) {
         cur.push(x);
       }
     }
@@ -234,7 +245,10 @@ function mergeAttrs(into: ProvAttrs, rec: Record<string, unknown>): void {
 }
 
 const NO_ATTRS: ProvAttrs = Object.freeze({}) as ProvAttrs;
-const NO_FORMAL: Record<string, string> = Object.freeze({}) as Record<string, string>;
+const NO_FORMAL: Record<string, string> = Object.freeze({}) as Record<
+  string,
+  string
+>;
 
 function isRecord(x: unknown): x is Record<string, unknown> {
   return x !== null && typeof x === 'object' && !Array.isArray(x);
@@ -270,18 +284,33 @@ export function parseProvJson(input: unknown): ParsedProv {
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
     throw new Error('not a PROV-JSON document: expected a JSON object');
   }
-  const out: ParsedProv = { prefixes: {}, elements: new Map(), relations: [], counts: {} };
+  const out: ParsedProv = {
+    prefixes: {},
+    elements: new Map(),
+    relations: [],
+    counts: {}
+  };
   readInto(doc as Record<string, unknown>, out);
   // Referenced but undescribed ids.
   const els = out.elements;
   for (const r of out.relations) {
     if (r.from && !els.has(r.from)) {
       const key = RELATION_ENDPOINTS[r.kind][0];
-      els.set(r.from, { id: r.from, kind: FORMAL_KIND[key] ?? 'entity', attrs: {}, implicit: true });
+      els.set(r.from, {
+        id: r.from,
+        kind: FORMAL_KIND[key] ?? 'entity',
+        attrs: {},
+        implicit: true
+      });
     }
     if (r.to && !els.has(r.to)) {
       const key = RELATION_ENDPOINTS[r.kind][1];
-      els.set(r.to, { id: r.to, kind: FORMAL_KIND[key] ?? 'entity', attrs: {}, implicit: true });
+      els.set(r.to, {
+        id: r.to,
+        kind: FORMAL_KIND[key] ?? 'entity',
+        attrs: {},
+        implicit: true
+      });
     }
   }
   return out;
@@ -431,7 +460,9 @@ const GENERIC_TYPES = new Set([
  */
 export function primaryType(el: ProvElement): string {
   const types = typesOf(el);
-  const specific = types.find(t => !GENERIC_TYPES.has(t) && !t.startsWith('prov:'));
+  const specific = types.find(
+    t => !GENERIC_TYPES.has(t) && !t.startsWith('prov:')
+  );
   if (specific) {
     return specific;
   }

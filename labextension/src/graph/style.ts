@@ -147,7 +147,9 @@ export function shorten(s: string, max = NODE.label_chars): string {
 export type ThemeName = 'light' | 'dark';
 
 /** Current colours, resolved from CSS variables with the table's fallbacks (see theme.ts). */
-export type ThemeColors = Record<keyof StyleTable['theme'] & string, string> & { mode: ThemeName };
+export type ThemeColors = Record<keyof StyleTable['theme'] & string, string> & {
+  mode: ThemeName;
+};
 
 /** Theme colours from the table's fallbacks only. */
 export function fallbackTheme(mode: ThemeName): ThemeColors {

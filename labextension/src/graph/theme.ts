@@ -14,7 +14,10 @@ export function themeMode(doc: Document = document): ThemeName {
   if (attr === 'true') {
     return 'light';
   }
-  const mq = typeof window !== 'undefined' && window.matchMedia ? window.matchMedia('(prefers-color-scheme: dark)') : null;
+  const mq =
+    typeof window !== 'undefined' && window.matchMedia
+      ? window.matchMedia('(prefers-color-scheme: dark)')
+      : null;
   return mq && mq.matches ? 'dark' : 'light';
 }
 
@@ -22,7 +25,8 @@ export function themeMode(doc: Document = document): ThemeName {
 export function readTheme(el: Element): ThemeColors {
   const mode = themeMode(el.ownerDocument ?? document);
   const out = fallbackTheme(mode) as Record<string, string>;
-  const cs = typeof getComputedStyle === 'function' ? getComputedStyle(el) : null;
+  const cs =
+    typeof getComputedStyle === 'function' ? getComputedStyle(el) : null;
   for (const [k, v] of Object.entries(STYLE.theme)) {
     const css = cs ? cs.getPropertyValue(v.var).trim() : '';
     if (css) {
@@ -33,14 +37,23 @@ export function readTheme(el: Element): ThemeColors {
 }
 
 /** Call `cb` when the theme may have changed; returns the function that stops watching. */
-export function watchTheme(cb: () => void, doc: Document = document): () => void {
+export function watchTheme(
+  cb: () => void,
+  doc: Document = document
+): () => void {
   const stops: (() => void)[] = [];
   if (typeof MutationObserver !== 'undefined' && doc.body) {
     const mo = new MutationObserver(() => cb());
-    mo.observe(doc.body, { attributes: true, attributeFilter: ['data-jp-theme-light', 'data-jp-theme-name'] });
+    mo.observe(doc.body, {
+      attributes: true,
+      attributeFilter: ['data-jp-theme-light', 'data-jp-theme-name']
+    });
     stops.push(() => mo.disconnect());
   }
-  const mq = typeof window !== 'undefined' && window.matchMedia ? window.matchMedia('(prefers-color-scheme: dark)') : null;
+  const mq =
+    typeof window !== 'undefined' && window.matchMedia
+      ? window.matchMedia('(prefers-color-scheme: dark)')
+      : null;
   if (mq && mq.addEventListener) {
     mq.addEventListener('change', cb);
     stops.push(() => mq.removeEventListener('change', cb));
@@ -51,7 +64,10 @@ export function watchTheme(cb: () => void, doc: Document = document): () => void
 /** Expose the colours as `--m2p-<name>` custom properties on `el` (the panels' CSS reads them). */
 export function applyThemeVars(el: HTMLElement, t: ThemeColors): void {
   for (const k of Object.keys(STYLE.theme)) {
-    el.style.setProperty(`--m2p-${k.replace(/_/g, '-')}`, (t as Record<string, string>)[k]);
+    el.style.setProperty(
+      `--m2p-${k.replace(/_/g, '-')}`,
+      (t as Record<string, string>)[k]
+    );
   }
   el.dataset.theme = t.mode;
 }

@@ -14,10 +14,36 @@ import { Network } from 'vis-network/peer';
 
 import { Details, nodeDetails } from './details';
 import { h, renderDetails, renderLegend, renderMatches } from './dom';
-import { DrawState, EdgeDrawState, PositionOf, drawEdges, drawNodes } from './draw';
-import { Box, Layout, MIN_SCALE, Viewport, boundsOf, boxGrid, hitBox, initialViewport, layoutGraph } from './layout';
+import {
+  DrawState,
+  EdgeDrawState,
+  PositionOf,
+  drawEdges,
+  drawNodes
+} from './draw';
+import {
+  Box,
+  Layout,
+  MIN_SCALE,
+  Viewport,
+  boundsOf,
+  boxGrid,
+  hitBox,
+  initialViewport,
+  layoutGraph
+} from './layout';
 import { legendEntries } from './legend';
-import { NotProvError, SearchHit, VEdge, ViewGraph, ViewOptions, buildView, nodesFor, parseOrExplain, searchGraph } from './model';
+import {
+  NotProvError,
+  SearchHit,
+  VEdge,
+  ViewGraph,
+  ViewOptions,
+  buildView,
+  nodesFor,
+  parseOrExplain,
+  searchGraph
+} from './model';
 import type { ParsedProv } from './prov';
 import { NODE } from './style';
 import { applyThemeVars, readTheme, watchTheme } from './theme';
@@ -59,15 +85,26 @@ export interface ProvViewHook {
   network: Network | null;
   graph: ViewGraph | null;
   /** Drawn nodes with their client (page) centre and box. */
-  nodes(): { id: string; x: number; y: number; box: { left: number; top: number; width: number; height: number } }[];
+  nodes(): {
+    id: string;
+    x: number;
+    y: number;
+    box: { left: number; top: number; width: number; height: number };
+  }[];
   /** Drawn edges with their ends' client centres. */
-  edges(): { from: string; to: string; fromX: number; fromY: number; toX: number; toY: number }[];
+  edges(): {
+    from: string;
+    to: string;
+    fromX: number;
+    fromY: number;
+    toX: number;
+    toY: number;
+  }[];
   scale(): number;
   /** On-screen height in px of the smallest label line at the current zoom. */
   labelPx(): number;
   legend(): string[];
 }
-
 
 export function createProvView(
   host: HTMLElement,
@@ -93,7 +130,11 @@ class ProvViewImpl implements ProvView {
   private _legend = h('div', 'm2p-view-legend');
   private _message = h('div', 'm2p-view-message');
   private _stats = h('span', 'm2p-view-stats');
-  private _hint = h('div', 'm2p-view-hint', 'Ctrl + wheel (⌘ + wheel) zooms the graph; drag to pan');
+  private _hint = h(
+    'div',
+    'm2p-view-hint',
+    'Ctrl + wheel (⌘ + wheel) zooms the graph; drag to pan'
+  );
   private _hintTimer: ReturnType<typeof setTimeout> | undefined;
   private _cb: ProvViewCallbacks;
   private _doc: ParsedProv | null = null;
@@ -106,7 +147,11 @@ class ProvViewImpl implements ProvView {
   private _bandOnSelect = false;
   private _bandIncident = new Map<string, VEdge[]>();
   /** What drawEdges draws (the drawn edges, the direction, the selection). */
-  private _edgeState: EdgeDrawState = { edges: [], direction: 'LR', selected: null };
+  private _edgeState: EdgeDrawState = {
+    edges: [],
+    direction: 'LR',
+    selected: null
+  };
   private _plainEdges: VEdge[] = [];
   private _draw: DrawState;
   private _hits: string[] = [];
@@ -120,7 +165,12 @@ class ProvViewImpl implements ProvView {
   private _resize: ResizeObserver | null = null;
   private _stopTheme: () => void;
 
-  constructor(host: HTMLElement, provjson: unknown, view: ViewOptions, cb: ProvViewCallbacks) {
+  constructor(
+    host: HTMLElement,
+    provjson: unknown,
+    view: ViewOptions,
+    cb: ProvViewCallbacks
+  ) {
     this._cb = cb;
     this.element = h('div', 'm2p-view');
     if (cb.fill) {
@@ -145,7 +195,9 @@ class ProvViewImpl implements ProvView {
     const fit = h('button', 'm2p-button m2p-view-fit', 'Reset view');
     fit.type = 'button';
     fit.title = 'Back to the opening view';
-    fit.addEventListener('click', () => this._applyViewport(this._view.zoom_to ?? null));
+    fit.addEventListener('click', () =>
+      this._applyViewport(this._view.zoom_to ?? null)
+    );
     this._bar.append(this._input, fit, this._stats);
     this._matches.hidden = true;
     this._side.append(this._matches, this._details);
@@ -166,8 +218,21 @@ class ProvViewImpl implements ProvView {
       this._main.appendChild(this._hint); // not in the canvas host: vis-network empties it
     }
     this._message.hidden = true;
-    this.element.append(this._title, this._caption, this._note, this._bar, this._message, this._main, this._legend);
-    this._draw = { graph: null as unknown as ViewGraph, theme: readTheme(host), scale: 1, emphasised: new Set() };
+    this.element.append(
+      this._title,
+      this._caption,
+      this._note,
+      this._bar,
+      this._message,
+      this._main,
+      this._legend
+    );
+    this._draw = {
+      graph: null as unknown as ViewGraph,
+      theme: readTheme(host),
+      scale: 1,
+      emphasised: new Set()
+    };
     const hook: ProvViewHook = {
       view: this,
       network: null,
@@ -175,8 +240,12 @@ class ProvViewImpl implements ProvView {
       nodes: () => this._clientNodes(),
       edges: () => this._clientEdges(),
       scale: () => this._network?.getScale() ?? 0,
-      labelPx: () => (this._network?.getScale() ?? 0) * Math.min(NODE.label_px, NODE.sub_px),
-      legend: () => [...this._legend.querySelectorAll('.m2p-legend-text')].map(e => e.textContent ?? '')
+      labelPx: () =>
+        (this._network?.getScale() ?? 0) * Math.min(NODE.label_px, NODE.sub_px),
+      legend: () =>
+        [...this._legend.querySelectorAll('.m2p-legend-text')].map(
+          e => e.textContent ?? ''
+        )
     };
     Object.defineProperty(hook, 'network', { get: () => this._network });
     Object.defineProperty(hook, 'graph', { get: () => this._graph });
@@ -203,7 +272,10 @@ class ProvViewImpl implements ProvView {
     this._title.hidden = !v.title;
     this._caption.textContent = this._cb.caption ?? '';
     this._caption.hidden = !this._cb.caption;
-    const omitted = v.omitted && typeof v.omitted === 'object' ? Object.entries(v.omitted).filter(([, n]) => Number(n) > 0) : [];
+    const omitted =
+      v.omitted && typeof v.omitted === 'object'
+        ? Object.entries(v.omitted).filter(([, n]) => Number(n) > 0)
+        : [];
     this._note.textContent = omitted.length
       ? `Drawn without ${omitted.map(([k, n]) => `${Number(n).toLocaleString('en')} ${k}`).join(', ')} (too big to send; the full document stays in Python).`
       : '';
@@ -223,7 +295,11 @@ class ProvViewImpl implements ProvView {
       this._graph = buildView(this._doc, v);
       this._timings.build = performance.now() - this._t0 - this._timings.parse;
     } catch (err) {
-      this._showMessage(err instanceof NotProvError ? err.message : `Cannot draw this document: ${(err as Error).message}`);
+      this._showMessage(
+        err instanceof NotProvError
+          ? err.message
+          : `Cannot draw this document: ${(err as Error).message}`
+      );
       return;
     }
     this._message.hidden = true;
@@ -231,7 +307,11 @@ class ProvViewImpl implements ProvView {
     this._bar.hidden = false;
     this._legend.hidden = false;
     this._render(v.zoom_to ?? null);
-    const sel = v.select ? nodesFor(this._graph, [v.select])[0] ?? null : this._selected && this._graph.byId.has(this._selected) ? this._selected : null;
+    const sel = v.select
+      ? (nodesFor(this._graph, [v.select])[0] ?? null)
+      : this._selected && this._graph.byId.has(this._selected)
+        ? this._selected
+        : null;
     this._select(sel, false);
     if (this._input.value.trim()) {
       this.search(this._input.value, false);
@@ -253,7 +333,10 @@ class ProvViewImpl implements ProvView {
   }
 
   /** Lay out and draw the current graph; open the viewport on `focus` ids or the newest part. */
-  private _render(focus: string[] | null, keep?: { id: string; dom: { x: number; y: number } }): void {
+  private _render(
+    focus: string[] | null,
+    keep?: { id: string; dom: { x: number; y: number } }
+  ): void {
     const g = this._graph!;
     const dir = this._view.direction === 'TB' ? 'TB' : 'LR';
     this._layout = layoutGraph(g.nodes, g.edges, dir);
@@ -264,18 +347,29 @@ class ProvViewImpl implements ProvView {
     this._applyEmphasis(false);
     this._grid = boxGrid(this._layout.boxes);
     const banded = this._layout.banded;
-    const bandEdges = g.edges.filter(e => banded.has(e.from) || banded.has(e.to));
+    const bandEdges = g.edges.filter(
+      e => banded.has(e.from) || banded.has(e.to)
+    );
     this._bandOnSelect = bandEdges.length > BAND_EDGES_SHOWN;
-    this._plainEdges = this._bandOnSelect ? g.edges.filter(e => !banded.has(e.from) && !banded.has(e.to)) : g.edges;
+    this._plainEdges = this._bandOnSelect
+      ? g.edges.filter(e => !banded.has(e.from) && !banded.has(e.to))
+      : g.edges;
     this._bandIncident = new Map();
     if (this._bandOnSelect) {
       for (const e of bandEdges) {
         for (const end of [e.from, e.to]) {
-          (this._bandIncident.get(end) ?? this._bandIncident.set(end, []).get(end)!).push(e);
+          (
+            this._bandIncident.get(end) ??
+            this._bandIncident.set(end, []).get(end)!
+          ).push(e);
         }
       }
     }
-    this._edgeState = { edges: this._plainEdges, direction: dir, selected: null };
+    this._edgeState = {
+      edges: this._plainEdges,
+      direction: dir,
+      selected: null
+    };
     // No vis-network nodes or edges: drawEdges and drawNodes draw them (see draw.ts).
     const data = { nodes: new DataSet([]), edges: new DataSet([]) };
     const options = {
@@ -312,7 +406,9 @@ class ProvViewImpl implements ProvView {
       this.element.dataset.layoutMs = String(Math.round(this._layout?.ms ?? 0));
       this._timings.draw = performance.now() - tDraw;
       this.element.dataset.timings = JSON.stringify(
-        Object.fromEntries(Object.entries(this._timings).map(([k, x]) => [k, Math.round(x)]))
+        Object.fromEntries(
+          Object.entries(this._timings).map(([k, x]) => [k, Math.round(x)])
+        )
       );
       this.element.dataset.ready = 'true';
       this.element.dataset.scale = network.getScale().toFixed(3);
@@ -337,7 +433,10 @@ class ProvViewImpl implements ProvView {
     });
     // What the user (or the view) chose to look at: restored after every resize of the canvas.
     const remember = () => {
-      this._intended = { ...network.getViewPosition(), scale: network.getScale() };
+      this._intended = {
+        ...network.getViewPosition(),
+        scale: network.getScale()
+      };
     };
     network.on('zoom', remember);
     network.on('dragEnd', remember);
@@ -358,7 +457,8 @@ class ProvViewImpl implements ProvView {
 
   /** The drawn edges for selection `id`: with many band edges, only the selected node's. */
   private _updateEdges(id: string | null): void {
-    const band = this._bandOnSelect && id ? this._bandIncident.get(id) ?? [] : [];
+    const band =
+      this._bandOnSelect && id ? (this._bandIncident.get(id) ?? []) : [];
     this._edgeState = {
       ...this._edgeState,
       edges: band.length ? [...this._plainEdges, ...band] : this._plainEdges,
@@ -368,7 +468,11 @@ class ProvViewImpl implements ProvView {
 
   private _renderLegend(): void {
     if (this._graph) {
-      const entries = legendEntries(this._graph, this._draw.emphasised.size, this._bandOnSelect);
+      const entries = legendEntries(
+        this._graph,
+        this._draw.emphasised.size,
+        this._bandOnSelect
+      );
       renderLegend(this._legend, entries, this._draw.theme.mode);
     }
   }
@@ -407,7 +511,11 @@ class ProvViewImpl implements ProvView {
   private _moveTo(vp: Viewport): void {
     this._intended = { ...vp };
     this._draw.scale = vp.scale;
-    this._network?.moveTo({ position: { x: vp.x, y: vp.y }, scale: vp.scale, animation: false });
+    this._network?.moveTo({
+      position: { x: vp.x, y: vp.y },
+      scale: vp.scale,
+      animation: false
+    });
     this.element.dataset.scale = vp.scale.toFixed(3);
   }
 
@@ -416,8 +524,13 @@ class ProvViewImpl implements ProvView {
       return;
     }
     const ids = focus && focus.length ? nodesFor(this._graph, focus) : null;
-    const area = { width: this._canvas.clientWidth, height: this._canvas.clientHeight };
-    this._moveTo(initialViewport(this._layout, area, ids && ids.length ? ids : null));
+    const area = {
+      width: this._canvas.clientWidth,
+      height: this._canvas.clientHeight
+    };
+    this._moveTo(
+      initialViewport(this._layout, area, ids && ids.length ? ids : null)
+    );
   }
 
   /** Keep node `id` at the same place on screen after a re-layout (fold/unfold). */
@@ -430,7 +543,11 @@ class ProvViewImpl implements ProvView {
     const scale = Math.max(MIN_SCALE, this._draw.scale);
     const cx = this._canvas.clientWidth / 2;
     const cy = this._canvas.clientHeight / 2;
-    this._moveTo({ x: b.x - (dom.x - cx) / scale, y: b.y - (dom.y - cy) / scale, scale });
+    this._moveTo({
+      x: b.x - (dom.x - cx) / scale,
+      y: b.y - (dom.y - cy) / scale,
+      scale
+    });
   }
 
   /** The node whose box holds canvas point `p`, or null. */
@@ -449,7 +566,8 @@ class ProvViewImpl implements ProvView {
   }
 
   select(id: string | null): void {
-    const nid = id && this._graph ? nodesFor(this._graph, [id])[0] ?? null : null;
+    const nid =
+      id && this._graph ? (nodesFor(this._graph, [id])[0] ?? null) : null;
     this._select(nid, false);
   }
 
@@ -460,7 +578,8 @@ class ProvViewImpl implements ProvView {
     if (this._network && (id || before)) {
       this._network.redraw();
     }
-    const d: Details | null = id && this._graph ? nodeDetails(this._graph, id) : null;
+    const d: Details | null =
+      id && this._graph ? nodeDetails(this._graph, id) : null;
     renderDetails(this._details, d, {
       onToggleFold: nid => this._toggleFold(nid),
       onGoto: nid => {
@@ -486,7 +605,11 @@ class ProvViewImpl implements ProvView {
   private _centreOn(id: string): void {
     const b = this._layout?.boxes.get(id);
     if (b) {
-      this._moveTo({ x: b.x, y: b.y, scale: Math.max(MIN_SCALE, this._draw.scale) });
+      this._moveTo({
+        x: b.x,
+        y: b.y,
+        scale: Math.max(MIN_SCALE, this._draw.scale)
+      });
     }
   }
 
@@ -503,7 +626,10 @@ class ProvViewImpl implements ProvView {
       expand.add(id);
     }
     const pos = this._layout?.boxes.get(id);
-    const dom = pos && this._network ? this._network.canvasToDOM({ x: pos.x, y: pos.y }) : null;
+    const dom =
+      pos && this._network
+        ? this._network.canvasToDOM({ x: pos.x, y: pos.y })
+        : null;
     this._view = { ...this._view, expand: [...expand] };
     this._t0 = performance.now();
     this._graph = buildView(this._doc!, this._view);
@@ -579,7 +705,12 @@ class ProvViewImpl implements ProvView {
     return {
       x: rect.left + c.x,
       y: rect.top + c.y,
-      box: { left: rect.left + c.x - (b.w * s) / 2, top: rect.top + c.y - (b.h * s) / 2, width: b.w * s, height: b.h * s }
+      box: {
+        left: rect.left + c.x - (b.w * s) / 2,
+        top: rect.top + c.y - (b.h * s) / 2,
+        width: b.w * s,
+        height: b.h * s
+      }
     };
   }
 
@@ -589,7 +720,10 @@ class ProvViewImpl implements ProvView {
     }
     return this._graph.nodes.map(n => {
       const p = this._layout!.boxes.get(n.id)!;
-      return { id: n.id, ...this._clientBox({ x: p.x, y: p.y, w: NODE.width, h: NODE.height }) };
+      return {
+        id: n.id,
+        ...this._clientBox({ x: p.x, y: p.y, w: NODE.width, h: NODE.height })
+      };
     });
   }
 
@@ -601,7 +735,14 @@ class ProvViewImpl implements ProvView {
     return this._edgeState.edges.map(e => {
       const a = byId.get(e.from)!;
       const b = byId.get(e.to)!;
-      return { from: e.from, to: e.to, fromX: a.x, fromY: a.y, toX: b.x, toY: b.y };
+      return {
+        from: e.from,
+        to: e.to,
+        fromX: a.x,
+        fromY: a.y,
+        toX: b.x,
+        toY: b.y
+      };
     });
   }
 

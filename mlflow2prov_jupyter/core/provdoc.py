@@ -19,9 +19,12 @@ import io
 import math
 from collections import Counter
 from datetime import datetime, timezone
-from typing import Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from .namespaces import PREFIXES, PROV, XSD
+
+if TYPE_CHECKING:
+    from prov.model import ProvDocument
 
 ELEMENT_KINDS = ("entity", "activity", "agent")
 
@@ -136,7 +139,7 @@ class Element:
     def get(self, name: str, default: Any = None) -> Any:
         return self.attrs.get(name, default)
 
-    def values(self, name: str) -> tuple:
+    def values(self, name: str) -> tuple[Any, ...]:
         """All values of attribute ``name`` as a tuple (empty when absent)."""
         v = self.attrs.get(name)
         if v is None:
@@ -144,7 +147,7 @@ class Element:
         return v if isinstance(v, tuple) else (v,)
 
     @property
-    def types(self) -> tuple:
+    def types(self) -> tuple[Any, ...]:
         return self.values("prov:type")
 
     def __repr__(self) -> str:
@@ -156,7 +159,7 @@ class Relation:
 
     __slots__ = ("kind", "args", "attrs", "id")
 
-    def __init__(self, kind: str, args: tuple, attrs: dict[str, Any] | None = None, id: str | None = None):
+    def __init__(self, kind: str, args: tuple[Any, ...], attrs: dict[str, Any] | None = None, id: str | None = None):
         self.kind = kind
         self.args = args
         self.attrs = attrs
@@ -182,19 +185,20 @@ class Relation:
 
     @property
     def time(self) -> datetime | None:
-        return self.formal("prov:time")
+        time: datetime | None = self.formal("prov:time")
+        return time
 
-    def values(self, name: str) -> tuple:
+    def values(self, name: str) -> tuple[Any, ...]:
         v = (self.attrs or {}).get(name)
         if v is None:
             return ()
         return v if isinstance(v, tuple) else (v,)
 
     @property
-    def roles(self) -> tuple:
+    def roles(self) -> tuple[Any, ...]:
         return self.values("prov:role")
 
-    def key(self) -> tuple:
+    def key(self) -> tuple[Any, ...]:
         """Identity of the relation for counting and comparison (kind, formal args, attributes)."""
         return (self.kind, self.id, _canon_args(self.args), _canon_attrs(self.attrs))
 
@@ -202,7 +206,7 @@ class Relation:
         return f"Relation({self.kind}, {self.args!r}, {self.attrs!r})"
 
 
-def _canon_value(v: Any) -> tuple:
+def _canon_value(v: Any) -> tuple[Any, ...]:
     if isinstance(v, QName):
         return ("q", str(v))
     if isinstance(v, datetime):
@@ -216,24 +220,24 @@ def _canon_value(v: Any) -> tuple:
     return (type(v).__name__, v)
 
 
-def _canon_args(args: tuple) -> tuple:
+def _canon_args(args: tuple[Any, ...]) -> tuple[Any, ...]:
     out = list(args)
     while out and out[-1] is None:
         out.pop()
     return tuple(_canon_value(a) if isinstance(a, datetime) else a for a in out)
 
 
-def _canon_attrs(attrs: dict | None) -> frozenset:
+def _canon_attrs(attrs: dict[str, Any] | None) -> frozenset[tuple[str, tuple[Any, ...]]]:
     if not attrs:
         return frozenset()
-    items = set()
+    items: set[tuple[str, tuple[Any, ...]]] = set()
     for k, v in attrs.items():
         for x in v if isinstance(v, tuple) else (v,):
             items.add((k, _canon_value(x)))
     return frozenset(items)
 
 
-def value_sort_key(v: Any) -> tuple:
+def value_sort_key(v: Any) -> tuple[Any, ...]:
     """Deterministic order of attribute values of mixed types."""
     c = _canon_value(v)
     return (c[0],) + tuple(str(x) for x in c[1:])
@@ -308,7 +312,7 @@ class ProvDoc:
         target: str | None,
         *,
         time: datetime | None = None,
-        role: str | tuple | None = None,
+        role: str | tuple[Any, ...] | None = None,
         attrs: dict[str, Any] | None = None,
         formal: dict[str, Any] | None = None,
     ) -> Relation:
@@ -324,7 +328,7 @@ class ProvDoc:
             if time is not None:
                 if _TIME_AT[kind] is None:
                     raise ValueError(f"{kind} has no prov:time")
-                args_t: tuple = (source, target, time)
+                args_t: tuple[Any, ...] = (source, target, time)
             elif target is not None:
                 args_t = (source, target)
             else:
@@ -394,7 +398,7 @@ class ProvDoc:
                 return False
         return Counter(r.key() for r in self.relations) == Counter(r.key() for r in other.relations)
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]  # unhashable (mutable); typeshed declares __hash__ a method
 
     def __repr__(self) -> str:
         c = self.counts()
@@ -431,14 +435,14 @@ class ProvDoc:
         stream.write(self.to_json(indent=indent))
 
     @classmethod
-    def from_json(cls, text: str | bytes | dict, name: str | None = None) -> "ProvDoc":
+    def from_json(cls, text: str | bytes | dict[str, Any], name: str | None = None) -> "ProvDoc":
         """Read PROV-JSON text (or its parsed dict); raises :class:`DocumentFormatError` on a bad shape."""
         from . import provjson
 
         return provjson.loads(text, name)
 
     # -- display ---------------------------------------------------------------------------------------
-    def _repr_mimebundle_(self, include=None, exclude=None):
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
         """Rich display in notebooks (PROV-JSON MIME type, HTML graph, text); built by the notebook layer,
         imported only when a front end asks for it, so the core stays free of Jupyter."""
         from ..notebook.display import mimebundle
@@ -453,21 +457,21 @@ class ProvDoc:
         return to_pyvis(self, **kw)
 
     # -- prov ------------------------------------------------------------------------------------------
-    def to_prov(self):
+    def to_prov(self) -> ProvDocument:
         """Convert to a :class:`prov.model.ProvDocument` (records in the deterministic write order)."""
         from .provconvert import to_prov
 
         return to_prov(self)
 
     @classmethod
-    def from_prov(cls, document, name: str | None = None) -> "ProvDoc":
+    def from_prov(cls, document: ProvDocument, name: str | None = None) -> "ProvDoc":
         """Convert a :class:`prov.model.ProvDocument` (bundles are flattened into the document)."""
         from .provconvert import from_prov
 
         return from_prov(document, name)
 
 
-def _primary_key(r: Relation) -> tuple:
+def _primary_key(r: Relation) -> tuple[str, Any, Any, tuple[str, ...]]:
     s, t = ENDPOINTS[r.kind]
     args = r.args
     src = args[s] if len(args) > s else None
@@ -496,7 +500,7 @@ def _sorted_relations(relations: list[Relation]) -> list[Relation]:
     return out
 
 
-def _relation_sort_key(r: Relation) -> tuple:
+def _relation_sort_key(r: Relation) -> tuple[Any, ...]:
     s, t = ENDPOINTS[r.kind]
     args = r.args
     src = args[s] if len(args) > s else None

@@ -122,6 +122,12 @@ class Unifier:
         self.relations.append(r)
         self._rel_doc.append(doc)
 
+    def _kept(self, i: int) -> Relation:
+        """Relation ``i``, not yet joined into another (a join empties only its own group's other members)."""
+        r = self.relations[i]
+        assert r is not None
+        return r
+
     def _unify_identified(self) -> None:
         """Join identified relations sharing (kind, id); record kind clashes with elements or other kinds."""
         groups: dict[str, list[int]] = {}
@@ -131,12 +137,12 @@ class Unifier:
         for rid, idx in groups.items():
             el = self.elements.get(rid)
             if el is not None:
-                r = self.relations[idx[0]]
+                r = self._kept(idx[0])
                 self._conflict(rid, el.kind, "kind", (el.kind, self._el_doc[rid]), (r.kind, self._rel_doc[idx[0]]))
                 continue
             by_kind: dict[str, list[int]] = {}
             for i in idx:
-                by_kind.setdefault(self.relations[i].kind, []).append(i)
+                by_kind.setdefault(self._kept(i).kind, []).append(i)
             kinds = [k for k in by_kind if k in _DISJOINT]
             for k in kinds[1:]:
                 a, b = by_kind[kinds[0]][0], by_kind[k][0]
@@ -147,12 +153,13 @@ class Unifier:
 
     def _join(self, kind: str, rid: str, members: list[int]) -> None:
         names = RELATION_FORMALS[kind]
-        first = self.relations[members[0]]
+        first = self._kept(members[0])
         args: list[Any] = list(first.args) + [None] * (len(names) - len(first.args))
-        src = [self._rel_doc[members[0]] if a is not None else None for a in args]
+        # The document each value came from (read only where args[pos] holds a value).
+        src = [self._rel_doc[members[0]]] * len(args)
         attrs: dict[str, Any] = dict(first.attrs) if first.attrs else {}
         for i in members[1:]:
-            r = self.relations[i]
+            r = self._kept(i)
             doc = self._rel_doc[i]
             for pos, a in enumerate(r.args):
                 if a is None:
@@ -171,7 +178,7 @@ class Unifier:
 
     def _dedupe(self) -> list[Relation]:
         out: list[Relation] = []
-        index: dict[tuple, Relation] = {}
+        index: dict[tuple[Any, ...], Relation] = {}
         for r in self.relations:
             if r is None:
                 continue
@@ -222,7 +229,7 @@ def dedupe(doc: ProvDoc, *, on_conflict: str = "error") -> ProvDoc:
     return u.result(dict(doc.prefixes), doc.name)
 
 
-def relation_key(r: Relation) -> tuple:
+def relation_key(r: Relation) -> tuple[Any, ...]:
     """The dedupe key of a relation: (kind, id, formal arguments with times as instants)."""
     return (r.kind, r.id, _canon_args(r.args))
 

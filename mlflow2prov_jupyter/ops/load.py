@@ -136,6 +136,8 @@ def _parse(data: bytes, fmt: Format, *, detecting: bool) -> ProvDoc:
         check_available(fmt)
     except Exception as exc:
         raise DocumentFormatError(_one_line(exc)) from None
+    if fmt.prov_format is None:  # dot and svg: drawings, never read (not in READ_FORMATS)
+        raise DocumentFormatError(f"{fmt.name} documents cannot be read; give a PROV document")
     from prov.model import ProvDocument
 
     rdflib_logger = logging.getLogger("rdflib")

@@ -143,11 +143,12 @@ def pseudonymize(
     rels = []
     for r in doc.relations:
         args = tuple(reroute.get(a, a) if type(a) is str else a for a in r.args)
+        rel_attrs: dict[str, Any] | None
         if r.attrs:
-            attrs, changed = _fix_attrs(r.attrs, fix)
+            rel_attrs, changed = _fix_attrs(r.attrs, fix)
         else:
-            attrs, changed = None, []
-        new = Relation(r.kind, args, attrs, r.id)
+            rel_attrs, changed = None, []
+        new = Relation(r.kind, args, rel_attrs, r.id)
         rels.append(new)
         if changed:
             saved_relations.append([_enc_relation(new), _enc_relation(r)])
@@ -213,7 +214,7 @@ def _scrubber(clear: dict[str, str], h: Callable[[str], str]) -> Callable[[str],
     words = sorted(clear, key=lambda s: (-len(s), s))
     pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)", re.IGNORECASE)
 
-    def repl(m: re.Match) -> str:
+    def repl(m: re.Match[str]) -> str:
         n = _norm(m.group(0))
         return clear.get(n) or h(n)
 
@@ -296,7 +297,7 @@ def depseudonymize(doc: ProvDoc, mapping: str | os.PathLike[str] | dict[str, Any
     try:
         agents = {new: (v["id"], _decode_attrs(v["attrs"])) for new, v in data.get("agents", {}).items()}
         elements = {i: _decode_attrs(a) for i, a in data.get("elements", {}).items()}
-        originals: dict[tuple, list[Relation]] = defaultdict(list)
+        originals: dict[tuple[Any, ...], list[Relation]] = defaultdict(list)
         for after, before in data.get("relations", []):
             originals[_dec_relation(after).key()].append(_dec_relation(before))
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -330,8 +331,8 @@ def depseudonymize(doc: ProvDoc, mapping: str | os.PathLike[str] | dict[str, Any
             rels.append(stored.pop())
             continue
         args = tuple(back.get(a, a) if type(a) is str else a for a in r.args)
-        attrs = _fix_attrs(r.attrs, fix)[0] if r.attrs else None
-        rels.append(Relation(r.kind, args, attrs, r.id))
+        rel_attrs = _fix_attrs(r.attrs, fix)[0] if r.attrs else None
+        rels.append(Relation(r.kind, args, rel_attrs, r.id))
     out.relations = rels
     return out
 

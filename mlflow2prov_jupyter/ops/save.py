@@ -20,11 +20,14 @@ import threading
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 
 from ..core.errors import Mlflow2ProvError, OptionError, OutputError, OutputExistsError
 from ..core.provdoc import ProvDoc
 from .formats import WRITE_FORMATS, Format, check_available, get_format
+
+if TYPE_CHECKING:
+    from prov.model import ProvDocument
 
 
 def save(
@@ -83,7 +86,7 @@ def save(
         more = f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""
         raise OutputExistsError(f"output file {existing[0]} already exists{more}; use overwrite to replace it")
 
-    prov_cache: dict[int, Any] = {}
+    prov_cache: dict[int, ProvDocument] = {}
     contents = [(p, render(doc_list[i], f, prov_cache)) for p, i, f in targets]
     install_files(contents, overwrite=overwrite)
     return [p for p, _ in contents]
@@ -125,7 +128,7 @@ EMPTY_RDF_MARK = "# an empty PROV document\n"
 EMPTY_RDF_MARKED = ("trig", "turtle", "nt")
 
 
-def render(doc: ProvDoc, fmt: Format, prov_cache: dict[int, Any] | None = None) -> str | bytes:
+def render(doc: ProvDoc, fmt: Format, prov_cache: dict[int, ProvDocument] | None = None) -> str | bytes:
     """The serialization of ``doc`` in ``fmt`` (text; bytes for json and svg)."""
     if fmt.prov_format == "json":  # json and provjson: our own codec
         return doc.to_json_bytes() + b"\n"
@@ -141,6 +144,7 @@ def render(doc: ProvDoc, fmt: Format, prov_cache: dict[int, Any] | None = None) 
                 # rdflib's own notes (e.g. "NTSerializer always uses UTF-8") are not the user's concern
                 warnings.filterwarnings("ignore", module="rdflib")
                 text = pdoc.serialize(format=fmt.prov_format, **fmt.options)
+            assert text is not None  # prov returns the text when given no destination
             if fmt.options.get("rdf_format") in EMPTY_RDF_MARKED and not text.strip():
                 text = EMPTY_RDF_MARK  # else a blank file, which load refuses as no document at all
             return text
@@ -153,7 +157,7 @@ def render(doc: ProvDoc, fmt: Format, prov_cache: dict[int, Any] | None = None) 
             dot = prov_to_dot(pdoc)
         if fmt.name == "dot":
             return dot.to_string()
-        return dot.create_svg()
+        return dot.create(format="svg")  # what pydot's generated create_svg() calls
     except Mlflow2ProvError:
         raise
     except Exception as exc:

@@ -32,8 +32,8 @@ class AttributeChange:
     """One attribute of a record whose values differ: ``old``/``new`` are tuples (empty when absent)."""
 
     name: str
-    old: tuple
-    new: tuple
+    old: tuple[Any, ...]
+    new: tuple[Any, ...]
 
 
 @dataclass(frozen=True)
@@ -136,9 +136,9 @@ class Diff:
             rows.append(_row(ADDED, r.kind, relation_text(r)))
         for r in self.relations_removed:
             rows.append(_row(REMOVED, r.kind, relation_text(r)))
-        for c in self.relations_changed:
-            for a in c.attributes:
-                rows.append(_row(CHANGED, c.new.kind, relation_text(c.new), a.name, _fmt(a.old), _fmt(a.new)))
+        for rc in self.relations_changed:
+            for a in rc.attributes:
+                rows.append(_row(CHANGED, rc.new.kind, relation_text(rc.new), a.name, _fmt(a.old), _fmt(a.new)))
         return rows
 
     def to_dict(self) -> dict[str, Any]:
@@ -181,7 +181,7 @@ def _text(v: Any) -> str:
     return str(v)
 
 
-def _fmt(values: tuple) -> str:
+def _fmt(values: tuple[Any, ...]) -> str:
     if not values:
         return "(absent)"
     return ", ".join(_text(v) for v in values)
@@ -193,14 +193,14 @@ def relation_text(r: Relation) -> str:
     return f"{r.kind}({args})"
 
 
-def _values(attrs: dict | None, name: str) -> tuple:
+def _values(attrs: dict[str, Any] | None, name: str) -> tuple[Any, ...]:
     if not attrs or name not in attrs:
         return ()
     v = attrs[name]
     return v if isinstance(v, tuple) else (v,)
 
 
-def attribute_changes(old: dict | None, new: dict | None) -> tuple[AttributeChange, ...]:
+def attribute_changes(old: dict[str, Any] | None, new: dict[str, Any] | None) -> tuple[AttributeChange, ...]:
     """The attributes whose value sets differ between two attribute dicts, in order of appearance."""
     names: list[str] = list(old or {})
     names += [k for k in (new or {}) if k not in (old or {})]
@@ -242,7 +242,7 @@ def _rename(doc: ProvDoc, rename: dict[str, str]) -> ProvDoc:
     return out
 
 
-def _relation_identity(r: Relation) -> tuple:
+def _relation_identity(r: Relation) -> tuple[Any, ...]:
     if r.id:
         return (r.kind, "id", r.id)
     return (r.kind, _canon_args(r.args))
@@ -281,8 +281,8 @@ def diff(a: ProvDoc, b: ProvDoc, rename: dict[str, str] | None = None) -> Diff:
     ca, cb = Counter(keys_a), Counter(keys_b)
     left_a = _leftovers(a.relations, keys_a, ca - cb)
     left_b = _leftovers(b.relations, keys_b, cb - ca)
-    by_id_a: dict[tuple, list[Relation]] = defaultdict(list)
-    by_id_b: dict[tuple, list[Relation]] = defaultdict(list)
+    by_id_a: dict[tuple[Any, ...], list[Relation]] = defaultdict(list)
+    by_id_b: dict[tuple[Any, ...], list[Relation]] = defaultdict(list)
     for r in left_a:
         by_id_a[_relation_identity(r)].append(r)
     for r in left_b:
@@ -303,7 +303,9 @@ def diff(a: ProvDoc, b: ProvDoc, rename: dict[str, str] | None = None) -> Diff:
     return out
 
 
-def _leftovers(relations: list[Relation], keys: list[tuple], extra: Counter) -> list[Relation]:
+def _leftovers(
+    relations: list[Relation], keys: list[tuple[Any, ...]], extra: Counter[tuple[Any, ...]]
+) -> list[Relation]:
     out: list[Relation] = []
     need = Counter(extra)
     if not need:
@@ -315,7 +317,7 @@ def _leftovers(relations: list[Relation], keys: list[tuple], extra: Counter) -> 
     return out
 
 
-def _sort_key(r: Relation) -> tuple:
+def _sort_key(r: Relation) -> tuple[str, str, str, str, str]:
     s, t = ENDPOINTS[r.kind]
     return (
         r.kind,

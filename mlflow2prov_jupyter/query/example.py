@@ -8,6 +8,7 @@ valid PROV: ``validate(example_document())`` reports nothing.
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from ..core.provdoc import ProvDoc, QName
 
@@ -158,9 +159,9 @@ def _run(
     d.add_relation("wasGeneratedBy", run, rc, time=start, role="AddedRun")
     d.add_relation("wasAttributedTo", run, ALICE)
     d.add_relation("wasAssociatedWith", rc, ALICE, role="RunAuthor")
-    for k, v in params.items():
+    for k, text in params.items():
         pid = f"{run}/param/{k}"
-        d.entity(pid, {"prov:type": _types("m2p:Param"), "prov:label": f"{k}={v}", "m2p:key": k, "m2p:value": v})
+        d.entity(pid, {"prov:type": _types("m2p:Param"), "prov:label": f"{k}={text}", "m2p:key": k, "m2p:value": text})
         d.add_relation("hadMember", run, pid)
         d.add_relation("wasGeneratedBy", pid, rc, role="AddedParam")
     for k, values in metrics.items():
@@ -275,7 +276,7 @@ def _mlflow(d: ProvDoc) -> None:
     run2 = f"mlflow:run/{R2}"
     for path, is_dir in (("model", True), ("model/MLmodel", False)):
         aid = f"{run2}/artifact/{path}"
-        attrs = {
+        attrs: dict[str, Any] = {
             "prov:type": _types("m2p:Artifact", "prov:Collection") if is_dir else _types("m2p:Artifact"),
             "prov:label": path,
             "m2p:path": path,

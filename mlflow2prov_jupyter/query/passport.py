@@ -187,11 +187,11 @@ class Passport:
                 )
             )
         if self.model_version:
-            out.append(self._version_card())
+            out.append(self._version_card(self.model_version))
         if self.model:
-            out.append(self._model_card())
+            out.append(self._model_card(self.model))
         if self.run:
-            out.append(self._run_card())
+            out.append(self._run_card(self.run))
         if self.commit:
             c = self.commit
             fields = [("commit", Text(c["sha"][:7], c["sha"]))]
@@ -228,8 +228,7 @@ class Passport:
             out.append(Section("Entry point", e["id"], fields))
         return out
 
-    def _version_card(self) -> Section:
-        mv = self.model_version
+    def _version_card(self, mv: dict[str, Any]) -> Section:
         fields = [("model", Text(f"{mv['name']} version {_text(mv['version'])}"))]
         for key, label in (
             ("aliases", "aliases"),
@@ -252,8 +251,7 @@ class Passport:
         )
         return Section("Model version", mv["id"], fields, tables)
 
-    def _model_card(self) -> Section:
-        m = self.model
+    def _model_card(self, m: dict[str, Any]) -> Section:
         fields = [("kind", Text(m["kind"]))]
         if m.get("model_id"):
             fields.append(("model id", _id_text(m["model_id"], 12)))
@@ -262,7 +260,7 @@ class Passport:
                 fields.append((label, Text(when(m[key]) if key == "created_at" else _text(m[key]))))
         tables = []
         if m.get("metrics"):
-            rows = [
+            rows: list[tuple[Text, ...]] = [
                 (
                     Text(x["key"]),
                     Text(_text(x["value"])),
@@ -275,8 +273,7 @@ class Passport:
             tables.append(Table("metrics linked to the model", ("key", "value", "step", "dataset", "run"), rows))
         return Section("Model", m["id"], fields, tables)
 
-    def _run_card(self) -> Section:
-        r = self.run
+    def _run_card(self, r: dict[str, Any]) -> Section:
         fields = [("run", Text(r.get("name") or short_id(r["run_id"]), "")), ("run id", _id_text(r["run_id"], 8))]
         for key, label in (("status", "status"), ("user", "user"), ("experiment", "experiment")):
             if r.get(key) not in (None, ""):
@@ -749,7 +746,8 @@ def _creation_of_run(g: _Graph, run: Element) -> tuple[Relation, Element] | None
 
 def _run_of_metric(g: _Graph, met: Element) -> str | None:
     for _, run in g.follow(met.id, "hadMember", "m2p:Run", incoming=True):
-        return _first(run.get("m2p:run_id"))
+        run_id: str | None = _first(run.get("m2p:run_id"))
+        return run_id
     return None
 
 
@@ -851,7 +849,8 @@ def _dirty(run: Element) -> bool | None:
     return None
 
 
-def _commit_section(g: _Graph, c: Element, run: Element | None, p: Passport) -> None:
+def _commit_section(g: _Graph, c: Element, run: Element | None, p: Passport) -> dict[str, Any]:
+    """Fill commit (and return it)."""
     g.record(c.id)
     author = email = None
     for r, agent in g.follow(c.id, "wasAssociatedWith"):
@@ -859,7 +858,7 @@ def _commit_section(g: _Graph, c: Element, run: Element | None, p: Passport) -> 
             g.beside(r, agent)
             author = _text(agent.get("m2p:name")) or None
             email = _first(agent.get("m2p:email"))
-    p.commit = {
+    info: dict[str, Any] = {
         "id": c.id,
         "sha": _text(c.get("m2p:sha")),
         "title": _first(c.get("m2p:title")),
@@ -869,6 +868,8 @@ def _commit_section(g: _Graph, c: Element, run: Element | None, p: Passport) -> 
         "committed_at": _first(c.get("m2p:committed_at")),
         "dirty": _dirty(run) if run is not None else None,
     }
+    p.commit = info
+    return info
 
 
 def _git_sections(g: _Graph, run: Element, rc: Element | None, p: Passport) -> None:
@@ -879,7 +880,7 @@ def _git_sections(g: _Graph, run: Element, rc: Element | None, p: Passport) -> N
             g.record_relation(r)
             commit = c
             break
-    if commit is None:
+    if commit is None or rc is None:  # (a commit is only found through the run's creation rc)
         if not named:
             p.missing.append("run records no Git commit (tag mlflow.source.git.commit)")
         elif not any(True for _ in g.doc.of_type("m2p:Commit")):
@@ -889,8 +890,8 @@ def _git_sections(g: _Graph, run: Element, rc: Element | None, p: Passport) -> N
         else:
             p.missing.append(f"run names a commit that is not in the repository: {named}")
         return
-    _commit_section(g, commit, run, p)
-    if p.commit and p.commit["dirty"]:
+    commit_info = _commit_section(g, commit, run, p)
+    if commit_info["dirty"]:
         p.notes.append("the run started from a work tree with uncommitted changes: the commit is not the exact code")
     for r, rev in g.follow(rc.id, "used", "m2p:FileRevision", role="EntryPoint"):
         g.beside(r, rev)
@@ -908,7 +909,7 @@ def _git_sections(g: _Graph, run: Element, rc: Element | None, p: Passport) -> N
         return
     source = _first(run.get("m2p:source_name"))
     if source:
-        p.missing.append(f"entry point {source} could not be matched to one file of commit {p.commit['sha'][:12]}")
+        p.missing.append(f"entry point {source} could not be matched to one file of commit {commit_info['sha'][:12]}")
     else:
         p.missing.append("run records no entry point (tag mlflow.source.name)")
 
@@ -940,7 +941,10 @@ def passport(doc: ProvDoc, ref: str) -> Passport:
     p = Passport(ref=str(ref), subject="")
     kind, el = _resolve(g, str(ref), p)
     p.subject = el.id
-    mv = model = run = run_hint = None
+    mv: Element | None = None
+    model: Element | None = None
+    run: Element | None = None
+    run_hint: Element | None = None
     if kind == "alias":
         mv = _alias_section(g, el, p)
     elif kind == "version":
@@ -977,8 +981,8 @@ def passport(doc: ProvDoc, ref: str) -> Passport:
             if run is not None:
                 break
     if run is not None:
-        rc = _run_section(g, run, p)
-        _git_sections(g, run, rc, p)
+        creation = _run_section(g, run, p)
+        _git_sections(g, run, creation, p)
     elif p.commit is None and (mv is not None or model is not None):
         if not any("run" in m for m in p.missing):
             p.missing.append("no run could be found for this model")

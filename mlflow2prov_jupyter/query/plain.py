@@ -54,14 +54,14 @@ def when(t: Any, precision: str = "seconds") -> str:
     milliseconds or microseconds); anything else as its text."""
     if not isinstance(t, datetime):
         return "" if t is None else str(t)
-    zone = ""
-    if t.tzinfo is not None:
-        t, zone = t.astimezone(timezone.utc), " UTC"
+    moment, zone = t, ""
+    if moment.tzinfo is not None:
+        moment, zone = moment.astimezone(timezone.utc), " UTC"
     fmt = {"minutes": "%Y-%m-%d %H:%M", "seconds": "%Y-%m-%d %H:%M:%S"}.get(precision)
     if fmt is None:
-        text = t.strftime("%Y-%m-%d %H:%M:%S.%f")
+        text = moment.strftime("%Y-%m-%d %H:%M:%S.%f")
         return (text[:-3] if precision == "milliseconds" else text) + zone
-    return t.strftime(fmt) + zone
+    return moment.strftime(fmt) + zone
 
 
 def distinct_times(*times: datetime) -> list[str]:
@@ -122,9 +122,9 @@ def element_name(doc: ProvDoc, eid: Any) -> str:
                 words = "the registration of"
             return f"{words} {element_name(doc, base)}"
     for t in el.types:
-        words = _KIND_WORDS.get(str(t))
-        if words:
-            return f"{words} {cut(label)}" if label else f"{words} {cut(eid)}"
+        kind_words = _KIND_WORDS.get(str(t))
+        if kind_words:
+            return f"{kind_words} {cut(label)}" if label else f"{kind_words} {cut(eid)}"
     return cut(label) if label else cut(eid)
 
 

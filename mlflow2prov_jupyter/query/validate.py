@@ -39,7 +39,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping, TypeVar, overload
 
 from ..core.errors import DocumentFormatError
 from ..core.provdoc import (
@@ -47,6 +47,7 @@ from ..core.provdoc import (
     RELATION_FORMALS,
     ProvDoc,
     QName,
+    Relation,
     _canon_value,
     parse_time,
 )
@@ -188,6 +189,10 @@ class Finding:
         return f"{self.severity}: {self.code}: {self.message}"
 
 
+@overload
+def _t(v: datetime) -> datetime: ...
+@overload
+def _t(v: Any) -> datetime | None: ...
 def _t(v: Any) -> datetime | None:
     """A comparable instant (naive taken as UTC), or None for anything that is not a time."""
     if isinstance(v, tuple):
@@ -196,6 +201,15 @@ def _t(v: Any) -> datetime | None:
     if not isinstance(v, datetime):
         return None
     return v if v.tzinfo else v.replace(tzinfo=timezone.utc)
+
+
+_V = TypeVar("_V")
+
+
+def _at(table: Mapping[str, _V], key: object) -> _V | None:
+    """``table[key]``, or None when absent or when ``key`` is no identifier (a relation's missing or
+    malformed endpoint)."""
+    return table.get(key) if isinstance(key, str) else None
 
 
 class _Checker:
@@ -208,7 +222,7 @@ class _Checker:
         self,
         code: str,
         message: str,
-        records: Iterable[str] = (),
+        records: Iterable[str | None] = (),
         relations: Iterable[int] = (),
         severity: str | None = None,
     ) -> None:
@@ -367,7 +381,7 @@ class _Checker:
             )
         self._typing(required)
         # Duplicate relations (docs/prov-model.md#identifiers).
-        by_key: dict[tuple, list[int]] = defaultdict(list)
+        by_key: dict[tuple[Any, ...], list[int]] = defaultdict(list)
         for i, r in enumerate(doc.relations):
             by_key[r.key()].append(i)
         for same in by_key.values():
@@ -423,7 +437,7 @@ class _Checker:
         doc = self.doc
         untyped: dict[str, list[int]] = defaultdict(list)
         for i, r in enumerate(doc.relations):
-            if r.kind != "hadMember":
+            if r.kind != "hadMember" or not isinstance(r.source, str):
                 continue
             el = doc.elements.get(r.source)
             if el is None:
@@ -450,13 +464,13 @@ class _Checker:
         for eid, el in doc.elements.items():
             if el.kind != "activity":
                 continue
-            s, e = _t(el.attrs.get("prov:startTime")), _t(el.attrs.get("prov:endTime"))
-            if s is not None:
-                start[eid] = s
-            if e is not None:
-                end[eid] = e
-            if s is not None and e is not None and s > e:
-                ts, te = distinct_times(s, e)
+            t_start, t_end = _t(el.attrs.get("prov:startTime")), _t(el.attrs.get("prov:endTime"))
+            if t_start is not None:
+                start[eid] = t_start
+            if t_end is not None:
+                end[eid] = t_end
+            if t_start is not None and t_end is not None and t_start > t_end:
+                ts, te = distinct_times(t_start, t_end)
                 self.add("start-after-end", f"{self.name(eid)} ends before it starts (starts {ts}, ends {te})", [eid])
 
         gens: dict[str, list[tuple[datetime, int, str | None]]] = defaultdict(list)
@@ -535,7 +549,7 @@ class _Checker:
 
         for i, r in enumerate(doc.relations):
             if r.kind == "wasDerivedFrom":
-                g2, g1 = first_gen.get(r.source), first_gen.get(r.target)
+                g2, g1 = _at(first_gen, r.source), _at(first_gen, r.target)
                 if g1 is not None and g2 is not None and g1[0] > g2[0]:
                     t2, t1 = distinct_times(g2[0], g1[0])
                     self.add(
@@ -546,7 +560,7 @@ class _Checker:
                         [i, g1[1], g2[1]],
                     )
             elif r.kind == "wasInformedBy":
-                s1, e2 = start.get(r.target), end.get(r.source)
+                s1, e2 = _at(start, r.target), _at(end, r.source)
                 if s1 is not None and e2 is not None and s1 > e2:
                     t2, t1 = distinct_times(e2, s1)
                     self.add(
@@ -557,7 +571,7 @@ class _Checker:
                         [i],
                     )
             elif r.kind == "specializationOf":
-                gs, gg = first_gen.get(r.source), first_gen.get(r.target)
+                gs, gg = _at(first_gen, r.source), _at(first_gen, r.target)
                 if gs is not None and gg is not None and gg[0] > gs[0]:
                     t1, t2 = distinct_times(gs[0], gg[0])
                     self.add(
@@ -567,7 +581,7 @@ class _Checker:
                         [r.source, r.target],
                         [i, gs[1], gg[1]],
                     )
-                vs, vg = last_inv.get(r.source), first_inv.get(r.target)
+                vs, vg = _at(last_inv, r.source), _at(first_inv, r.target)
                 if vs is not None and vg is not None and vs[0] > vg[0]:
                     t1, t2 = distinct_times(vs[0], vg[0])
                     self.add(
@@ -592,7 +606,17 @@ class _Checker:
                             [i, g[1]],
                         )
 
-    def _within(self, act: Any, t: datetime, i: int, start: dict, end: dict, code: str, verb: str, entity: Any) -> None:
+    def _within(
+        self,
+        act: Any,
+        t: datetime,
+        i: int,
+        start: dict[str, datetime],
+        end: dict[str, datetime],
+        code: str,
+        verb: str,
+        entity: Any,
+    ) -> None:
         """``act`` ``verb`` (created / used) ``entity`` at ``t``: flag it when outside act's start and end."""
         if not isinstance(act, str):
             return
@@ -611,10 +635,12 @@ class _Checker:
         r = self.doc.relations[i]
         self.add(code, f"{self.name(act)} {verb} {what} {when_words}", [r.source, r.target], [i])
 
-    def _start_end(self, r: Any, i: int, t: datetime, start: dict, end: dict) -> None:
+    def _start_end(
+        self, r: Relation, i: int, t: datetime, start: dict[str, datetime], end: dict[str, datetime]
+    ) -> None:
         act = r.source
         if r.kind == "wasStartedBy":
-            s = start.get(act)
+            s = _at(start, act)
             if s is not None and s != t:
                 t1, t2 = distinct_times(s, t)
                 self.add(
@@ -634,7 +660,7 @@ class _Checker:
                     [i],
                 )
         else:
-            e = end.get(act)
+            e = _at(end, act)
             if e is not None and e != t:
                 t1, t2 = distinct_times(e, t)
                 self.add(
@@ -724,7 +750,7 @@ def _sccs(graph: dict[str, set[str]]) -> list[list[str]]:
 
 
 # ------------------------------------------------------------------------------------- raw PROV-JSON
-def _raw_keys(data: dict) -> tuple[list[Finding], dict]:
+def _raw_keys(data: dict[str, Any]) -> tuple[list[Finding], dict[str, Any]]:
     """Key violations only visible in PROV-JSON text (one id with two kinds or two formal values).
 
     Returns the findings and a copy of ``data`` keeping only the first kind of each id, readable by
@@ -733,7 +759,7 @@ def _raw_keys(data: dict) -> tuple[list[Finding], dict]:
     findings: list[Finding] = []
     groups = [data] + [b for b in (data.get("bundle") or {}).values() if isinstance(b, dict)]
     kinds: dict[str, list[str]] = defaultdict(list)
-    formals: dict[tuple[str, str], set] = defaultdict(set)
+    formals: dict[tuple[str, str], set[tuple[Any, ...]]] = defaultdict(set)
     for g in groups:
         for kind in ELEMENT_KINDS:
             recs = g.get(kind)
@@ -784,11 +810,11 @@ def _raw_keys(data: dict) -> tuple[list[Finding], dict]:
     return findings, clean
 
 
-def _order(f: Finding) -> tuple:
+def _order(f: Finding) -> tuple[int, str, tuple[str, ...], str]:
     return (0 if f.severity == ERROR else 1, f.code, f.records, f.message)
 
 
-def validate(doc: ProvDoc | str | bytes | dict) -> list[Finding]:
+def validate(doc: ProvDoc | str | bytes | dict[str, Any]) -> list[Finding]:
     """Check a document against PROV-DM structure and the PROV-CONSTRAINTS one document can violate.
 
     ``doc`` is a :class:`ProvDoc` or PROV-JSON (text or parsed dict; then key violations that reading

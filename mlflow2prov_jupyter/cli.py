@@ -14,87 +14,10 @@ from typing import Any
 import click
 
 from . import __version__
+from .commands import verb_command
 from .core.errors import EXIT_INCOMPLETE, Mlflow2ProvError, one_line_warnings
 from .core.redact import first_line, public_line
-from .verbs import VERBS, Option, RunContext, Verb, run_steps
-
-
-def _click_param(o: Option) -> click.Parameter:
-    if o.argument:
-        return click.Argument(
-            [o.name], nargs=-1 if o.multiple else 1, required=o.required, type=click.Path() if o.type == "path" else str
-        )
-    if o.type == "bool":
-        decls = [f"{o.flag}/--no-{o.flag[2:]}"] if o.flag_pair else [o.flag]
-        if o.short:
-            decls.insert(0, o.short)
-        return click.Option(decls + [o.name], is_flag=True, default=bool(o.default), help=o.help)
-    types: dict[str, Any] = {"str": str, "path": click.Path(), "int": int}
-    ptype = click.Choice(o.choices) if o.type == "choice" else types[o.type]
-    decls = [o.flag, o.name]
-    if o.short:
-        decls.insert(0, o.short)
-    default = tuple(o.default or ()) if o.multiple else o.default
-    show = o.default not in (None, (), False)
-    return click.Option(decls, type=ptype, multiple=o.multiple, default=default, show_default=show, help=o.help)
-
-
-def _command(verb: Verb) -> click.Command:
-    def callback(**kw: Any) -> tuple[str, dict[str, Any]]:
-        for o in verb.options:
-            if o.multiple and kw.get(o.name) is not None:
-                kw[o.name] = list(kw[o.name])
-        return (verb.name, kw)
-
-    return _VerbCommand(verb.name, callback=callback, params=[_click_param(o) for o in verb.options], help=verb.help)
-
-
-class _VerbCommand(click.Command):
-    """A chained command whose options may follow its arguments (``diff A B --format json``).
-
-    click parses chained commands without interspersed options so that the rest of the line reaches the
-    next command; here the command's own words end at the next verb name instead (a verb name fills a
-    *required* argument that is still empty, e.g. a file called ``merge`` after ``load``, and an optional
-    one when it names an existing file or folder or repeats the command: ``demo demo``).
-    """
-
-    def make_context(
-        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
-    ) -> click.Context:
-        head, tail = self._own_words(list(args))
-        extra["allow_interspersed_args"] = True
-        ctx = super().make_context(info_name, head, parent=parent, **extra)
-        ctx.args = list(ctx.args) + tail
-        return ctx
-
-    def _own_words(self, args: list[str]) -> tuple[list[str], list[str]]:
-        takes_value = {
-            decl
-            for p in self.params
-            if isinstance(p, click.Option) and not p.is_flag
-            for decl in p.opts + p.secondary_opts
-        }
-        required = sum(1 for p in self.params if isinstance(p, click.Argument) and p.required)
-        optional = sum(1 for p in self.params if isinstance(p, click.Argument) and not p.required)
-        filled = 0
-        i = 0
-        while i < len(args):
-            tok = args[i]
-            if tok == "--":
-                return args, []
-            if tok.startswith("-") and tok != "-":
-                if tok in takes_value:
-                    i += 1
-            elif (
-                tok in VERBS
-                and filled >= required
-                and not (filled < required + optional and (tok == self.name or os.path.exists(tok)))
-            ):
-                return args[:i], args[i:]
-            else:
-                filled += 1
-            i += 1
-        return args, []
+from .verbs import VERBS, RunContext, run_steps
 
 
 class _Group(click.Group):
@@ -125,7 +48,7 @@ def cli(ctx: click.Context, config: str | None, validate: str | None, progress: 
 
 
 for _verb in VERBS.values():
-    cli.add_command(_command(_verb))
+    cli.add_command(verb_command(_verb))
 
 
 @cli.result_callback()
@@ -160,8 +83,6 @@ def _run(
         click.echo("Interrupted.", err=True)
         ctx.exit(130)
     except BrokenPipeError:  # `mlflow2prov ... | head`: the reader left, nothing to report
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         ctx.exit(run_ctx.exit_code)
     except Exception as err:  # noqa: BLE001 - a library failure is still one line for the user

@@ -52,13 +52,15 @@ def test_an_old_demo_with_foreign_files_is_refused(tmp_path):
 
 
 def test_a_verb_named_folder_is_the_optional_argument(tmp_path, monkeypatch):
-    own = cli.commands["demo"]._own_words  # the parser of a chained command's words
+    def own(command: str, words: list[str]) -> tuple[list[str], list[str]]:  # the parser of a command's words
+        return cli.commands[command].own_words(words, cli.commands)
+
     monkeypatch.chdir(tmp_path)
-    assert own(["demo"]) == (["demo"], [])  # `demo demo`: the folder, not a second demo
-    assert own(["statistics"]) == ([], ["statistics"])  # no such folder: the next command
+    assert own("demo", ["demo"]) == (["demo"], [])  # `demo demo`: the folder, not a second demo
+    assert own("demo", ["statistics"]) == ([], ["statistics"])  # no such folder: the next command
     (tmp_path / "statistics").mkdir()
-    assert own(["statistics"]) == (["statistics"], [])  # an existing folder of that name
-    assert cli.commands["diff"]._own_words(["a.json", "validate"]) == (["a.json"], ["validate"])
+    assert own("demo", ["statistics"]) == (["statistics"], [])  # an existing folder of that name
+    assert own("diff", ["a.json", "validate"]) == (["a.json"], ["validate"])
 
 
 @pytest.mark.parametrize("fmt", [f for f, spec in FORMATS.items() if spec.readable])

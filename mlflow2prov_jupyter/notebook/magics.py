@@ -1,7 +1,7 @@
 """The ``%mlflow2prov`` line magic and the ``%%mlflow2prov`` cell magic.
 
-Both are faces of the verb table (:mod:`mlflow2prov_jupyter.verbs`): the line is parsed by click commands
-made from the same definitions as the CLI (``cli._command``) and run by :func:`verbs.run_steps`, with a
+Both are faces of the verb table (:mod:`mlflow2prov_jupyter.verbs`): the line is parsed by the chained click
+commands the CLI is made of (:mod:`mlflow2prov_jupyter.commands`) and run by :func:`verbs.run_steps`, with a
 :class:`RunContext` that prints to the cell output and resolves names to notebook variables.
 """
 
@@ -18,6 +18,7 @@ import click
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 
+from ..commands import ChainedCommand, verb_command
 from ..core.errors import Mlflow2ProvError, OptionError, one_line_warnings
 from ..core.provdoc import ProvDoc
 from ..core.redact import first_line, public_line
@@ -94,39 +95,6 @@ class Parsed:
     extras: dict[str, Any] = field(default_factory=dict)
 
 
-class _ChainCommand(click.Command):
-    """A chained command whose any-number positional argument stops at the next command name.
-
-    (click's own parser lets ``load a.json statistics`` swallow ``statistics`` as a path.)
-    """
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        names = set(ctx.parent.command.commands) if ctx.parent is not None else set()  # type: ignore[attr-defined]
-        takes_value = set()
-        for p in self.params:
-            if isinstance(p, click.Option) and not p.is_flag and not p.count:
-                takes_value.update(p.opts)
-                takes_value.update(p.secondary_opts)
-        cut = len(args)
-        i = 0
-        while i < len(args):
-            a = args[i]
-            if a == "--":
-                break
-            if a in takes_value:
-                i += 2
-                continue
-            if a in names:
-                cut = i
-                break
-            i += 1
-        rest = list(args[cut:])
-        ctx.allow_interspersed_args = True  # safe: the args end at the next command
-        remaining = super().parse_args(ctx, list(args[:cut]))
-        ctx.args = list(remaining) + rest
-        return ctx.args
-
-
 def _store_options(has_own_o: bool) -> list[click.Parameter]:
     decls = ["--as", STORE] if has_own_o else ["--as", "-o", "--out", STORE]
     return [click.Option(decls, metavar="NAME", help="Store the result in this notebook variable.")]
@@ -137,21 +105,9 @@ def _docs_argument() -> click.Argument:
 
 
 def _verb_command(name: str, verb_name: str, with_docs: bool) -> click.Command:
-    from ..cli import _command
-
-    base = _command(VERBS[verb_name])
-    has_o = any(isinstance(p, click.Option) and "-o" in p.opts for p in base.params)
-    params = ([_docs_argument()] if with_docs else []) + list(base.params) + _store_options(has_o)
-    callback = base.callback
-    assert callback is not None
-
-    def run(**kw: Any) -> tuple[str, dict[str, Any]]:
-        extra = {k: kw.pop(k) for k in (STORE, DOCS) if k in kw}
-        _, opts = callback(**kw)
-        opts.update(extra)
-        return (verb_name, opts)
-
-    return _ChainCommand(name, callback=run, params=params, help=base.help)
+    verb = VERBS[verb_name]
+    has_o = any(o.short == "-o" for o in verb.options)
+    return verb_command(verb, name, before=[_docs_argument()] if with_docs else [], after=_store_options(has_o))
 
 
 def _view_command(name: str, help: str) -> click.Command:
@@ -159,7 +115,7 @@ def _view_command(name: str, help: str) -> click.Command:
         return (name, kw)
 
     params = [_docs_argument()] + _store_options(False)
-    return _ChainCommand(name, callback=run, params=params, help=help)
+    return ChainedCommand(name, callback=run, params=params, help=help)
 
 
 def build_group() -> click.Group:

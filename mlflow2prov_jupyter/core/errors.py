@@ -103,7 +103,7 @@ class MergeConflictError(Mlflow2ProvError):
 
     exit_code = 3
 
-    def __init__(self, conflicts: list[dict]):
+    def __init__(self, conflicts: list[dict[str, Any]]):
         self.conflicts = list(conflicts)
         n = len(self.conflicts)
         first = self.lines()[0] if n else "no conflict"

@@ -52,9 +52,9 @@ def to_prov(doc: ProvDoc) -> pm.ProvDocument:
             out.set_default_namespace(uri)
         else:
             out.add_namespace(prefix, uri)
-    qn_cache: dict[str, Any] = {}
+    qn_cache: dict[str, pm.QualifiedName] = {}
 
-    def qname(text: str):
+    def qname(text: str) -> pm.QualifiedName:
         q = qn_cache.get(text)
         if q is None:
             q = out.valid_qualified_name(text)
@@ -71,11 +71,12 @@ def to_prov(doc: ProvDoc) -> pm.ProvDocument:
                 return pm.Literal(v.value, langtag=v.lang)
             if v.datatype == "xsd:anyURI":
                 return pm.Identifier(v.value)
+            assert v.datatype is not None  # a literal without a language tag has a datatype
             return pm.Literal(v.value, qname(v.datatype))
         return v
 
-    def attr_pairs(attrs: dict[str, Any] | None) -> list[tuple]:
-        pairs: list[tuple] = []
+    def attr_pairs(attrs: dict[str, Any] | None) -> list[tuple[Any, Any]]:
+        pairs: list[tuple[Any, Any]] = []
         for k, v in (attrs or {}).items():
             key = _FORMAL_QN.get(k) or qname(k)
             for x in v if isinstance(v, tuple) else (v,):
@@ -153,9 +154,9 @@ def from_prov(document: pm.ProvDocument, name: str | None = None) -> ProvDoc:
                 if cur is None:
                     doc.elements[rid] = Element(kind, rid, attrs)
                 else:
-                    for k, v in attrs.items():
+                    for name, v in attrs.items():
                         for x in v if isinstance(v, tuple) else (v,):
-                            add_value(cur.attrs, k, x)
+                            add_value(cur.attrs, name, x)
             else:
                 names = RELATION_FORMALS[kind]
                 formal_vals: dict[str, Any] = {}
@@ -169,6 +170,6 @@ def from_prov(document: pm.ProvDocument, name: str | None = None) -> ProvDoc:
                 args = [formal_vals.get(n) for n in names]
                 while args and args[-1] is None:
                     args.pop()
-                rid = _qn_text(rec.identifier) if rec.identifier else None
-                doc.relations.append(Relation(kind, tuple(args), extra or None, rid))
+                rel_id = _qn_text(rec.identifier) if rec.identifier else None
+                doc.relations.append(Relation(kind, tuple(args), extra or None, rel_id))
     return doc

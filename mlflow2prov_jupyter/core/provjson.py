@@ -66,7 +66,7 @@ def dumps_bytes(doc: ProvDoc) -> bytes:
             raise DocumentFormatError(f"cannot write the document as JSON: {exc}") from None
 
 
-def loads(text: str | bytes | dict, name: str | None = None) -> ProvDoc:
+def loads(text: str | bytes | dict[str, Any], name: str | None = None) -> ProvDoc:
     """Read PROV-JSON text (or its parsed dict); raises :class:`DocumentFormatError` on a bad shape."""
     with gc_paused():  # parsing and decoding make ~10 small acyclic objects per record
         if isinstance(text, (str, bytes, bytearray)):
@@ -144,8 +144,8 @@ class _MemoEncoder:
     """
 
     def __init__(self) -> None:
-        self.qnames: dict[str, dict] = {}
-        self.ints: dict[int, dict] = {}
+        self.qnames: dict[str, dict[str, Any]] = {}
+        self.ints: dict[int, dict[str, Any]] = {}
         self.utc: dict[datetime, str] = {}  # UTC instants: equal ⇒ same text (other offsets are not memoised)
 
     def time(self, v: datetime) -> str:
@@ -314,7 +314,7 @@ def decode_value(v: Any) -> Any:
     raise DocumentFormatError(f"an attribute value has an unsupported shape: {json.dumps(v)[:60]}")
 
 
-def _decode_attrs(content: dict[str, Any], skip: frozenset | tuple = ()) -> dict[str, Any]:
+def _decode_attrs(content: dict[str, Any], skip: frozenset[str] | tuple[str, ...] = ()) -> dict[str, Any]:
     attrs: dict[str, Any] = {}
     for k, v in content.items():
         if k in skip:
@@ -332,7 +332,7 @@ def _decode_attrs(content: dict[str, Any], skip: frozenset | tuple = ()) -> dict
                 continue
             vals = tuple(decode_value(x) for x in v)
             uniq: list[Any] = []
-            seen: set = set()
+            seen: set[tuple[Any, ...]] = set()
             for x in vals:
                 c = _canon_value(x)
                 if c not in seen:
@@ -382,7 +382,7 @@ def _decode(data: Any, name: str | None) -> ProvDoc:
     return doc
 
 
-def _decode_element(doc: ProvDoc, kind: str, rid: str, item: dict) -> None:
+def _decode_element(doc: ProvDoc, kind: str, rid: str, item: dict[str, Any]) -> None:
     attrs = _decode_attrs(item)
     cur = doc.elements.get(rid)
     if cur is None:
@@ -397,7 +397,7 @@ def _decode_element(doc: ProvDoc, kind: str, rid: str, item: dict) -> None:
             add_value(cur.attrs, k, x)
 
 
-def _decode_relation(doc: ProvDoc, kind: str, rid: str, item: dict) -> None:
+def _decode_relation(doc: ProvDoc, kind: str, rid: str, item: dict[str, Any]) -> None:
     names = RELATION_FORMALS[kind]
     if kind == "hadMember" and isinstance(item.get("prov:entity"), list):
         for member in item["prov:entity"]:

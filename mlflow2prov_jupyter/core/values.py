@@ -5,8 +5,10 @@ from __future__ import annotations
 import math
 import re
 from datetime import datetime, timezone
+from typing import TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+_T = TypeVar("_T")
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
@@ -46,7 +48,7 @@ def parse_iso(text: str | datetime | None) -> datetime | None:
     return dt.astimezone(timezone.utc)
 
 
-def blank_to_none(value):
+def blank_to_none(value: _T | None) -> _T | None:
     """Optional scalar fields: ``""`` ≡ None ≡ absent (docs/prov-model.md#values)."""
     if value is None:
         return None

@@ -107,7 +107,7 @@ def run_git(
     literal_pathspecs: bool = False,
     env: dict[str, str] | None = None,
     git: str | None = None,
-) -> subprocess.CompletedProcess:
+) -> subprocess.CompletedProcess[bytes]:
     """Run git to completion (stdout and stderr captured); raises :class:`SourceError` when git is missing."""
     try:
         return subprocess.run(
@@ -124,7 +124,7 @@ def run_git(
         raise SourceError(NOT_FOUND) from None
 
 
-def popen_git(args: Sequence[str], git_dir: str | None = None, git: str | None = None) -> subprocess.Popen:
+def popen_git(args: Sequence[str], git_dir: str | None = None, git: str | None = None) -> subprocess.Popen[bytes]:
     """Start git with pipes on stdin, stdout and stderr (for the streaming readers)."""
     try:
         return subprocess.Popen(

@@ -83,6 +83,7 @@ def parse_pipeline(source: Any, where: str = "pipeline") -> list[tuple[str, dict
     if not isinstance(data, list):
         raise OptionError(f"{where} must be a list of steps such as '- extract: {{repo: .}}'")
     steps: list[tuple[str, dict[str, Any]]] = []
+    opts: Any  # a step's options as written: a mapping, or one value for the verb's argument
     for i, step in enumerate(data, 1):
         if isinstance(step, str):
             name, opts = step, {}

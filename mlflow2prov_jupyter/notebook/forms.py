@@ -69,14 +69,14 @@ class VerbForm:
         self.verb = VERBS[verb]
         names = list(only) if only is not None else [o.name for o in self.verb.options if not o.argument]
         given = values or {}
-        self.options = {n: self.verb.option(n) for n in names}
-        missing = [n for n, o in self.options.items() if o is None]
+        found = {n: self.verb.option(n) for n in names}
+        missing = [n for n, o in found.items() if o is None]
         if missing:
             raise KeyError(f"{verb} has no option {', '.join(missing)}")
+        self.options: dict[str, Option] = {n: o for n, o in found.items() if o is not None}
         defaults = self.verb.defaults()
         self.fields: dict[str, widgets.Widget] = {
-            n: _field(o, given.get(n, defaults.get(n)))
-            for n, o in self.options.items()  # type: ignore[arg-type]
+            n: _field(o, given.get(n, defaults.get(n))) for n, o in self.options.items()
         }
         for n, f in self.fields.items():
             f.add_class(f"m2p-field-{n.replace('_', '-')}")
@@ -89,7 +89,7 @@ class VerbForm:
         """The verb's keyword arguments from the fields (empty texts → the option's default)."""
         out: dict[str, Any] = {}
         for n, f in self.fields.items():
-            v = _parse(self.options[n], f.value)  # type: ignore[arg-type]
+            v = _parse(self.options[n], f.value)
             if v is not None and v != []:
                 out[n] = v
         return out

@@ -45,12 +45,12 @@ def query_cell(line: str, cell: str, namespace: dict[str, Any]) -> Any:
     if not store:
         raise OptionError("%%mlflow2prov query needs --store STORE (a folder or sparql+http(s):// URL)")
     result = run_query(store, cell.strip(), params)
-    value = result.to_dataframe() if isinstance(result, Table) else result
+    answer = result.to_dataframe() if isinstance(result, Table) else result
     if name:
         if not name.isidentifier():
             raise OptionError(f"%%mlflow2prov query: --as {name!r} is not a Python variable name")
-        namespace[name] = value
-    return value
+        namespace[name] = answer
+    return answer
 
 
 __all__ = ["is_query_cell", "query_cell", "Mlflow2ProvError"]

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 from collections import Counter
-from typing import Any
+from typing import Any, Literal, overload
 
 from ..core.errors import OptionError
 from ..core.provdoc import PROV_DM_NAMES, ProvDoc
@@ -40,6 +40,12 @@ def statistics_rows(doc: ProvDoc, resolution: str = "coarse") -> list[Row]:
     return rows
 
 
+@overload
+def statistics(doc: ProvDoc, resolution: str = ..., format: Literal["table", "csv", "json"] = ...) -> str: ...
+@overload
+def statistics(doc: ProvDoc, resolution: str = ..., *, format: Literal["rows"]) -> list[Row]: ...
+@overload
+def statistics(doc: ProvDoc, resolution: str = ..., format: str = ...) -> str | list[Row]: ...
 def statistics(doc: ProvDoc, resolution: str = "coarse", format: str = "table") -> str | list[Row]:
     """Statistics of ``doc`` in ``format``: ``table`` (aligned ``Section Name Count``), ``csv``
     (``section,name,count``), ``json`` (``{"elements", "relations", "types"}``, sorted keys) or ``rows``

@@ -22,7 +22,7 @@ def _int_version(value) -> int:
 
 def _artifact_files(client, run_id: str, path: str | None = None) -> list[str]:
     """Paths of every artifact file of a run, depth first."""
-    files = []
+    files: list[str] = []
     for item in client.list_artifacts(run_id, path):
         files.extend(_artifact_files(client, run_id, item.path) if item.is_dir else [item.path])
     return sorted(files)

@@ -67,6 +67,9 @@ def one_line_warnings(echo: Callable[[str], None]) -> Iterator[WarningReport]:
 class SourceError(Mlflow2ProvError):
     """A Git repository or MLflow tracking store that cannot be read."""
 
+    #: The library exception behind it, where the reader keeps it (damaged run data or an unreachable store).
+    original: Exception | None = None
+
 
 class OptionError(Mlflow2ProvError):
     """An option value that is not allowed."""

@@ -1,6 +1,7 @@
 // ESLint as JupyterLab's extension template (copier jupyterlab/extension-template v4.6.4) sets it up, plus
-// two blocks of ours: the vitest specs in test/ (typed through tsconfig.test.json, which adds them to src/)
-// and the Node build scripts (*.mjs).
+// ours: the vitest specs in test/ are linted too (typed through tsconfig.test.json, which adds them to src/),
+// the Node build scripts (*.mjs) get Node's globals, and the code that also runs outside JupyterLab is not
+// asked for translations.
 import js from '@eslint/js';
 import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
@@ -53,6 +54,15 @@ export default defineConfig([
       curly: ['error', 'all'],
       eqeqeq: 'error',
       'prefer-arrow-callback': 'error'
+    }
+  },
+  {
+    // The graph module and its two esbuild bundles (the anywidget, the offline page) also run outside
+    // JupyterLab, where there is no translator: their texts, like the style table's legend, are English
+    // only. The specs' strings are test data.
+    files: ['src/graph/**', 'src/offline.ts', 'src/widget.ts', 'test/**'],
+    rules: {
+      'jupyter/no-untranslated-string': 'off'
     }
   },
   {

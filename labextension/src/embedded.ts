@@ -1,10 +1,10 @@
 /** The data of one offline output: `{"gz": base64 of gzip of the JSON {doc, view}}` or `{doc, view}`. */
-import type { ViewOptions } from './graph/model';
+import type { IViewOptions } from './graph/model';
 
 /** The `{doc, view}` of an output: `{"gz": base64 of gzip of the JSON}` or the plain object. */
 export async function readEmbedded(
   text: string
-): Promise<{ doc: unknown; view: ViewOptions }> {
+): Promise<{ doc: unknown; view: IViewOptions }> {
   let data = JSON.parse(text) as Record<string, unknown>;
   if (data && typeof data.gz === 'string') {
     const bin = atob(data.gz);
@@ -17,5 +17,5 @@ export async function readEmbedded(
       .pipeThrough(new DecompressionStream('gzip'));
     data = JSON.parse(await new Response(stream).text());
   }
-  return { doc: data?.doc, view: (data?.view as ViewOptions) ?? {} };
+  return { doc: data?.doc, view: (data?.view as IViewOptions) ?? {} };
 }

@@ -1,4 +1,6 @@
-/** Which files the PROV Graph viewer opens (file types and extensions). */
+/** The PROV Graph viewer: its document widget factory and which files it opens (file types and extensions). */
+// Here rather than in mime.ts so the open command (plugin.ts) names the factory without loading the renderer.
+export const FACTORY = 'PROV Graph';
 export const FILE_TYPE = 'provjson';
 export const JSONLD_FILE_TYPE = 'jsonld';
 /** File types the viewer may open (the file browser shows "Open as PROV graph" on these only). */

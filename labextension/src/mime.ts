@@ -6,10 +6,14 @@
  */
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 
-import { FILE_TYPE, JSONLD_FILE_TYPE, OPENABLE_FILE_TYPES } from './files';
+import {
+  FACTORY,
+  FILE_TYPE,
+  JSONLD_FILE_TYPE,
+  OPENABLE_FILE_TYPES
+} from './files';
 import { MIME_TYPE, ProvGraphRenderer } from './renderer';
 
-export const FACTORY = 'PROV Graph';
 export const RANK = 40;
 
 export const rendererFactory: IRenderMime.IRendererFactory = {
@@ -43,8 +47,8 @@ const extension: IRenderMime.IExtension = {
     }
   ],
   documentWidgetFactoryOptions: {
+    // No label: JupyterLab's mime document factory labels the viewer with its name (it passes no label on).
     name: FACTORY,
-    label: 'PROV Graph',
     primaryFileType: FILE_TYPE,
     fileTypes: OPENABLE_FILE_TYPES,
     defaultFor: [FILE_TYPE]

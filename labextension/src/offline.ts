@@ -4,16 +4,16 @@
  * `window.mlflow2provView = {render(el, provjson, view), renderEmbedded(el)}` and dispatches the window
  * event `m2p-view-ready`. Marks `document.body[data-m2p-drawn]` after the first frame (benchmarks).
  */
-import type { ViewOptions } from './graph/model';
-import { ProvView, createProvView } from './graph/view';
+import type { IViewOptions } from './graph/model';
+import { IProvView, createProvView } from './graph/view';
 import { readEmbedded } from './embedded';
 import { ensureStyle } from './pagestyle';
 
 function render(
   el: HTMLElement,
   provjson: unknown,
-  view: ViewOptions = {}
-): ProvView {
+  view: IViewOptions = {}
+): IProvView {
   ensureStyle(el);
   return createProvView(el, provjson, view ?? {}, {
     onPaint: () => document.body?.setAttribute('data-m2p-drawn', 'true')
@@ -21,7 +21,7 @@ function render(
 }
 
 /** Draw the output `el` from its data script (a child, else the next sibling). */
-async function renderEmbedded(el: HTMLElement): Promise<ProvView | null> {
+async function renderEmbedded(el: HTMLElement): Promise<IProvView | null> {
   let script = el.querySelector('script[type="application/json"]');
   if (
     !script &&

@@ -9,9 +9,9 @@ import {
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { DocumentWidget } from '@jupyterlab/docregistry';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
-import { OPENABLE_FILE_TYPES, canOpen } from './files';
-import { FACTORY } from './mime';
+import { FACTORY, OPENABLE_FILE_TYPES, canOpen } from './files';
 
 export const COMMAND = 'mlflow2prov:open-prov-graph';
 
@@ -33,18 +33,34 @@ const plugin: JupyterFrontEndPlugin<void> = {
   id: 'mlflow2prov-jupyter:open-command',
   description: 'Open the current file as a PROV graph',
   autoStart: true,
-  optional: [ICommandPalette, IDefaultFileBrowser],
+  optional: [ICommandPalette, IDefaultFileBrowser, ITranslator],
   activate: (
     app: JupyterFrontEnd,
     palette: ICommandPalette | null,
-    browser: IDefaultFileBrowser | null
+    browser: IDefaultFileBrowser | null,
+    translator: ITranslator | null
   ) => {
+    const trans = (translator ?? nullTranslator).load('mlflow2prov_jupyter');
     const target = (args: Record<string, unknown>) =>
       (args['path'] as string | undefined) ?? currentPath(app, browser);
     app.commands.addCommand(COMMAND, {
-      label: 'Open as PROV graph',
-      caption:
-        'Open this PROV-JSON file (.json, .jsonld, .provjson) with the PROV Graph viewer',
+      label: trans.__('Open as PROV graph'),
+      caption: trans.__(
+        'Open this PROV-JSON file (.json, .jsonld, .provjson) with the PROV Graph viewer'
+      ),
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: {
+            path: {
+              type: 'string',
+              description: trans.__(
+                'Path of the file to open (default: the file selected in the file browser, else the current document)'
+              )
+            }
+          }
+        }
+      },
       isEnabled: args => canOpen(target(args)),
       isVisible: args => canOpen(target(args)),
       execute: async args => {
@@ -58,7 +74,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
         });
       }
     });
-    palette?.addItem({ command: COMMAND, category: 'PROV' });
+    palette?.addItem({ command: COMMAND, category: trans.__('PROV') });
     app.contextMenu.addItem({
       command: COMMAND,
       selector: OPENABLE_FILE_TYPES.map(

@@ -7,20 +7,20 @@
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
 import { Widget } from '@lumino/widgets';
 
-import type { ViewOptions } from './graph/model';
-import { ProvView, createProvView } from './graph/view';
+import type { IViewOptions } from './graph/model';
+import { IProvView, createProvView } from './graph/view';
 import { isLive, onLive } from './live';
 
 export const MIME_TYPE = 'application/vnd.prov+json';
 export const SNAPSHOT_CAPTION = 'Last state of the explorer (snapshot)';
 
-interface ProvMeta {
-  view?: ViewOptions;
+interface IProvMeta {
+  view?: IViewOptions;
   snapshot_of?: string;
 }
 
 /** The view options and snapshot id of an output's metadata (anything malformed is ignored). */
-export function readMeta(metadata: unknown): ProvMeta {
+export function readMeta(metadata: unknown): IProvMeta {
   const m =
     metadata && typeof metadata === 'object'
       ? (metadata as Record<string, unknown>)[MIME_TYPE]
@@ -29,9 +29,9 @@ export function readMeta(metadata: unknown): ProvMeta {
     return {};
   }
   const o = m as Record<string, unknown>;
-  const out: ProvMeta = {};
+  const out: IProvMeta = {};
   if (o.view && typeof o.view === 'object' && !Array.isArray(o.view)) {
-    out.view = o.view as ViewOptions;
+    out.view = o.view as IViewOptions;
   }
   if (typeof o.snapshot_of === 'string' && o.snapshot_of) {
     out.snapshot_of = o.snapshot_of;
@@ -41,7 +41,7 @@ export function readMeta(metadata: unknown): ProvMeta {
 
 export class ProvGraphRenderer extends Widget implements IRenderMime.IRenderer {
   private _mimeType: string;
-  private _view: ProvView | null = null;
+  private _view: IProvView | null = null;
   private _data: unknown = undefined;
   private _stopLive: (() => void) | null = null;
   private _fill: boolean;

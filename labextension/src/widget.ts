@@ -1,15 +1,15 @@
 /**
  * The anywidget front-end of the explorer (`mlflow2prov_jupyter/static/graph_widget.js`, bundled by
  * esbuild with the graph module). Traits (notes/VIEW_CONTRACT.md): `doc` (PROV-JSON), `view`
- * (ViewOptions), `view_id` (registered as live for the snapshot handshake), `selected` (written here on
+ * (IViewOptions), `view_id` (registered as live for the snapshot handshake), `selected` (written here on
  * click, "" = none), `height` (px of the graph area).
  */
-import type { ViewOptions } from './graph/model';
+import type { IViewOptions } from './graph/model';
 import { createProvView } from './graph/view';
 import { markLive } from './live';
 import { ensureStyle } from './pagestyle';
 
-interface Model {
+interface IModel {
   get(name: string): unknown;
   set(name: string, value: unknown): void;
   save_changes(): void;
@@ -17,13 +17,13 @@ interface Model {
   off(event: string, cb: () => void): void;
 }
 
-function viewOf(model: Model): ViewOptions {
-  const v = (model.get('view') as ViewOptions | null) ?? {};
+function viewOf(model: IModel): IViewOptions {
+  const v = (model.get('view') as IViewOptions | null) ?? {};
   const height = model.get('height');
   return typeof height === 'number' && height > 0 ? { ...v, height } : v;
 }
 
-function render({ model, el }: { model: Model; el: HTMLElement }): () => void {
+function render({ model, el }: { model: IModel; el: HTMLElement }): () => void {
   ensureStyle(el);
   el.classList.add('m2p-widget');
   markLive(String(model.get('view_id') ?? ''));

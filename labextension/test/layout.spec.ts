@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import {
-  Box,
+  IBox,
   MIN_SCALE,
   boundsOf,
   boxGrid,
@@ -17,7 +17,7 @@ import { bigDoc } from './fixtures';
 
 const AREA = { width: 1100, height: 650 };
 
-function overlaps(boxes: Box[]): number {
+function overlaps(boxes: IBox[]): number {
   let n = 0;
   const s = [...boxes].sort((a, b) => a.x - b.x);
   for (let i = 0; i < s.length; i++) {
@@ -36,7 +36,7 @@ function overlaps(boxes: Box[]): number {
 
 /** Screen boxes in the 1100 × 650 area at the opening viewport. */
 function onScreen(
-  boxes: Map<string, Box>,
+  boxes: Map<string, IBox>,
   vp: { x: number; y: number; scale: number }
 ) {
   return [...boxes.entries()].map(([id, b]) => ({

@@ -2,18 +2,18 @@
  * What the details panel shows for a node: plain data (no DOM), rendered by dom.ts. The full id, the
  * attributes, the linked nodes in words, and the folded members with their values.
  */
-import type { ViewGraph } from './model';
-import { ProvValue, firstText } from './prov';
+import type { IViewGraph } from './model';
+import { IProvValue, firstText } from './prov';
 import { STYLE, labelOf, typeStyle } from './style';
 
-export interface DetailsSection {
+export interface IDetailsSection {
   heading: string;
   rows: [string, string][];
   /** Rows left out to keep the panel small. */
   more?: number;
 }
 
-export interface DetailsLink {
+export interface IDetailsLink {
   /** Node id to go to. */
   id: string;
   /** "used by", "generated", … as read from this node. */
@@ -21,15 +21,15 @@ export interface DetailsLink {
   label: string;
 }
 
-export interface Details {
+export interface IDetails {
   id: string;
   title: string;
   subtitle: string;
   /** Folded members: how many, and whether they are drawn now. */
   fold?: { count: number; expanded: boolean };
   badge?: string;
-  sections: DetailsSection[];
-  links: DetailsLink[];
+  sections: IDetailsSection[];
+  links: IDetailsLink[];
   /** Links left out of `links`. */
   moreLinks?: number;
 }
@@ -37,7 +37,7 @@ export interface Details {
 export const MAX_ROWS = 200;
 export const MAX_LINKS = 12;
 
-export function valueText(v: ProvValue): string {
+export function valueText(v: IProvValue): string {
   if (v.lang) {
     return `${v.text} @${v.lang}`;
   }
@@ -54,7 +54,7 @@ export function valueText(v: ProvValue): string {
   return v.text;
 }
 
-function memberRow(g: ViewGraph, id: string): [string, string] {
+function memberRow(g: IViewGraph, id: string): [string, string] {
   const el = g.doc.elements.get(id);
   if (!el) {
     return [id, ''];
@@ -77,7 +77,7 @@ function memberRow(g: ViewGraph, id: string): [string, string] {
 }
 
 /** Details of node `id` of `g` (null when it is not drawn). */
-export function nodeDetails(g: ViewGraph, id: string): Details | null {
+export function nodeDetails(g: IViewGraph, id: string): IDetails | null {
   const node = g.byId.get(id);
   if (!node) {
     return null;
@@ -91,7 +91,7 @@ export function nodeDetails(g: ViewGraph, id: string): Details | null {
       attrs.push([k, vals.map(valueText).join(', ')]);
     }
   }
-  const sections: DetailsSection[] = [{ heading: 'Attributes', rows: attrs }];
+  const sections: IDetailsSection[] = [{ heading: 'Attributes', rows: attrs }];
   // Folded members, one section per noun, in the fold rules' order.
   const groups = new Map<string, string[]>();
   for (const m of node.members) {
@@ -108,7 +108,7 @@ export function nodeDetails(g: ViewGraph, id: string): Details | null {
       more: Math.max(0, ids.length - MAX_ROWS)
     });
   }
-  const links: DetailsLink[] = [];
+  const links: IDetailsLink[] = [];
   let moreLinks = 0;
   // Links to other backbone nodes first, unfolded members after.
   const incident = g.edges.filter(e => e.from === id || e.to === id);
@@ -128,7 +128,7 @@ export function nodeDetails(g: ViewGraph, id: string): Details | null {
       label: g.byId.get(other)?.label ?? other
     });
   }
-  const out: Details = {
+  const out: IDetails = {
     moreLinks,
     id,
     title: el ? labelOf(el, node.key) : node.label,

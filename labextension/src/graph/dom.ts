@@ -2,9 +2,9 @@
  * DOM builders for the view's panels. Document text is untrusted: it only ever reaches the page through
  * `textContent` (never innerHTML) or is drawn on the canvas.
  */
-import type { Details } from './details';
+import type { IDetails } from './details';
 import type { LegendEntry } from './legend';
-import type { SearchHit } from './model';
+import type { ISearchHit } from './model';
 import type { Shape, ThemeName } from './style';
 
 /** `document.createElement(tag)` with a class and text set through textContent. */
@@ -34,7 +34,7 @@ function button(
   return b;
 }
 
-export interface DetailsActions {
+export interface IDetailsActions {
   onToggleFold(id: string): void;
   onGoto(id: string): void;
 }
@@ -42,8 +42,8 @@ export interface DetailsActions {
 /** Fill `container` with the details of a node (or a hint when nothing is selected). */
 export function renderDetails(
   container: HTMLElement,
-  d: Details | null,
-  act: DetailsActions
+  d: IDetails | null,
+  act: IDetailsActions
 ): void {
   container.replaceChildren();
   if (!d) {
@@ -116,7 +116,7 @@ export const MAX_MATCHES_LISTED = 100;
 export function renderMatches(
   container: HTMLElement,
   query: string,
-  hits: SearchHit[],
+  hits: ISearchHit[],
   onPick: (id: string) => void
 ): void {
   container.replaceChildren();

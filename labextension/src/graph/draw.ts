@@ -5,11 +5,11 @@
  * diff badge). vis-network only pans, zooms and reports clicks: its per-node and per-edge set-up cost most
  * of the first paint of big graphs. Text is drawn with fillText: never markup.
  */
-import type { VEdge, VNode, ViewGraph } from './model';
+import type { IVEdge, IVNode, IViewGraph } from './model';
 import { NODE, STYLE, Shape, ThemeColors, kindShape, typeStyle } from './style';
 
-export interface DrawState {
-  graph: ViewGraph;
+export interface IDrawState {
+  graph: IViewGraph;
   theme: ThemeColors;
   /** Current zoom (text is skipped when it would be too small to read). */
   scale: number;
@@ -88,8 +88,8 @@ export function fitText(
 /** Draw node `n` centred at x, y (graph coordinates). */
 export function drawNode(
   ctx: CanvasRenderingContext2D,
-  st: DrawState,
-  n: VNode,
+  st: IDrawState,
+  n: IVNode,
   x: number,
   y: number,
   selected: boolean
@@ -153,7 +153,7 @@ export function drawNode(
 /** Draw every node whose box meets `view` (graph coordinates); the selected one last (on top). */
 export function drawNodes(
   ctx: CanvasRenderingContext2D,
-  st: DrawState,
+  st: IDrawState,
   pos: PositionOf,
   selected: string | null,
   view: { left: number; top: number; right: number; bottom: number }
@@ -186,8 +186,8 @@ export function drawNodes(
 /** Where a node is now (vis-network's current positions: nodes can be dragged). */
 export type PositionOf = (id: string) => { x: number; y: number } | undefined;
 
-export interface EdgeDrawState {
-  edges: VEdge[];
+export interface IEdgeDrawState {
+  edges: IVEdge[];
   direction: 'LR' | 'TB';
   /** The selected node: its edges are drawn emphasised. */
   selected: string | null;
@@ -201,8 +201,8 @@ export interface EdgeDrawState {
  */
 export function drawEdges(
   ctx: CanvasRenderingContext2D,
-  st: DrawState,
-  es: EdgeDrawState,
+  st: IDrawState,
+  es: IEdgeDrawState,
   pos: PositionOf,
   view: { left: number; top: number; right: number; bottom: number }
 ): void {
@@ -212,7 +212,7 @@ export function drawEdges(
   const zoomedOut = st.scale < 0.3;
   const styles = STYLE.edge_styles;
   // Batch by (style, emphasis): one stroke per batch.
-  const batches = new Map<string, VEdge[]>();
+  const batches = new Map<string, IVEdge[]>();
   for (const e of es.edges) {
     const hot =
       es.selected !== null && (e.from === es.selected || e.to === es.selected);

@@ -8,7 +8,7 @@
  */
 import { Graph, layout as dagreLayout } from '@dagrejs/dagre';
 
-import type { VEdge, VNode } from './model';
+import type { IVEdge, IVNode } from './model';
 import { NODE } from './style';
 
 export type Direction = 'LR' | 'TB';
@@ -19,22 +19,22 @@ export const STACK_ROWS = 10;
 export const ORDER_SWEEPS_MAX = 300;
 
 /** A node box: centre x/y and size, in graph coordinates. */
-export interface Box {
+export interface IBox {
   x: number;
   y: number;
   w: number;
   h: number;
 }
 
-export interface Layout {
-  boxes: Map<string, Box>;
+export interface ILayout {
+  boxes: Map<string, IBox>;
   direction: Direction;
   /** Nodes placed in the band outside the ranks. */
   banded: Set<string>;
   ms: number;
 }
 
-export interface Bounds {
+export interface IBounds {
   left: number;
   top: number;
   right: number;
@@ -43,10 +43,10 @@ export interface Bounds {
 
 /** Lay out `nodes` and `edges` (edges already oriented earlier → later). */
 export function layoutGraph(
-  nodes: VNode[],
-  edges: VEdge[],
+  nodes: IVNode[],
+  edges: IVEdge[],
   direction: Direction = 'LR'
-): Layout {
+): ILayout {
   const t0 =
     typeof performance !== 'undefined' ? performance.now() : Date.now();
   const W = NODE.width;
@@ -162,7 +162,7 @@ export function layoutGraph(
   dagreLayout(g, {
     disableOptimalOrderHeuristic: layerIds.length > ORDER_SWEEPS_MAX
   } as never);
-  const boxes = new Map<string, Box>();
+  const boxes = new Map<string, IBox>();
   for (const n of ordered) {
     if (!stackOf.has(n.id)) {
       const p = g.node(n.id) as { x: number; y: number };
@@ -263,7 +263,7 @@ export function timeRanks(
   return new Map(ids.map((id, i) => [id, rank[i]]));
 }
 
-function byTime(a: VNode, b: VNode): number {
+function byTime(a: IVNode, b: IVNode): number {
   const ha = !Number.isNaN(a.time);
   const hb = !Number.isNaN(b.time);
   if (ha && hb && a.time !== b.time) {
@@ -280,10 +280,10 @@ function byTime(a: VNode, b: VNode): number {
  * main-axis position just before its earliest later neighbour, so its edges still point forward.
  */
 function placeBand(
-  nodes: VNode[],
-  edges: VEdge[],
+  nodes: IVNode[],
+  edges: IVEdge[],
   banded: Set<string>,
-  boxes: Map<string, Box>,
+  boxes: Map<string, IBox>,
   dir: Direction
 ): void {
   if (!banded.size) {
@@ -292,8 +292,8 @@ function placeBand(
   const W = NODE.width;
   const H = NODE.height;
   // u: main (time) axis, v: cross axis.
-  const u = (b: Box) => (dir === 'LR' ? b.x : b.y);
-  const v = (b: Box) => (dir === 'LR' ? b.y : b.x);
+  const u = (b: IBox) => (dir === 'LR' ? b.x : b.y);
+  const v = (b: IBox) => (dir === 'LR' ? b.y : b.x);
   const len = dir === 'LR' ? W : H; // box length along u
   const thick = dir === 'LR' ? H : W; // box thickness along v
   const outs = new Map<string, number>();
@@ -370,12 +370,12 @@ function placeBand(
 
 /** Bounds of the boxes of `ids` (all boxes when omitted). */
 export function boundsOf(
-  boxes: Map<string, Box>,
+  boxes: Map<string, IBox>,
   ids?: Iterable<string>
-): Bounds | null {
-  let b: Bounds | null = null;
+): IBounds | null {
+  let b: IBounds | null = null;
   const list = ids
-    ? [...ids].map(id => boxes.get(id)).filter((x): x is Box => !!x)
+    ? [...ids].map(id => boxes.get(id)).filter((x): x is IBox => !!x)
     : [...boxes.values()];
   for (const x of list) {
     const l = x.x - x.w / 2;
@@ -401,7 +401,7 @@ export const MIN_SCALE =
   ) / 100;
 export const MAX_FIT_SCALE = 1.25;
 
-export interface Viewport {
+export interface IViewport {
   /** Graph coordinates shown at the centre of the area. */
   x: number;
   y: number;
@@ -413,10 +413,10 @@ export interface Viewport {
  * MIN_SCALE), centred on `focus` (ids to zoom to) or on the newest part (the end of the time axis).
  */
 export function initialViewport(
-  layout: Layout,
+  layout: ILayout,
   area: { width: number; height: number },
   focus?: string[] | null
-): Viewport {
+): IViewport {
   const margin = 24;
   const target = focus && focus.length ? boundsOf(layout.boxes, focus) : null;
   const all = boundsOf(layout.boxes);
@@ -433,10 +433,10 @@ export function initialViewport(
   }
   if (target && focus) {
     // Spread-out targets: centre on the newest of them (the centre of their bounds may hold none).
-    const along = (bx: Box) => (layout.direction === 'LR' ? bx.x : bx.y);
+    const along = (bx: IBox) => (layout.direction === 'LR' ? bx.x : bx.y);
     const boxes = focus
       .map(id => layout.boxes.get(id))
-      .filter((x): x is Box => !!x);
+      .filter((x): x is IBox => !!x);
     const newest = boxes.reduce((a, c) => (along(c) > along(a) ? c : a));
     return { x: newest.x, y: newest.y, scale };
   }
@@ -490,7 +490,7 @@ const CELL = 256;
 const cellKey = (i: number, j: number) => `${i},${j}`;
 
 /** Node ids by the grid cells their boxes meet, for hit tests in O(1). */
-export function boxGrid(boxes: Map<string, Box>): Map<string, string[]> {
+export function boxGrid(boxes: Map<string, IBox>): Map<string, string[]> {
   const grid = new Map<string, string[]>();
   for (const [id, b] of boxes) {
     for (
@@ -514,7 +514,7 @@ export function boxGrid(boxes: Map<string, Box>): Map<string, string[]> {
 /** The node whose box holds point `p` (graph coordinates), or null: the whole box is the click target. */
 export function hitBox(
   grid: Map<string, string[]>,
-  boxes: Map<string, Box>,
+  boxes: Map<string, IBox>,
   p: { x: number; y: number }
 ): string | null {
   for (const id of grid.get(

@@ -3,7 +3,7 @@
  * the PROV kinds present, the edge styles present and the marks in use (highlight, dashed border, badges,
  * folded members). Pure: rendered by dom.ts.
  */
-import type { ViewGraph } from './model';
+import type { IViewGraph } from './model';
 import { STYLE, Shade, Shape, kindShape, typeStyle } from './style';
 
 export type LegendEntry =
@@ -23,7 +23,7 @@ export type LegendEntry =
  * experiments are drawn for the selected node only (say so).
  */
 export function legendEntries(
-  g: ViewGraph,
+  g: IViewGraph,
   emphasised: number,
   bandOnSelect = false
 ): LegendEntry[] {

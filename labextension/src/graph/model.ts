@@ -5,15 +5,15 @@
  */
 import {
   ElementKind,
-  ParsedProv,
-  ProvElement,
-  ProvRelation,
+  IParsedProv,
+  IProvElement,
+  IProvRelation,
   attrText,
   parseProvJson,
   timeMs
 } from './prov';
 import {
-  FoldRule,
+  IFoldRule,
   STYLE,
   labelOf,
   shortId,
@@ -25,7 +25,7 @@ import {
 export type Badge = 'added' | 'removed' | 'changed';
 
 /** The view options of the contract (notes/VIEW_CONTRACT.md); every key optional. */
-export interface ViewOptions {
+export interface IViewOptions {
   fold?: 'backbone' | 'none';
   expand?: string[];
   show?: string[] | null;
@@ -40,7 +40,7 @@ export interface ViewOptions {
   omitted?: Record<string, number> | null;
 }
 
-export interface VNode {
+export interface IVNode {
   id: string;
   kind: ElementKind;
   /** Style table key (a prov:type or `fallback:<kind>`). */
@@ -60,7 +60,7 @@ export interface VNode {
   lane?: string;
 }
 
-export interface VEdge {
+export interface IVEdge {
   id: string;
   /** Drawn from → to: the earlier end → the later end. */
   from: string;
@@ -73,17 +73,17 @@ export interface VEdge {
   style: string;
 }
 
-export interface ViewGraph {
-  nodes: VNode[];
-  edges: VEdge[];
-  byId: Map<string, VNode>;
-  doc: ParsedProv;
+export interface IViewGraph {
+  nodes: IVNode[];
+  edges: IVEdge[];
+  byId: Map<string, IVNode>;
+  doc: IParsedProv;
   /** The node an element id is drawn as (itself or its owner), or undefined when not drawn. */
   nodeOf(id: string): string | undefined;
   /** The element an element is folded into (one level), if any. */
   ownerOf: Map<string, string>;
   /** The fold rule that folded each member. */
-  ruleOf: Map<string, FoldRule>;
+  ruleOf: Map<string, IFoldRule>;
   styleKeys: Map<string, string>;
   stats: {
     elements: number;
@@ -114,7 +114,7 @@ const PROV_KEYS = [
 /**
  * Parse `input` (object or JSON text) as PROV-JSON, or throw NotProvError with one line saying why.
  */
-export function parseOrExplain(input: unknown): ParsedProv {
+export function parseOrExplain(input: unknown): IParsedProv {
   let doc = input;
   if (typeof doc === 'string') {
     try {
@@ -147,7 +147,7 @@ const TIME_ATTRS = [
   'prov:endTime'
 ];
 
-function ownTime(el: ProvElement): number {
+function ownTime(el: IProvElement): number {
   for (const name of TIME_ATTRS) {
     const t = timeMs(attrText(el, name));
     if (!Number.isNaN(t)) {
@@ -159,17 +159,17 @@ function ownTime(el: ProvElement): number {
 
 /** member id → owner id by the fold rules (the first matching relation wins). */
 function findOwners(
-  doc: ParsedProv,
+  doc: IParsedProv,
   keys: Map<string, string>
-): { owner: Map<string, string>; rule: Map<string, FoldRule> } {
-  const rulesByMember = new Map<string, FoldRule[]>();
+): { owner: Map<string, string>; rule: Map<string, IFoldRule> } {
+  const rulesByMember = new Map<string, IFoldRule[]>();
   for (const r of STYLE.fold) {
     const list = rulesByMember.get(r.member) ?? [];
     list.push(r);
     rulesByMember.set(r.member, list);
   }
   const owner = new Map<string, string>();
-  const rule = new Map<string, FoldRule>();
+  const rule = new Map<string, IFoldRule>();
   for (const rel of doc.relations) {
     for (const end of ['from', 'to'] as const) {
       const member = rel[end];
@@ -200,10 +200,10 @@ function findOwners(
 /** "5 params · 4 metrics · 3 tags" from the members of one node. */
 export function summaryOf(
   members: string[],
-  doc: ParsedProv,
-  rules: Map<string, FoldRule>
+  doc: IParsedProv,
+  rules: Map<string, IFoldRule>
 ): string {
-  const per = new Map<FoldRule, Set<string>>();
+  const per = new Map<IFoldRule, Set<string>>();
   for (const id of members) {
     const r = rules.get(id);
     if (!r || r.summary === false) {
@@ -218,7 +218,7 @@ export function summaryOf(
     s.add(r.count_by && el ? (attrText(el, r.count_by) ?? id) : id);
   }
   // One entry per noun (params of a run and of its logged model read as one "params").
-  const parts = new Map<string, { n: number; rule: FoldRule }>();
+  const parts = new Map<string, { n: number; rule: IFoldRule }>();
   for (const r of STYLE.fold) {
     const s = per.get(r);
     if (!s) {
@@ -239,13 +239,13 @@ export function summaryOf(
  * Build what is drawn for a PROV-JSON document and view options. Throws NotProvError for input that is
  * not PROV-JSON.
  */
-export function buildView(input: unknown, view: ViewOptions = {}): ViewGraph {
+export function buildView(input: unknown, view: IViewOptions = {}): IViewGraph {
   const doc =
     input &&
     typeof input === 'object' &&
     'elements' in (input as object) &&
-    (input as ParsedProv).elements instanceof Map
-      ? (input as ParsedProv)
+    (input as IParsedProv).elements instanceof Map
+      ? (input as IParsedProv)
       : parseOrExplain(input);
   const keys = new Map<string, string>();
   for (const el of doc.elements.values()) {
@@ -254,7 +254,7 @@ export function buildView(input: unknown, view: ViewOptions = {}): ViewGraph {
   const folding = view.fold !== 'none';
   const { owner, rule } = folding
     ? findOwners(doc, keys)
-    : { owner: new Map<string, string>(), rule: new Map<string, FoldRule>() };
+    : { owner: new Map<string, string>(), rule: new Map<string, IFoldRule>() };
   const expanded = new Set(view.expand ?? []);
   const rep = new Map<string, string>();
   const repOf = (id: string, depth = 0): string => {
@@ -323,7 +323,7 @@ export function buildView(input: unknown, view: ViewOptions = {}): ViewGraph {
       laneOf.set(k, name);
     }
   }
-  const nodes: VNode[] = [];
+  const nodes: IVNode[] = [];
   let folded = 0;
   for (const el of doc.elements.values()) {
     if (repOf(el.id) !== el.id || (shown && !shown.has(el.id))) {
@@ -349,7 +349,7 @@ export function buildView(input: unknown, view: ViewOptions = {}): ViewGraph {
       }
     }
     const summary = members.length ? summaryOf(members, doc, rule) : '';
-    const node: VNode = {
+    const node: IVNode = {
       id: el.id,
       kind: el.kind,
       key,
@@ -407,12 +407,12 @@ export function buildView(input: unknown, view: ViewOptions = {}): ViewGraph {
 const STYLE_RANK: Record<string, number> = { solid: 0, member: 1, people: 2 };
 
 function buildEdges(
-  relations: ProvRelation[],
-  byId: Map<string, VNode>,
+  relations: IProvRelation[],
+  byId: Map<string, IVNode>,
   repOf: (id: string) => string,
   silent: (id: string) => boolean
-): VEdge[] {
-  const map = new Map<string, VEdge>();
+): IVEdge[] {
+  const map = new Map<string, IVEdge>();
   for (const r of relations) {
     if (!r.from || !r.to || silent(r.from) || silent(r.to)) {
       continue;
@@ -466,13 +466,13 @@ function buildEdges(
 }
 
 /** One search hit: the node, and the folded member that matched (when not the node itself). */
-export interface SearchHit {
+export interface ISearchHit {
   id: string;
   label: string;
   via?: string;
 }
 
-function elementText(el: ProvElement): string {
+function elementText(el: IProvElement): string {
   const parts = [el.id];
   for (const [k, vals] of Object.entries(el.attrs)) {
     parts.push(k);
@@ -487,12 +487,12 @@ function elementText(el: ProvElement): string {
  * Nodes whose element or folded members contain every whitespace-separated term of `query`
  * (case-insensitive), in drawing order; `via` names the member that matched.
  */
-export function searchGraph(g: ViewGraph, query: string): SearchHit[] {
+export function searchGraph(g: IViewGraph, query: string): ISearchHit[] {
   const terms = query.toLowerCase().split(/\s+/).filter(Boolean);
   if (!terms.length) {
     return [];
   }
-  const hit = (el: ProvElement | undefined) => {
+  const hit = (el: IProvElement | undefined) => {
     if (!el) {
       return false;
     }
@@ -500,7 +500,7 @@ export function searchGraph(g: ViewGraph, query: string): SearchHit[] {
     const l = labelOf(el, g.styleKeys.get(el.id)).toLowerCase();
     return terms.every(x => t.includes(x) || l.includes(x));
   };
-  const out: SearchHit[] = [];
+  const out: ISearchHit[] = [];
   for (const n of g.nodes) {
     const el = g.doc.elements.get(n.id);
     if (hit(el) || (!el && terms.every(x => n.id.toLowerCase().includes(x)))) {
@@ -524,7 +524,7 @@ export function searchGraph(g: ViewGraph, query: string): SearchHit[] {
 
 /** Node ids for element ids (folded members map to their owner's node; unknown ids are dropped). */
 export function nodesFor(
-  g: ViewGraph,
+  g: IViewGraph,
   ids: Iterable<string> | null | undefined
 ): string[] {
   const out = new Set<string>();

@@ -8,15 +8,15 @@
 export type ElementKind = 'entity' | 'activity' | 'agent';
 
 /** One attribute value in display form: its text plus the datatype or language tag, if any. */
-export interface ProvValue {
+export interface IProvValue {
   text: string;
   type?: string;
   lang?: string;
 }
 
-export type ProvAttrs = Record<string, ProvValue[]>;
+export type ProvAttrs = Record<string, IProvValue[]>;
 
-export interface ProvElement {
+export interface IProvElement {
   id: string;
   kind: ElementKind;
   attrs: ProvAttrs;
@@ -29,7 +29,7 @@ export interface ProvElement {
  * `attrs` (most elements of a large document are folded and never shown; `attrText` reads one attribute
  * without decoding the rest).
  */
-class LazyElement implements ProvElement {
+class LazyElement implements IProvElement {
   implicit?: boolean;
   private _attrs: ProvAttrs | null = null;
   constructor(
@@ -98,13 +98,13 @@ class LazyElement implements ProvElement {
 }
 
 /** Text of the first value of attribute `name` of an element (cheap on not-yet-decoded elements). */
-export function attrText(el: ProvElement, name: string): string | undefined {
+export function attrText(el: IProvElement, name: string): string | undefined {
   return el instanceof LazyElement
     ? el.rawText(name)
     : firstText(el.attrs, name);
 }
 
-export interface ProvRelation {
+export interface IProvRelation {
   kind: string;
   /** The record id from the document (`_:id1` for anonymous relations written by prov). */
   id: string;
@@ -115,10 +115,10 @@ export interface ProvRelation {
   attrs: ProvAttrs;
 }
 
-export interface ParsedProv {
+export interface IParsedProv {
   prefixes: Record<string, string>;
-  elements: Map<string, ProvElement>;
-  relations: ProvRelation[];
+  elements: Map<string, IProvElement>;
+  relations: IProvRelation[];
   /** Records per PROV-JSON kind as found in the document (entity, activity, agent, used, …). */
   counts: Record<string, number>;
 }
@@ -192,12 +192,12 @@ const FORMAL_KEYS = new Set([
   'prov:bundle'
 ]);
 
-/** One PROV-JSON attribute value (string, number, boolean or `{"$": …, "type"|"lang": …}`) → ProvValue. */
-export function decodeValue(v: unknown): ProvValue {
+/** One PROV-JSON attribute value (string, number, boolean or `{"$": …, "type"|"lang": …}`) → IProvValue. */
+export function decodeValue(v: unknown): IProvValue {
   if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
     const o = v as Record<string, unknown>;
     const text = o['$'];
-    const out: ProvValue = {
+    const out: IProvValue = {
       text: text === undefined || text === null ? '' : String(text)
     };
     if (typeof o['type'] === 'string') {
@@ -220,7 +220,7 @@ export function decodeValue(v: unknown): ProvValue {
   return { text: v === undefined || v === null ? '' : String(v) };
 }
 
-function decodeValues(v: unknown): ProvValue[] {
+function decodeValues(v: unknown): IProvValue[] {
   return Array.isArray(v) ? v.map(decodeValue) : [decodeValue(v)];
 }
 
@@ -276,7 +276,7 @@ function formalText(v: unknown): string | undefined {
  * document; several records under one element id are unioned; ids referenced by relations but not
  * described become `implicit` elements. Throws `Error` with one line when the input is not an object.
  */
-export function parseProvJson(input: unknown): ParsedProv {
+export function parseProvJson(input: unknown): IParsedProv {
   let doc = input;
   if (typeof doc === 'string') {
     doc = JSON.parse(doc);
@@ -284,7 +284,7 @@ export function parseProvJson(input: unknown): ParsedProv {
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
     throw new Error('not a PROV-JSON document: expected a JSON object');
   }
-  const out: ParsedProv = {
+  const out: IParsedProv = {
     prefixes: {},
     elements: new Map(),
     relations: [],
@@ -316,7 +316,7 @@ export function parseProvJson(input: unknown): ParsedProv {
   return out;
 }
 
-function readInto(doc: Record<string, unknown>, out: ParsedProv): void {
+function readInto(doc: Record<string, unknown>, out: IParsedProv): void {
   const prefix = doc['prefix'];
   if (prefix && typeof prefix === 'object') {
     for (const [k, v] of Object.entries(prefix as Record<string, unknown>)) {
@@ -435,7 +435,7 @@ export function firstText(attrs: ProvAttrs, name: string): string | undefined {
 }
 
 /** All prov:type values of an element, as texts. */
-export function typesOf(el: ProvElement): string[] {
+export function typesOf(el: IProvElement): string[] {
   if (el instanceof LazyElement) {
     return el.rawTypes();
   }
@@ -458,7 +458,7 @@ const GENERIC_TYPES = new Set([
  * The type an element is filtered and grouped by: its first non-`prov:` type (e.g. `m2p:Run`), else its
  * first type, else `prov:Entity` / `prov:Activity` / `prov:Agent`.
  */
-export function primaryType(el: ProvElement): string {
+export function primaryType(el: IProvElement): string {
   const types = typesOf(el);
   const specific = types.find(
     t => !GENERIC_TYPES.has(t) && !t.startsWith('prov:')

@@ -4,13 +4,13 @@
  */
 import table from './view_style.json';
 
-import type { ElementKind, ProvElement } from './prov';
+import type { ElementKind, IProvElement } from './prov';
 import { attrText, typesOf } from './prov';
 
 export type Shade = { light: string; dark: string };
 export type Shape = 'pill' | 'box' | 'house';
 
-export interface TypeStyle {
+export interface ITypeStyle {
   name: string;
   legend: string;
   fill: Shade;
@@ -18,7 +18,7 @@ export interface TypeStyle {
   label?: string[];
 }
 
-export interface FoldRule {
+export interface IFoldRule {
   member: string;
   relation: string;
   member_end: 'from' | 'to';
@@ -33,20 +33,20 @@ export interface FoldRule {
   edges?: boolean;
 }
 
-export interface RelationStyle {
+export interface IRelationStyle {
   flow: 'reverse' | 'forward';
   text: string;
   style: string;
 }
 
-export interface EdgeStyle {
+export interface IEdgeStyle {
   legend: string;
   dashes: false | number[];
   width: number;
   opacity: number;
 }
 
-export interface StyleTable {
+export interface IStyleTable {
   node: {
     width: number;
     height: number;
@@ -59,12 +59,12 @@ export interface StyleTable {
     min_readable_px: number;
   };
   kinds: Record<ElementKind, { shape: Shape; legend: string }>;
-  types: Record<string, TypeStyle>;
-  fallback: Record<ElementKind, TypeStyle>;
+  types: Record<string, ITypeStyle>;
+  fallback: Record<ElementKind, ITypeStyle>;
   lanes: Record<string, { kinds?: ElementKind[]; types?: string[] }>;
-  fold: FoldRule[];
-  relations: Record<string, RelationStyle>;
-  edge_styles: Record<string, EdgeStyle>;
+  fold: IFoldRule[];
+  relations: Record<string, IRelationStyle>;
+  edge_styles: Record<string, IEdgeStyle>;
   badges: Record<string, { legend: string; mark: string; color: Shade }>;
   marks: {
     highlight: { legend: string; color: Shade };
@@ -75,11 +75,11 @@ export interface StyleTable {
   theme: Record<string, { var: string } & Shade>;
 }
 
-export const STYLE = table as unknown as StyleTable;
+export const STYLE = table as unknown as IStyleTable;
 export const NODE = STYLE.node;
 
 /** The style key of an element: its first prov:type the table knows, else `fallback:<kind>`. */
-export function styleKey(el: ProvElement): string {
+export function styleKey(el: IProvElement): string {
   for (const t of typesOf(el)) {
     if (t in STYLE.types) {
       return t;
@@ -88,7 +88,7 @@ export function styleKey(el: ProvElement): string {
   return `fallback:${el.kind}`;
 }
 
-export function typeStyle(key: string): TypeStyle {
+export function typeStyle(key: string): ITypeStyle {
   if (key.startsWith('fallback:')) {
     return STYLE.fallback[key.slice(9) as ElementKind] ?? STYLE.fallback.entity;
   }
@@ -114,7 +114,7 @@ export function shortId(id: string): string {
 const PLACEHOLDER = /\{([^{}]+?)(?::(\d+))?\}/g;
 
 /** Fill one label template; null when one of its attributes is missing. */
-function fill(template: string, el: ProvElement): string | null {
+function fill(template: string, el: IProvElement): string | null {
   let missing = false;
   const out = template.replace(PLACEHOLDER, (_, name: string, n?: string) => {
     const v = attrText(el, name);
@@ -129,7 +129,7 @@ function fill(template: string, el: ProvElement): string | null {
 }
 
 /** Short label of an element by the style table's label rule, else prov:label, else its short id. */
-export function labelOf(el: ProvElement, key = styleKey(el)): string {
+export function labelOf(el: IProvElement, key = styleKey(el)): string {
   for (const t of typeStyle(key).label ?? []) {
     const s = fill(t, el);
     if (s) {
@@ -147,7 +147,10 @@ export function shorten(s: string, max = NODE.label_chars): string {
 export type ThemeName = 'light' | 'dark';
 
 /** Current colours, resolved from CSS variables with the table's fallbacks (see theme.ts). */
-export type ThemeColors = Record<keyof StyleTable['theme'] & string, string> & {
+export type ThemeColors = Record<
+  keyof IStyleTable['theme'] & string,
+  string
+> & {
   mode: ThemeName;
 };
 

@@ -5,27 +5,27 @@
  * reports clicks), one search listing its matches, one details panel, the legend of what is on screen, and
  * follows the theme.
  *
- * Test hook: the root element carries `__m2pGraph` (see ProvViewHook) and data attributes
+ * Test hook: the root element carries `__m2pGraph` (see IProvViewHook) and data attributes
  * (data-ready, data-first-paint-ms, data-timings, data-node-count, data-edge-count, data-selected,
  * data-matches, data-highlighted, data-theme, data-scale, data-direction, data-error).
  */
 import { DataSet } from 'vis-data/peer';
 import { Network } from 'vis-network/peer';
 
-import { Details, nodeDetails } from './details';
+import { IDetails, nodeDetails } from './details';
 import { h, renderDetails, renderLegend, renderMatches } from './dom';
 import {
-  DrawState,
-  EdgeDrawState,
+  IDrawState,
+  IEdgeDrawState,
   PositionOf,
   drawEdges,
   drawNodes
 } from './draw';
 import {
-  Box,
-  Layout,
+  IBox,
+  ILayout,
   MIN_SCALE,
-  Viewport,
+  IViewport,
   boundsOf,
   boxGrid,
   hitBox,
@@ -35,16 +35,16 @@ import {
 import { legendEntries } from './legend';
 import {
   NotProvError,
-  SearchHit,
-  VEdge,
-  ViewGraph,
-  ViewOptions,
+  ISearchHit,
+  IVEdge,
+  IViewGraph,
+  IViewOptions,
   buildView,
   nodesFor,
   parseOrExplain,
   searchGraph
 } from './model';
-import type { ParsedProv } from './prov';
+import type { IParsedProv } from './prov';
 import { NODE } from './style';
 import { applyThemeVars, readTheme, watchTheme } from './theme';
 
@@ -55,7 +55,7 @@ export const DEFAULT_HEIGHT = 520;
  */
 export const BAND_EDGES_SHOWN = 200;
 
-export interface ProvViewCallbacks {
+export interface IProvViewCallbacks {
   /** A node was selected (its element id) or the selection cleared (null). */
   onSelect?: (id: string | null) => void;
   /** First frame drawn (ms since createProvView / update). */
@@ -66,24 +66,24 @@ export interface ProvViewCallbacks {
   fill?: boolean;
 }
 
-export interface ProvView {
+export interface IProvView {
   readonly element: HTMLElement;
   /** Re-draw with a new document and/or new view options (omitted: keep the current one). */
-  update(provjson?: unknown, view?: ViewOptions): void;
+  update(provjson?: unknown, view?: IViewOptions): void;
   /** Centre and zoom on these element ids (never below the readable scale). */
   zoomTo(ids: string[]): void;
   /** Select a node by element id (a folded member selects its owner); null clears. */
   select(id: string | null): void;
   /** Run the search box's query; returns the matches. */
-  search(query: string): SearchHit[];
+  search(query: string): ISearchHit[];
   dispose(): void;
 }
 
 /** What browser tests read from `element.__m2pGraph`. */
-export interface ProvViewHook {
-  view: ProvView;
+export interface IProvViewHook {
+  view: IProvView;
   network: Network | null;
-  graph: ViewGraph | null;
+  graph: IViewGraph | null;
   /** Drawn nodes with their client (page) centre and box. */
   nodes(): {
     id: string;
@@ -109,13 +109,13 @@ export interface ProvViewHook {
 export function createProvView(
   host: HTMLElement,
   provjson: unknown,
-  view: ViewOptions = {},
-  cb: ProvViewCallbacks = {}
-): ProvView {
+  view: IViewOptions = {},
+  cb: IProvViewCallbacks = {}
+): IProvView {
   return new ProvViewImpl(host, provjson, view, cb);
 }
 
-class ProvViewImpl implements ProvView {
+class ProvViewImpl implements IProvView {
   readonly element: HTMLElement;
   private _title = h('div', 'm2p-view-title');
   private _caption = h('div', 'm2p-view-caption');
@@ -136,28 +136,28 @@ class ProvViewImpl implements ProvView {
     'Ctrl + wheel (⌘ + wheel) zooms the graph; drag to pan'
   );
   private _hintTimer: ReturnType<typeof setTimeout> | undefined;
-  private _cb: ProvViewCallbacks;
-  private _doc: ParsedProv | null = null;
-  private _view: ViewOptions = {};
-  private _graph: ViewGraph | null = null;
-  private _layout: Layout | null = null;
+  private _cb: IProvViewCallbacks;
+  private _doc: IParsedProv | null = null;
+  private _view: IViewOptions = {};
+  private _graph: IViewGraph | null = null;
+  private _layout: ILayout | null = null;
   private _network: Network | null = null;
   /** Boxes by grid cell, for hit tests. */
   private _grid = new Map<string, string[]>();
   private _bandOnSelect = false;
-  private _bandIncident = new Map<string, VEdge[]>();
+  private _bandIncident = new Map<string, IVEdge[]>();
   /** What drawEdges draws (the drawn edges, the direction, the selection). */
-  private _edgeState: EdgeDrawState = {
+  private _edgeState: IEdgeDrawState = {
     edges: [],
     direction: 'LR',
     selected: null
   };
-  private _plainEdges: VEdge[] = [];
-  private _draw: DrawState;
+  private _plainEdges: IVEdge[] = [];
+  private _draw: IDrawState;
   private _hits: string[] = [];
   private _selected: string | null = null;
   private _pendingViewport: (() => void) | null = null;
-  private _intended: Viewport | null = null;
+  private _intended: IViewport | null = null;
   private _t0 = 0;
   /** Milliseconds per step of the last drawing (parse, build, layout, network, draw). */
   private _timings: Record<string, number> = {};
@@ -168,8 +168,8 @@ class ProvViewImpl implements ProvView {
   constructor(
     host: HTMLElement,
     provjson: unknown,
-    view: ViewOptions,
-    cb: ProvViewCallbacks
+    view: IViewOptions,
+    cb: IProvViewCallbacks
   ) {
     this._cb = cb;
     this.element = h('div', 'm2p-view');
@@ -228,12 +228,12 @@ class ProvViewImpl implements ProvView {
       this._legend
     );
     this._draw = {
-      graph: null as unknown as ViewGraph,
+      graph: null as unknown as IViewGraph,
       theme: readTheme(host),
       scale: 1,
       emphasised: new Set()
     };
-    const hook: ProvViewHook = {
+    const hook: IProvViewHook = {
       view: this,
       network: null,
       graph: null,
@@ -249,7 +249,8 @@ class ProvViewImpl implements ProvView {
     };
     Object.defineProperty(hook, 'network', { get: () => this._network });
     Object.defineProperty(hook, 'graph', { get: () => this._graph });
-    (this.element as unknown as { __m2pGraph: ProvViewHook }).__m2pGraph = hook;
+    (this.element as unknown as { __m2pGraph: IProvViewHook }).__m2pGraph =
+      hook;
     host.appendChild(this.element);
     this._draw.theme = readTheme(this.element);
     applyThemeVars(this.element, this._draw.theme);
@@ -262,7 +263,7 @@ class ProvViewImpl implements ProvView {
     this.update(provjson, view);
   }
 
-  update(provjson?: unknown, view?: ViewOptions): void {
+  update(provjson?: unknown, view?: IViewOptions): void {
     this._t0 = performance.now();
     if (view !== undefined) {
       this._view = { ...(view ?? {}) };
@@ -508,7 +509,7 @@ class ProvViewImpl implements ProvView {
     this._network.redraw();
   }
 
-  private _moveTo(vp: Viewport): void {
+  private _moveTo(vp: IViewport): void {
     this._intended = { ...vp };
     this._draw.scale = vp.scale;
     this._network?.moveTo({
@@ -578,7 +579,7 @@ class ProvViewImpl implements ProvView {
     if (this._network && (id || before)) {
       this._network.redraw();
     }
-    const d: Details | null =
+    const d: IDetails | null =
       id && this._graph ? nodeDetails(this._graph, id) : null;
     renderDetails(this._details, d, {
       onToggleFold: nid => this._toggleFold(nid),
@@ -640,7 +641,7 @@ class ProvViewImpl implements ProvView {
     }
   }
 
-  search(query: string, zoom = true): SearchHit[] {
+  search(query: string, zoom = true): ISearchHit[] {
     if (this._input.value !== query) {
       this._input.value = query;
     }
@@ -697,7 +698,7 @@ class ProvViewImpl implements ProvView {
     }
   }
 
-  private _clientBox(b: Box) {
+  private _clientBox(b: IBox) {
     const net = this._network!;
     const rect = this._canvas.getBoundingClientRect();
     const c = net.canvasToDOM({ x: b.x, y: b.y });

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 
 # scheme://user:password@host → scheme://host (any scheme: http, ftp, postgresql+psycopg2, s3, …)
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^\s/@'\"<>]+@")
@@ -57,4 +58,40 @@ def first_line(exc: BaseException) -> str:
     return public_line(lines[0]) if lines else ""
 
 
-__all__ = ["redact", "escape_controls", "public_line", "first_line", "SECRET_ENV", "MASK"]
+def one_line(error: object, limit: int | None = None) -> str:
+    """An exception (or a text) as one short public line: runs of white space joined by one space, made public
+    (:func:`public_line`), a failed connection named by its cause (:func:`connection_cause`), cut to ``limit``
+    characters with "…"; an exception without text gives its type name."""
+    text = public_line(" ".join(str(error).split()))
+    if not text:
+        return type(error).__name__ if isinstance(error, BaseException) else ""
+    if isinstance(error, (ConnectionError, TimeoutError, socket.gaierror)) or any(m in text for m in _POOL_MARKS):
+        text = connection_cause(text)
+    return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"
+
+
+# an HTTP client's failure as requests/urllib3 word it (MLflow's client passes them on inside its own message)
+_POOL_MARKS = ("ConnectionPool(", "Max retries exceeded")
+_TIMEOUT_SECONDS = re.compile(r"timeout=(\d+(?:\.\d+)?)\b")
+
+
+def connection_cause(text: str) -> str:
+    """A failed connection's message by its cause: "connection refused", "no answer within 5 s" (the seconds
+    the message names), "unknown host", else the innermost cause the message quotes."""
+    low = text.lower()
+    if "connection refused" in low:
+        return "connection refused"
+    if "timed out" in low or "timeout" in low:
+        seconds = _TIMEOUT_SECONDS.search(text)
+        return f"no answer within {seconds.group(1)} s" if seconds else "no answer in time"
+    if "name or service not known" in low or "nodename nor servname" in low or "getaddrinfo failed" in low:
+        return "unknown host"
+    for marker in ("Caused by ", "Failed to establish a new connection: "):
+        if marker in text:
+            text = text.split(marker, 1)[1]
+    return text.strip(" ()'\"")
+
+
+__all__ = [
+    "redact", "escape_controls", "public_line", "first_line", "one_line", "connection_cause", "SECRET_ENV", "MASK"
+]  # fmt: skip

@@ -33,6 +33,7 @@ import ipywidgets as widgets
 
 from ..core.errors import Mlflow2ProvError
 from ..core.provdoc import ProvDoc
+from ..core.redact import one_line
 from ..query.lineage import lineage
 from ..verbs import RunContext, run_steps
 from .display import PROV_JSON_MIME, mimebundle
@@ -66,14 +67,6 @@ STATUS_COLOURS = {
 }
 SAVE_FORMAT = "provjson"  # the explorer saves files that JupyterLab opens as a graph
 PSEUDONYM_ID_PART = ":pseudonym/"  # agents of a pseudonymized document (ops.pseudonymize)
-
-
-def one_line(exc: BaseException) -> str:
-    """An exception as one line: our own messages as they are, others with their type name."""
-    text = " ".join(str(exc).split())
-    if isinstance(exc, (Mlflow2ProvError, UserInputError)):
-        return text
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def short_name(what: str, *bases: str) -> str:
@@ -415,7 +408,9 @@ class Explorer(widgets.VBox):
         try:
             message = fn()
         except Exception as exc:  # noqa: BLE001 - every failure is reported in the status line
-            self._set_status(f"{what} failed: {one_line(exc)}", "error")
+            own = isinstance(exc, (Mlflow2ProvError, UserInputError)) or not str(exc).strip()
+            why = one_line(exc) if own else f"{type(exc).__name__}: {one_line(exc)}"  # a library's: with its type
+            self._set_status(f"{what} failed: {why}", "error")
             return False
         finally:
             if button is not None:

@@ -21,7 +21,7 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class
 from ..commands import ChainedCommand, verb_command
 from ..core.errors import Mlflow2ProvError, OptionError, one_line_warnings
 from ..core.provdoc import ProvDoc
-from ..core.redact import first_line, public_line
+from ..core.redact import first_line, one_line, public_line
 from ..verbs import VERBS, RunContext, run_steps
 
 MAGIC_HELP = """Extract, load, merge, transform, save, count and explore PROV documents.
@@ -165,10 +165,6 @@ def _group() -> click.Group:
     return _GROUP
 
 
-def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
-
-
 def parse_line(line: str) -> Parsed | None:
     """Parse a magic line into steps; None when help was printed. Bad arguments raise ``UsageError``."""
     try:
@@ -184,7 +180,7 @@ def parse_line(line: str) -> Parsed | None:
         click.echo(exc.ctx.get_help() if exc.ctx else "")
         return None
     except click.ClickException as exc:
-        raise UsageError(f"%mlflow2prov: {_one_line(exc.format_message())} (see %mlflow2prov --help)") from None
+        raise UsageError(f"%mlflow2prov: {one_line(exc.format_message())} (see %mlflow2prov --help)") from None
     except OptionError as exc:
         raise UsageError(f"%mlflow2prov: {exc}") from None
     except click.exceptions.Abort:

@@ -15,6 +15,7 @@ from typing import IO, Any
 from ..core.errors import DocumentFormatError, DocumentNotFoundError
 from ..core.gcpause import without_gc
 from ..core.provdoc import ProvDoc
+from ..core.redact import one_line
 from .formats import DETECTION_ORDER, FORMATS, Format, check_available, format_for_path, get_format
 from .names import canonicalize
 
@@ -64,16 +65,14 @@ def load(source: str | os.PathLike[str] | IO[Any], format: str | None = None) ->
     )
 
 
+_CAUSE_LIMIT = 200  # characters of a library's message quoted in ours
+
+
 class _NotThisFormat(Exception):
     pass
 
 
 _BREAKS = {ord(c): repr(c)[1:-1] for c in "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"}
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text[:200]
 
 
 def _line(text: str) -> str:
@@ -87,7 +86,7 @@ def _read_source(source: Any) -> tuple[bytes, str, str | None, Format | None]:
         try:
             raw = source.read()
         except Exception as exc:  # a stream that cannot be read
-            raise DocumentFormatError(f"cannot read the input stream: {_one_line(exc)}") from None
+            raise DocumentFormatError(f"cannot read the input stream: {one_line(exc, _CAUSE_LIMIT)}") from None
         name = getattr(source, "name", None)
         label = str(name) if isinstance(name, str) else "the input stream"
         data = raw.encode("utf-8") if isinstance(raw, str) else bytes(raw)
@@ -102,7 +101,7 @@ def _read_source(source: Any) -> tuple[bytes, str, str | None, Format | None]:
         try:
             raw = stream.read()
         except Exception as exc:
-            raise DocumentFormatError(f"cannot read standard input: {_one_line(exc)}") from None
+            raise DocumentFormatError(f"cannot read standard input: {one_line(exc, _CAUSE_LIMIT)}") from None
         data = raw.encode("utf-8") if isinstance(raw, str) else bytes(raw)
         return data, "standard input", "stdin", None
     path = Path(source)
@@ -113,7 +112,9 @@ def _read_source(source: Any) -> tuple[bytes, str, str | None, Format | None]:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise DocumentNotFoundError(_line(f"cannot read document {path}: {exc.strerror or _one_line(exc)}")) from None
+        raise DocumentNotFoundError(
+            _line(f"cannot read document {path}: {exc.strerror or one_line(exc, _CAUSE_LIMIT)}")
+        ) from None
     return data, str(path), path.stem, format_for_path(path)
 
 
@@ -131,11 +132,11 @@ def _parse(data: bytes, fmt: Format, *, detecting: bool) -> ProvDoc:
         except RecursionError:
             raise DocumentFormatError("JSON nested too deeply") from None
         except Exception as exc:
-            raise DocumentFormatError(_one_line(exc)) from None
+            raise DocumentFormatError(one_line(exc, _CAUSE_LIMIT)) from None
     try:
         check_available(fmt)
     except Exception as exc:
-        raise DocumentFormatError(_one_line(exc)) from None
+        raise DocumentFormatError(one_line(exc, _CAUSE_LIMIT)) from None
     if fmt.prov_format is None:  # dot and svg: drawings, never read (not in READ_FORMATS)
         raise DocumentFormatError(f"{fmt.name} documents cannot be read; give a PROV document")
     from prov.model import ProvDocument
@@ -152,7 +153,7 @@ def _parse(data: bytes, fmt: Format, *, detecting: bool) -> ProvDoc:
             except RecursionError:
                 raise DocumentFormatError("document nested too deeply") from None
             except Exception as exc:
-                raise DocumentFormatError(_one_line(exc)) from None
+                raise DocumentFormatError(one_line(exc, _CAUSE_LIMIT)) from None
         if not (document.get_records() or document.has_bundles()) and (detecting or not _empty_document(data, fmt)):
             raise _NotThisFormat("no PROV records found")
         try:
@@ -160,7 +161,7 @@ def _parse(data: bytes, fmt: Format, *, detecting: bool) -> ProvDoc:
             if fmt.prov_format == "rdf":
                 doc = canonicalize(doc)
         except Exception as exc:
-            raise DocumentFormatError(_one_line(exc)) from None
+            raise DocumentFormatError(one_line(exc, _CAUSE_LIMIT)) from None
     finally:
         if detecting:
             rdflib_logger.setLevel(level)

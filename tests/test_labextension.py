@@ -29,7 +29,7 @@ def _run(cmd: list[str], cwd: Path, timeout: float, env: dict[str, str] | None =
 
 def _jlpm() -> list[str]:
     exe = shutil.which("jlpm")
-    return [exe] if exe else [sys.executable, "-m", "jupyterlab.jlpmapp"]
+    return [exe] if exe else [sys.executable, "-c", "from jupyter_builder.jlpm import main; main()"]
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
@@ -59,12 +59,13 @@ def test_labextension_paths_point_at_the_built_package() -> None:
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A wheel of this checkout (the jupyter-builder hook builds the assets if absent).
 
-    Built without build isolation when hatchling and hatch-jupyter-builder are installed (seconds), else
-    in pip's isolated build environment (its build requirements come from PyPI).
+    Built without build isolation when hatchling, hatch-jupyter-builder and jupyter-builder are installed
+    (seconds), else in pip's isolated build environment (its build requirements come from PyPI).
     """
     try:
         import hatch_jupyter_builder  # noqa: F401
         import hatchling  # noqa: F401
+        import jupyter_builder  # noqa: F401
 
         isolation = ["--no-build-isolation"]
     except ImportError:

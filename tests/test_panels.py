@@ -116,7 +116,7 @@ def test_passport_panel_card_headline_and_chain(sample_doc, sample_manifest):
         "zoom_to": [],
         "badges": None,
         "title": expected.headline,
-        "direction": "LR",
+        "direction": "auto",
     }
     assert drawn["show"][:5] == expected.chain and host.status.startswith(f"drew the chain of {ref}: 5 steps")
 

@@ -373,7 +373,7 @@ def test_chain_is_ordered_and_its_context_drawable(doc):
     } <= set(p.context)
     assert p.show_ids[:5] == p.chain and len(p.show_ids) == len(set(p.show_ids))
     assert set(p.show_ids) <= set(p.subgraph.elements)  # the drawing shows records the passport used
-    assert p.view() == {"show": p.show_ids, "direction": "LR", "title": p.headline, "zoom_to": p.chain}
+    assert p.view() == {"show": p.show_ids, "direction": "auto", "title": p.headline, "zoom_to": p.chain}
     # A run's passport starts its chain at the run.
     assert passport(doc, R1).chain == [f"mlflow:run/{R1}", f"git:commit/{C2}"]
 

@@ -5,9 +5,11 @@ import {
   MIN_SCALE,
   boundsOf,
   boxGrid,
+  fitScale,
   hitBox,
   initialViewport,
   layoutGraph,
+  outside,
   timeRanks
 } from '../src/graph/layout';
 import { buildView } from '../src/graph/model';
@@ -88,6 +90,42 @@ describe('layout of the sample project (1100 × 650 graph area)', () => {
     const newest = g.nodes.reduce((a, b) => (b.time > a.time ? b : a));
     const nb = lay.boxes.get(newest.id)!;
     expect(Math.abs(nb.x - vp.x)).toBeLessThan(AREA.width / 2 / vp.scale);
+  });
+
+  it('counts the nodes cut off at the opening: older ones to the left, none newer', () => {
+    const half = {
+      w: AREA.width / 2 / vp.scale,
+      h: AREA.height / 2 / vp.scale
+    };
+    const view = {
+      left: vp.x - half.w,
+      right: vp.x + half.w,
+      top: vp.y - half.h,
+      bottom: vp.y + half.h
+    };
+    const n = outside(lay, view);
+    const left = [...lay.boxes.values()].filter(b => b.x + b.w / 2 < view.left);
+    expect(n.before).toBeGreaterThan(0);
+    expect(n.before).toBeGreaterThanOrEqual(left.length);
+    expect(n.after).toBe(0);
+    const all = boundsOf(lay.boxes)!;
+    const whole = {
+      left: all.left,
+      right: all.right,
+      top: all.top,
+      bottom: all.bottom
+    };
+    expect(outside(lay, whole)).toEqual({
+      before: 0,
+      after: 0,
+      crossBefore: 0,
+      crossAfter: 0
+    });
+  });
+
+  it('measures the fit: below the readable scale left → right in 1100 × 650', () => {
+    expect(fitScale(lay, AREA)).toBeLessThan(MIN_SCALE);
+    expect(fitScale(lay, { width: 100000, height: 100000 })).toBeGreaterThan(1);
   });
 
   it('zooms to given ids, never below the readable scale', () => {

@@ -185,7 +185,7 @@ class PassportPanel(widgets.VBox):
             if self.passport is None:
                 raise UserInputError("look up a passport first")
             p = self.passport
-            self.host.show_in_graph(self.doc, show=p.show_ids, direction="LR", title=p.headline)
+            self.host.show_in_graph(self.doc, show=p.show_ids, direction="auto", title=p.headline)
             return f"drew the chain of {p.ref}: {len(p.chain)} steps, {len(p.show_ids)} records"
 
         return self.host.run_action("show chain", go, self.chain_button)

@@ -99,9 +99,10 @@ class Passport:
         return list(dict.fromkeys(self.chain + self.context))
 
     def view(self) -> dict[str, Any]:
-        """The ViewOptions that draw the chain left → right under the headline, opening on the chain itself
-        (``zoom_to``; the card already says what a selection's details would)."""
-        return {"show": self.show_ids, "direction": "LR", "title": self.headline, "zoom_to": list(self.chain)}
+        """The ViewOptions that draw the chain under the headline, opening on the chain itself (``zoom_to``; the
+        card already says what a selection's details would); left → right, or top → bottom where only that
+        shows the whole chain readably (``direction: auto``, e.g. beside the explorer's side panel)."""
+        return {"show": self.show_ids, "direction": "auto", "title": self.headline, "zoom_to": list(self.chain)}
 
     # -- the one-sentence answer -------------------------------------------------------------------
     @property

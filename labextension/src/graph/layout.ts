@@ -335,20 +335,33 @@ function placeBand(
     }
     want.push({ id: n.id, at });
   }
-  want.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : 1));
   const gap = NODE.node_gap;
-  const rowEnd: number[] = [];
   const rowOf = new Map<string, number>();
-  for (const w of want) {
-    let r = rowEnd.findIndex(end => end + gap <= w.at - len / 2);
-    if (r < 0) {
-      r = rowEnd.length;
-      rowEnd.push(-Infinity);
+  if (dir === 'TB') {
+    // Standing, a band column costs a node's width (184 px) but moving a node up costs only its height
+    // (46 px): latest first, a node that does not fit where it wants goes just above the one below it,
+    // still before its neighbours (edges keep pointing forward). One column instead of two keeps a
+    // passport's chain narrow enough to stand beside a side panel.
+    want.sort((a, b) => b.at - a.at || (a.id < b.id ? -1 : 1));
+    let start = Infinity;
+    for (const w of want) {
+      w.at = Math.min(w.at, start - gap - len / 2);
+      start = w.at - len / 2;
+      rowOf.set(w.id, 0);
     }
-    rowEnd[r] = w.at + len / 2;
-    rowOf.set(w.id, r);
+  } else {
+    want.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : 1));
+    const rowEnd: number[] = [];
+    for (const w of want) {
+      let r = rowEnd.findIndex(end => end + gap <= w.at - len / 2);
+      if (r < 0) {
+        r = rowEnd.length;
+        rowEnd.push(-Infinity);
+      }
+      rowEnd[r] = w.at + len / 2;
+      rowOf.set(w.id, r);
+    }
   }
-  const rows = rowEnd.length;
   const bandGap = NODE.rank_gap;
   for (const w of want) {
     const r = rowOf.get(w.id)!;
@@ -365,7 +378,6 @@ function placeBand(
         : { x: cross, y: w.at, w: W, h: H }
     );
   }
-  void rows;
 }
 
 /** Bounds of the boxes of `ids` (all boxes when omitted). */
@@ -412,12 +424,68 @@ export interface IViewport {
  * Where a graph opens: all of it when it fits at a readable zoom; else the readable zoom (never below
  * MIN_SCALE), centred on `focus` (ids to zoom to) or on the newest part (the end of the time axis).
  */
+const VIEW_MARGIN = 24;
+
+/** The zoom at which the whole layout fills `area` (inside the view's margin); Infinity when empty. */
+export function fitScale(
+  layout: ILayout,
+  area: { width: number; height: number }
+): number {
+  const b = boundsOf(layout.boxes);
+  if (!b) {
+    return Infinity;
+  }
+  const w = Math.max(1, area.width - 2 * VIEW_MARGIN);
+  const h = Math.max(1, area.height - 2 * VIEW_MARGIN);
+  return Math.min(w / (b.right - b.left), h / (b.bottom - b.top));
+}
+
+/**
+ * Node counts outside `view` (graph coordinates) on each side: `before`/`after` along the time axis
+ * (older/newer), `crossBefore`/`crossAfter` across it. A node counts once, on the side it is furthest out.
+ */
+export function outside(
+  layout: ILayout,
+  view: { left: number; top: number; right: number; bottom: number }
+): { before: number; after: number; crossBefore: number; crossAfter: number } {
+  const out = { before: 0, after: 0, crossBefore: 0, crossAfter: 0 };
+  const lr = layout.direction === 'LR';
+  for (const b of layout.boxes.values()) {
+    const left = view.left - (b.x + b.w / 2);
+    const right = b.x - b.w / 2 - view.right;
+    const top = view.top - (b.y + b.h / 2);
+    const bottom = b.y - b.h / 2 - view.bottom;
+    const worst = Math.max(left, right, top, bottom);
+    if (worst <= 0) {
+      continue;
+    }
+    const side =
+      worst === left
+        ? lr
+          ? 'before'
+          : 'crossBefore'
+        : worst === right
+          ? lr
+            ? 'after'
+            : 'crossAfter'
+          : worst === top
+            ? lr
+              ? 'crossBefore'
+              : 'before'
+            : lr
+              ? 'crossAfter'
+              : 'after';
+    out[side] += 1;
+  }
+  return out;
+}
+
 export function initialViewport(
   layout: ILayout,
   area: { width: number; height: number },
   focus?: string[] | null
 ): IViewport {
-  const margin = 24;
+  const margin = VIEW_MARGIN;
   const target = focus && focus.length ? boundsOf(layout.boxes, focus) : null;
   const all = boundsOf(layout.boxes);
   const b = target ?? all;

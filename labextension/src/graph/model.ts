@@ -33,7 +33,8 @@ export interface IViewOptions {
   zoom_to?: string[];
   select?: string | null;
   badges?: Record<string, Badge | string>;
-  direction?: 'LR' | 'TB';
+  /** Time axis: left → right, top → bottom, or (default) whichever shows the whole graph readably. */
+  direction?: 'LR' | 'TB' | 'auto';
   title?: string | null;
   height?: number | null;
   /** What Python left out of a big document before sending it (counts by kind), said in one line. */

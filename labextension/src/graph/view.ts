@@ -28,8 +28,10 @@ import {
   IViewport,
   boundsOf,
   boxGrid,
+  fitScale,
   hitBox,
   initialViewport,
+  outside,
   layoutGraph
 } from './layout';
 import { legendEntries } from './legend';
@@ -49,6 +51,8 @@ import { NODE } from './style';
 import { applyThemeVars, readTheme, watchTheme } from './theme';
 
 export const DEFAULT_HEIGHT = 520;
+/** Graphs above this many nodes never fit at a readable zoom: `auto` keeps them left → right. */
+const AUTO_DIRECTION_MAX_NODES = 150;
 /**
  * Above this many edges to banded nodes (people, experiments): those edges are drawn only for the
  * selected node. Hundreds of lines from one person to every run hide the picture.
@@ -158,6 +162,15 @@ class ProvViewImpl implements IProvView {
   private _selected: string | null = null;
   private _pendingViewport: (() => void) | null = null;
   private _intended: IViewport | null = null;
+  /** The direction `auto` chose for this document and view (kept through fold/unfold), once sized. */
+  private _autoDir: 'LR' | 'TB' | null = null;
+  /** "◀ 12 older" and the like, over the canvas edges where nodes lie outside the view. */
+  private _more = {
+    before: h('button', 'm2p-view-more m2p-view-more-before'),
+    after: h('button', 'm2p-view-more m2p-view-more-after'),
+    crossBefore: h('button', 'm2p-view-more m2p-view-more-cross-before'),
+    crossAfter: h('button', 'm2p-view-more m2p-view-more-cross-after')
+  };
   private _t0 = 0;
   /** Milliseconds per step of the last drawing (parse, build, layout, network, draw). */
   private _timings: Record<string, number> = {};
@@ -199,6 +212,14 @@ class ProvViewImpl implements IProvView {
       this._applyViewport(this._view.zoom_to ?? null)
     );
     this._bar.append(this._input, fit, this._stats);
+    for (const [side, b] of Object.entries(this._more)) {
+      b.type = 'button';
+      b.hidden = true;
+      b.dataset.side = side;
+      b.addEventListener('click', () =>
+        this._panToward(side as keyof typeof this._more)
+      );
+    }
     this._matches.hidden = true;
     this._side.append(this._matches, this._details);
     this._main.append(this._canvas, this._side);
@@ -268,6 +289,7 @@ class ProvViewImpl implements IProvView {
     if (view !== undefined) {
       this._view = { ...(view ?? {}) };
     }
+    this._autoDir = null; // a new document or view: `auto` chooses again once the canvas has a size
     const v = this._view;
     this._title.textContent = v.title ?? '';
     this._title.hidden = !v.title;
@@ -284,7 +306,6 @@ class ProvViewImpl implements IProvView {
     if (!this._cb.fill) {
       this._main.style.height = `${v.height ?? DEFAULT_HEIGHT}px`;
     }
-    this.element.dataset.direction = v.direction === 'TB' ? 'TB' : 'LR';
     try {
       if (provjson !== undefined) {
         this._doc = parseOrExplain(provjson);
@@ -307,12 +328,18 @@ class ProvViewImpl implements IProvView {
     this._main.hidden = false;
     this._bar.hidden = false;
     this._legend.hidden = false;
-    this._render(v.zoom_to ?? null);
     const sel = v.select
       ? (nodesFor(this._graph, [v.select])[0] ?? null)
       : this._selected && this._graph.byId.has(this._selected)
         ? this._selected
         : null;
+    if (!sel && this._selected) {
+      // Close the side panel before the drawing measures its canvas (the opening zoom and `auto`'s
+      // direction depend on the width it leaves).
+      this._selected = null;
+      this._syncSide();
+    }
+    this._render(v.zoom_to ?? null);
     this._select(sel, false);
     if (this._input.value.trim()) {
       this.search(this._input.value, false);
@@ -339,7 +366,8 @@ class ProvViewImpl implements IProvView {
     keep?: { id: string; dom: { x: number; y: number } }
   ): void {
     const g = this._graph!;
-    const dir = this._view.direction === 'TB' ? 'TB' : 'LR';
+    const dir = this._direction();
+    this.element.dataset.direction = dir;
     this._layout = layoutGraph(g.nodes, g.edges, dir);
     this._timings.layout = this._layout.ms;
     const tNet = performance.now();
@@ -390,6 +418,7 @@ class ProvViewImpl implements IProvView {
     this._network?.destroy();
     const network = new Network(this._canvas, data as never, options as never);
     this._network = network;
+    this._canvas.append(...Object.values(this._more)); // after vis-network emptied its host
     this._timings.network = performance.now() - tNet;
     const tDraw = performance.now();
     this.element.dataset.nodeCount = String(g.nodes.length);
@@ -441,6 +470,8 @@ class ProvViewImpl implements IProvView {
     };
     network.on('zoom', remember);
     network.on('dragEnd', remember);
+    network.on('zoom', () => this._updateMore());
+    network.on('dragEnd', () => this._updateMore());
     network.on('click', p => this._select(this._hit(p.pointer?.canvas), true));
     network.on('doubleClick', p => {
       const id = this._hit(p.pointer?.canvas);
@@ -507,6 +538,113 @@ class ProvViewImpl implements IProvView {
       this._moveTo(this._intended);
     }
     this._network.redraw();
+    this._updateMore();
+  }
+
+  /** The time axis drawn: the view's direction, or the one `auto` chose (LR until the canvas has a size). */
+  private _direction(): 'LR' | 'TB' {
+    const d = this._view.direction;
+    return d === 'LR' || d === 'TB' ? d : (this._autoDir ?? 'LR');
+  }
+
+  /**
+   * `auto`: left → right, unless only top → bottom shows the whole graph at a readable zoom (a passport's
+   * chain of five steps is ~1,200 px wide but ~500 px tall: beside the explorer's side panel it fits only
+   * standing). Decided once per document and view, when the canvas first has a size; true if re-drawn.
+   */
+  private _chooseDirection(focus: string[] | null): boolean {
+    const d = this._view.direction;
+    if (
+      d === 'LR' ||
+      d === 'TB' ||
+      this._autoDir ||
+      !this._layout ||
+      !this._graph
+    ) {
+      return false;
+    }
+    const area = {
+      width: this._canvas.clientWidth,
+      height: this._canvas.clientHeight
+    };
+    this._autoDir = 'LR';
+    const lr = fitScale(this._layout, area);
+    this.element.dataset.fit = `LR ${lr.toFixed(3)} in ${area.width}×${area.height}`;
+    // Only small graphs can fit either way; a big one is not laid out twice (dagre: ~0.5 s at 1,000 nodes).
+    if (
+      this._graph.nodes.length > AUTO_DIRECTION_MAX_NODES ||
+      lr >= MIN_SCALE
+    ) {
+      return false;
+    }
+    const g = this._graph;
+    const tb = fitScale(layoutGraph(g.nodes, g.edges, 'TB'), area);
+    this.element.dataset.fit += `, TB ${tb.toFixed(3)}`;
+    if (tb < MIN_SCALE) {
+      return false;
+    }
+    this._autoDir = 'TB';
+    this._render(focus);
+    return true;
+  }
+
+  /** Show or hide the edge buttons that count the nodes outside the view on each side. */
+  private _updateMore(): void {
+    const net = this._network;
+    if (!net || !this._layout || !this._hasSize()) {
+      return;
+    }
+    const tl = net.DOMtoCanvas({ x: 0, y: 0 });
+    const br = net.DOMtoCanvas({
+      x: this._canvas.clientWidth,
+      y: this._canvas.clientHeight
+    });
+    const n = outside(this._layout, {
+      left: tl.x,
+      top: tl.y,
+      right: br.x,
+      bottom: br.y
+    });
+    const lr = this._layout.direction === 'LR';
+    const words = {
+      before: lr ? ['◀ ', ' older', 'left'] : ['▲ ', ' older', 'up'],
+      after: lr ? ['', ' newer ▶', 'right'] : ['▼ ', ' newer', 'down'],
+      crossBefore: lr ? ['▲ ', ' more', 'up'] : ['◀ ', ' more', 'left'],
+      crossAfter: lr ? ['▼ ', ' more', 'down'] : ['', ' more ▶', 'right']
+    };
+    for (const [side, b] of Object.entries(this._more)) {
+      const count = n[side as keyof typeof n];
+      const [pre, post, where] = words[side as keyof typeof words];
+      b.hidden = count === 0;
+      b.textContent = `${pre}${count}${post}`;
+      b.title = `${count} node${count === 1 ? '' : 's'} outside the view: click to move ${where}`;
+      b.dataset.count = String(count);
+      b.classList.toggle('m2p-view-more-lr', lr);
+    }
+  }
+
+  /** Pan most of a view's width or height toward `side` (keeping the scale). */
+  private _panToward(
+    side: 'before' | 'after' | 'crossBefore' | 'crossAfter'
+  ): void {
+    const net = this._network;
+    if (!net || !this._layout) {
+      return;
+    }
+    const scale = net.getScale();
+    const at = net.getViewPosition();
+    const lr = this._layout.direction === 'LR';
+    const alongX = (side === 'before' || side === 'after') === lr;
+    const sign = side === 'before' || side === 'crossBefore' ? -1 : 1;
+    const span =
+      (alongX ? this._canvas.clientWidth : this._canvas.clientHeight) / scale;
+    const step = sign * span * 0.8;
+    this._moveTo({
+      x: alongX ? at.x + step : at.x,
+      y: alongX ? at.y : at.y + step,
+      scale
+    });
+    net.redraw();
   }
 
   private _moveTo(vp: IViewport): void {
@@ -518,11 +656,15 @@ class ProvViewImpl implements IProvView {
       animation: false
     });
     this.element.dataset.scale = vp.scale.toFixed(3);
+    this._updateMore();
   }
 
   private _applyViewport(focus: string[] | null): void {
     if (!this._layout || !this._graph) {
       return;
+    }
+    if (this._chooseDirection(focus)) {
+      return; // re-drawn standing; that drawing opened its own viewport
     }
     const ids = focus && focus.length ? nodesFor(this._graph, focus) : null;
     const area = {

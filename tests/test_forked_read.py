@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import socket
 import subprocess
 import sys
 import textwrap
+import time
 import warnings
 
 import pytest
@@ -41,12 +43,30 @@ def _die_in_child(parent: int):
 def test_map_forked_keeps_task_order_and_uses_children():
     assert forked.map_forked(_square, list(range(6))) == [0, 1, 4, 9, 16, 25]
     pids = forked.map_forked(lambda _: os.getpid(), [0, 1, 2])
-    assert pids[0] == os.getpid() and len(set(pids)) == 3  # the first task here, the others in children
+    assert pids[0] == os.getpid() and os.getpid() not in pids[1:]  # the first task here, the others in workers
 
 
 def test_map_forked_raises_a_childs_error_here():
     with pytest.raises(SourceError, match="cannot read experiment 3"):
         forked.map_forked(_fail_on_three, [1, 2, 3, 4])
+
+
+def _fail_fast_or_stall(x: int) -> int:
+    if x == 3:
+        raise SourceError("cannot read experiment 3; check the store")
+    if x == 4:
+        time.sleep(120)  # a long read the failure must not wait for
+    return x
+
+
+def test_a_failing_task_stops_the_other_workers_and_none_is_left():
+    started = time.monotonic()
+    with pytest.raises(SourceError, match="cannot read experiment 3"):
+        forked.map_forked(_fail_fast_or_stall, [1, 3, 4])
+    assert time.monotonic() - started < 60
+    assert multiprocessing.active_children() == []
+    assert forked.map_forked(_square, [1, 2, 3]) == [1, 4, 9]
+    assert multiprocessing.active_children() == []
 
 
 def test_map_forked_redoes_the_task_of_a_killed_child():

@@ -1,4 +1,4 @@
-"""Run a CPU-bound read on several cores by forking the current process (POSIX only).
+"""Run a CPU-bound read on several cores in forked worker processes (POSIX only).
 
 Reading a local MLflow file store is pure Python and needs the whole of ``import mlflow`` (~1.6 s): a fresh
 worker process (spawn) would spend longer importing than reading. A forked child starts in milliseconds
@@ -6,16 +6,18 @@ with everything already imported. Forking is only safe in a process with a singl
 may hold a lock the child would then wait on forever), so :func:`can_fork` refuses in a Jupyter kernel or
 any threaded program, and callers fall back to doing the work in this process.
 
-Each child runs ``fn(task)``, pickles the result (or the exception it raised) into a pipe and leaves with
-``os._exit``; the parent runs the first task itself, then collects the children's results in task order.
+The pool is the standard library's (:class:`~concurrent.futures.ProcessPoolExecutor` with the ``fork``
+start method); this module decides when forking is safe and keeps this process busy with the first task.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
-import pickle
 import sys
 import threading
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Sequence, TypeVar
 
 T = TypeVar("T")
@@ -60,84 +62,52 @@ def can_fork() -> bool:
 
 
 def map_forked(fn: Callable[[T], R], tasks: Sequence[T], on_done: Callable[[], Any] | None = None) -> list[R]:
-    """``[fn(t) for t in tasks]`` with ``tasks[1:]`` in forked children; the first task runs here.
+    """``[fn(t) for t in tasks]`` with ``tasks[1:]`` in forked worker processes; the first task runs here.
 
-    ``on_done()`` is called as each task's result arrives (for a progress bar).
-    An exception raised by ``fn`` in a child is raised here (the first in task order); the task of a child
-    that died without a result (killed, out of memory) is redone here. Callers check :func:`can_fork` first.
+    ``on_done()`` is called as each task's result arrives, in task order (for a progress bar). An exception
+    raised by ``fn`` in a worker is raised here (the first in task order); the tasks left without a result
+    when a worker died (killed, out of memory: the pool is then broken) are redone here. ``fn`` reaches the
+    workers by the fork itself, so it need not pickle (a closure is fine); tasks and results are pickled.
+    Callers check :func:`can_fork` first.
     """
     done = on_done or (lambda: None)
     if len(tasks) <= 1:
-        out = []
+        out: list[R] = []
         for t in tasks:
             out.append(fn(t))
             done()
         return out
-    children: list[tuple[int, int, T]] = []  # (pid, read end, task), not yet collected
+    fork = multiprocessing.get_context("fork")
+    before = set(multiprocessing.active_children())
+    pool = ProcessPoolExecutor(len(tasks) - 1, mp_context=fork, initializer=_install, initargs=(fn,))
+    finished = False
     try:
-        for task in tasks[1:]:
-            r, w = os.pipe()
-            pid = os.fork()
-            if pid == 0:  # child: never returns
-                os.close(r)
-                _child(fn, task, w)
-            os.close(w)
-            children.append((pid, r, task))
-        results: list[Any] = [fn(tasks[0])]
+        futures = [pool.submit(_run_installed, task) for task in tasks[1:]]  # the fork: every worker starts now
+        results: list[R] = [fn(tasks[0])]
         done()
-        while children:
-            pid, r, task = children.pop(0)
-            res = _collect(pid, r)
-            results.append(fn(task) if res is _NOTHING else res)
-            done()
-    finally:
-        for pid, r, _ in children:  # this process failed: stop the children still running
+        for task, future in zip(tasks[1:], futures):
             try:
-                os.kill(pid, 9)
-                os.waitpid(pid, 0)
-            except OSError:
-                pass
-            os.close(r)
-    for res in results[1:]:
-        if isinstance(res, _Raised):
-            raise res.exc
+                results.append(future.result())
+            except BrokenProcessPool:
+                results.append(fn(task))
+            done()
+        finished = True
+    finally:
+        if not finished:  # this process failed or a task raised: stop the workers still reading
+            for child in set(multiprocessing.active_children()) - before:
+                child.kill()
+        pool.shutdown(wait=True, cancel_futures=True)
     return results
 
 
-_NOTHING = object()
+_installed: Callable[[Any], Any] | None = None  # a worker's fn, set by the fork
 
 
-class _Raised:
-    def __init__(self, exc: BaseException):
-        self.exc = exc
+def _install(fn: Callable[[Any], Any]) -> None:
+    global _installed
+    _installed = fn
 
 
-def _child(fn: Callable[[Any], Any], task: Any, w: int) -> None:
-    code = 0
-    try:
-        try:
-            payload = pickle.dumps(fn(task), protocol=pickle.HIGHEST_PROTOCOL)
-        except BaseException as exc:  # report it to the parent, which raises it
-            try:
-                payload = pickle.dumps(_Raised(exc), protocol=pickle.HIGHEST_PROTOCOL)
-            except Exception:
-                payload = pickle.dumps(_Raised(RuntimeError(f"{type(exc).__name__}: {exc}")))
-        with os.fdopen(w, "wb") as fh:
-            fh.write(payload)
-    except BaseException:
-        code = 1
-    finally:
-        os._exit(code)  # no atexit handlers, no flushing of the parent's buffers
-
-
-def _collect(pid: int, r: int) -> Any:
-    """The child's result, or ``_NOTHING`` if it ended without one."""
-    with os.fdopen(r, "rb") as fh:
-        data = fh.read()
-    _, status = os.waitpid(pid, 0)
-    if not data or os.waitstatus_to_exitcode(status) != 0:
-        return _NOTHING
-    try:
-        return pickle.loads(data)
-    except Exception:
-        return _NOTHING
+def _run_installed(task: Any) -> Any:
+    assert _installed is not None
+    return _installed(task)

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import OptionError
 from .gcpause import gc_paused
 from .options import ExtractOptions
 from .provdoc import ProvDoc
+
+if TYPE_CHECKING:
+    from .git.reader import GitHistory
+    from .mlflow.records import MlflowSnapshot
 
 
 def extract(
@@ -55,12 +59,9 @@ def extract_with(repo: Any, tracking_uri: Any, opts: ExtractOptions) -> ProvDoc:
 
 
 def _extract(repo: Any, tracking_uri: Any, opts: ExtractOptions) -> ProvDoc:
-    from .git.build import build_git
     from .git.reader import check_repo, read_git
-    from .link import entry_points_of, link
-    from .mlflow.build import build_mlflow
+    from .link import entry_points_of
 
-    doc = ProvDoc()
     history = snap = None
     has_repo, has_store = repo not in (None, ""), tracking_uri not in (None, "")
     if has_repo:
@@ -73,11 +74,25 @@ def _extract(repo: Any, tracking_uri: Any, opts: ExtractOptions) -> ProvDoc:
         # Read after MLflow so that the walk resolves the runs' entry points as it passes their commits.
         wanted = entry_points_of(snap) if snap is not None else None
         history = read_git(os.fspath(repo), opts, progress=opts.progress, entry_points=wanted)
+    doc = build_document(history, snap, opts)
+    doc.name = _name_of(repo, tracking_uri)
+    return doc
+
+
+def build_document(history: "GitHistory | None", snap: "MlflowSnapshot | None", opts: ExtractOptions) -> ProvDoc:
+    """The document of a read Git history and MLflow snapshot (either may be None): both sides, then the links.
+
+    An incremental sync builds from a partial snapshot (a few runs) and a history answering only the links."""
+    from .git.build import build_git
+    from .link import link
+    from .mlflow.build import build_mlflow
+
+    doc = ProvDoc()
+    if history is not None:
         build_git(doc, history, opts)
     if snap is not None:
         inputs = build_mlflow(doc, snap, opts)
         link(doc, history, inputs.runs, inputs.models, inputs.users, opts)
-    doc.name = _name_of(repo, tracking_uri)
     return doc
 
 

@@ -59,6 +59,12 @@ class Catalogue:
     last_commit_at: datetime | None = None
     last_run_started_at: datetime | None = None
     source_fingerprint: str | None = None  # the sources' state at the last sync (store/sync.py)
+    # The incremental sync's watermark (store/incremental.py): MLflow ms clock from which runs, logged models and
+    # versions are listed again; the Git refs (JSON {refname: sha}); runs RUNNING and runs deleted at that round.
+    sync_since_ms: str | None = None
+    sync_git_heads: str | None = None
+    sync_running_runs: str | None = None
+    sync_deleted_runs: str | None = None
     content_hash: str | None = None  # of all unit hashes: equal ⇔ same content (readers' cache key)
     prefixes: dict[str, str] = field(default_factory=dict)
     units: dict[str, UnitEntry] = field(default_factory=dict)
@@ -72,6 +78,10 @@ class Catalogue:
         "last_commit_at",
         "last_run_started_at",
         "source_fingerprint",
+        "sync_since_ms",
+        "sync_git_heads",
+        "sync_running_runs",
+        "sync_deleted_runs",
         "content_hash",
     )
 

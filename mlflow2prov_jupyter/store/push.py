@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Collection
 
 from ..core.errors import OptionError
 from ..core.gcpause import gc_paused
@@ -25,7 +25,7 @@ from .catalogue import (
     switch_update,
 )
 from .provo import decode_triples
-from .units import encode_units
+from .units import Unit, encode_units
 
 
 @dataclass
@@ -112,6 +112,9 @@ def push(
     tracking_uri: Any = None,
     prune: bool = True,
     source_fingerprint: str | None = None,
+    units: dict[str, Unit] | None = None,
+    remove: Collection[str] = (),
+    sync_state: dict[str, str | None] | None = None,
 ) -> PushResult:
     """Write ``doc`` as project ``project`` (default: the document's name) into ``store``.
 
@@ -119,13 +122,19 @@ def push(
     update switches the catalogue to them and drops their old graphs. With ``prune`` (the default: the
     document is the project's whole provenance), units the document no longer has are removed; a partial
     document (a time window) is pushed with ``prune=False``.
+
+    An incremental sync passes ``units`` (already encoded: only those are written, with ``prune=False``),
+    ``remove`` (unit keys to drop) and ``sync_state`` (its watermark fields of the catalogue).
     """
-    backend = open_store(store) if not hasattr(store, "triples") else store
+    from .writer import writer_lock
+
     name = _check_project(project or doc.name or "")
-    with gc_paused():
+    with writer_lock(store, name), gc_paused():
+        backend = open_store(store) if not hasattr(store, "triples") else store
         ours = check_ours(backend)
         old = read_catalogue(backend, name) if ours else None
-        units = encode_units(doc)
+        if units is None:
+            units = encode_units(doc)
         commit, commit_at, run_at = watermark(doc)
         new = Catalogue(
             name,
@@ -134,10 +143,15 @@ def push(
             tracking_uri=public_uri(tracking_uri) or (old.tracking_uri if old else None),
             last_commit=commit or (old.last_commit if old else None),
             last_commit_at=commit_at or (old.last_commit_at if old else None),
-            last_run_started_at=run_at or (old.last_run_started_at if old else None),
+            last_run_started_at=(
+                _later(run_at, old.last_run_started_at)
+                if old and not prune
+                else run_at or (old and old.last_run_started_at)
+            ),
             prefixes=dict(doc.prefixes) if prune or not old else {**old.prefixes, **doc.prefixes},
             synced_at=datetime.now(timezone.utc).replace(microsecond=0),
             source_fingerprint=source_fingerprint,
+            **(sync_state or {}),
         )
         before = old.units if old else {}
         result = PushResult(name)
@@ -154,10 +168,13 @@ def push(
             tail = f" <{g}> .\n"
             chunks.append(tail.join(line[:-2] for line in unit.lines) + tail)
             result.triples_written += unit.size
-        removed = [e for k, e in before.items() if k not in units] if prune else []
+        gone = set(remove) - set(units)
+        removed = [e for k, e in before.items() if (prune and k not in units) or k in gone]
         result.removed = [e.key for e in removed]
-        final = {k: e.hash for k, e in before.items() if k in units or not prune}
+        final = {k: e.hash for k, e in before.items() if (k in units or not prune) and k not in gone}
         final.update({k: u.hash for k, u in units.items()})
+        if old is not None and not prune and old.last_commit_at and (not commit_at or commit_at < old.last_commit_at):
+            new.last_commit, new.last_commit_at = old.last_commit, old.last_commit_at  # a partial document's
         new.content_hash = project_content_hash(final)
         if not changed and not removed and old is not None and old.same_meta(new):
             return result
@@ -167,6 +184,10 @@ def push(
         old_graphs = [before[e.key].graph for e in changed if e.key in before] + [e.graph for e in removed]
         backend.update(switch_update(new, changed, removed, old_graphs))
     return result
+
+
+def _later(a: datetime | None, b: datetime | None) -> datetime | None:
+    return b if a is None else a if b is None else max(a, b)
 
 
 def _collect_orphans(backend: Backend, project: str, cat: Catalogue | None) -> None:

@@ -1,18 +1,20 @@
 """Continuous sync: keep a project's units in a store current while people keep committing and training.
 
-One round: a cheap *probe* of the sources (Git refs; MLflow experiments, runs' status/end/lifecycle,
-logged models, registered models and versions — listings only, no params, metrics or artifacts) is
-compared with the fingerprint the catalogue keeps from the last round. Unchanged: nothing is extracted
-or written. Changed: the project is extracted and pushed, which replaces exactly the units whose content
-changed (:func:`~mlflow2prov_jupyter.store.push.push`). A run that is still RUNNING makes every probe
-differ, so its new metrics arrive round by round.
+One round lists the sources — Git refs; MLflow experiments, the runs started or ended since the catalogue's
+watermark, running or deleted, logged models, registered models and versions: listings only, no params,
+metrics or artifacts — and compares a fingerprint of that listing with the catalogue's. Unchanged: nothing is
+read or written. Changed: an *incremental* round (:mod:`.incremental`) reads and replaces exactly the changed
+units; where it cannot tell the result would be exact (something removed, a first round, a time window, …) the
+round is *full*: the project is extracted and pushed, which replaces the units whose content changed. A run
+still RUNNING is read again every round, so its new metrics arrive round by round. Edits no listing shows (a
+tag set on a finished run) arrive with ``--full`` or ``--full-every N``.
+
+One writer per project: the round holds the store's writer lock (:mod:`.writer`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import subprocess
 import time
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -25,93 +27,28 @@ from .push import PushResult, push
 
 @dataclass
 class SyncRound:
-    """The outcome of one sync round."""
+    """The outcome of one sync round: ``mode`` is ``none`` (nothing changed), ``incremental`` or ``full``."""
 
     project: str
-    result: PushResult | None  # None: the probe saw no change, nothing was extracted
+    result: PushResult | None  # None: the listing saw no change, nothing was read or written
     seconds: float
     fingerprint: str
+    mode: str = "full"
+    what: str = ""  # incremental: the records re-read; full: why the round was full
+    listing_seconds: float = 0.0
 
     def line(self) -> str:
-        what = self.result.summary() if self.result is not None else f"{self.project}: no change in the sources"
-        return f"sync {what} [{self.seconds:.2f} s]"
-
-
-def _git_fingerprint(repo: Any) -> str:
-    """The refs and HEAD of a repository (what a new commit, branch or tag changes)."""
-    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0"}
-    try:
-        out = subprocess.run(
-            ["git", "-C", os.fspath(repo), "for-each-ref", "--format=%(objectname) %(refname)"],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            env=env,
-            check=True,
-        ).stdout
-        head = subprocess.run(
-            ["git", "-C", os.fspath(repo), "rev-parse", "-q", "--verify", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            env=env,
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return "unreadable"  # the extraction that follows reports the problem in one line
-    return out + "HEAD " + head
-
-
-def _mlflow_fingerprint(tracking_uri: Any) -> str:
-    """Listings that change when runs, logged models or the registry change (no per-run reads)."""
-    from ..core.mlflow.reader import reader_environment, resolve_target
-
-    target = resolve_target(tracking_uri)
-    rows: list[str] = []
-    with reader_environment(target):
-        from mlflow.entities import ViewType
-        from mlflow.tracking import MlflowClient
-
-        client = MlflowClient(tracking_uri=target.uri)
-        exps = client.search_experiments(view_type=ViewType.ALL)
-        ids = [e.experiment_id for e in exps]
-        rows.extend(f"e {e.experiment_id} {e.lifecycle_stage} {e.last_update_time}" for e in exps)
-        token = None
-        while ids:
-            page = client.search_runs(ids, run_view_type=ViewType.ALL, max_results=10000, page_token=token)
-            for r in page:
-                i = r.info
-                running = i.status == "RUNNING"
-                rows.append(
-                    f"r {i.run_id} {i.status} {i.end_time} {i.lifecycle_stage} {time.time() if running else ''}"
-                )
-            token = page.token
-            if not token:
-                break
-        if ids:
-            try:
-                rows.extend(
-                    f"m {m.model_id} {m.status} {m.last_updated_timestamp}"
-                    for m in client.search_logged_models(experiment_ids=ids)
-                )
-            except Exception:  # noqa: BLE001 - stores without logged models: the extraction decides
-                rows.append("m ?")
-        for rm in client.search_registered_models(max_results=1000):
-            rows.append(f"rm {rm.name} {rm.last_updated_timestamp} {sorted((rm.aliases or {}).items())}")
-        rows.extend(
-            f"mv {v.name} {v.version} {v.last_updated_timestamp} {v.current_stage} {v.status}"
-            for v in client.search_model_versions(max_results=10000)
-        )
-    return "\n".join(sorted(rows))
-
-
-def probe(repo: Any, tracking_uri: Any) -> str:
-    """A fingerprint of the sources' current state (sha256 hex)."""
-    parts = []
-    if repo not in (None, ""):
-        parts.append(_git_fingerprint(repo))
-    if tracking_uri not in (None, ""):
-        parts.append(_mlflow_fingerprint(tracking_uri))
-    return hashlib.sha256("\n--\n".join(parts).encode("utf-8")).hexdigest()[:32]
+        if self.result is None:
+            what = f"{self.project}: no change in the sources"
+        else:
+            r = self.result
+            counts = f"{len(r.added)} units added, {len(r.replaced)} replaced, {len(r.removed)} removed"
+            if self.mode == "incremental":
+                what = f"{self.project}: incremental ({self.what}); {counts} ({r.triples_written} triples written)"
+            else:
+                what = f"{self.project}: full ({self.what}); {counts}, {r.unchanged} unchanged"
+        listing = f", listing {self.listing_seconds:.2f} s" if self.listing_seconds else ""
+        return f"sync {what} [{self.seconds:.2f} s{listing}]"
 
 
 def project_name(repo: Any, tracking_uri: Any, project: str | None) -> str:
@@ -132,19 +69,49 @@ def sync_once(
     progress: bool | None = None,
     **options: Any,
 ) -> SyncRound:
-    """One sync round (see the module doc); ``full`` skips the probe and always extracts."""
-    from ..core.extract import extract
+    """One sync round (see the module doc); ``full`` always extracts everything."""
+    from ..core.extract import extract_with
+    from ..core.options import ExtractOptions
+    from .incremental import FullRound, SyncState, incremental_round, list_sources
+    from .writer import writer_lock
 
     started = time.perf_counter()
-    backend = open_store(store) if not hasattr(store, "triples") else store
     name = project_name(repo, tracking_uri, project)
-    cat = read_catalogue(backend, name) if check_ours(backend) else None
-    fingerprint = probe(repo, tracking_uri)
-    if not full and cat is not None and cat.source_fingerprint == fingerprint:
-        return SyncRound(name, None, time.perf_counter() - started, fingerprint)
-    doc = extract(repo or None, tracking_uri or None, progress=progress, **options)
-    result = push(doc, backend, name, repository_url=repo, tracking_uri=tracking_uri, source_fingerprint=fingerprint)
-    return SyncRound(name, result, time.perf_counter() - started, fingerprint)
+    opts = ExtractOptions.from_kwargs(progress=progress, **options)
+    if repo in (None, "") and tracking_uri in (None, ""):
+        raise OptionError("sync needs a Git repository (--repo), an MLflow tracking URI (--tracking-uri), or both")
+    with writer_lock(store, name):
+        backend = open_store(store) if not hasattr(store, "triples") else store
+        cat = read_catalogue(backend, name) if check_ours(backend) else None
+        state = SyncState.of(cat)
+        listing = list_sources(repo, tracking_uri, state, opts)
+        fp = listing.fingerprint_next
+        if not full and state is not None and cat is not None and cat.source_fingerprint == listing.fingerprint_now:
+            return SyncRound(name, None, time.perf_counter() - started, fp, "none", "", listing.seconds)
+        if full:
+            reason = "asked for"
+        elif cat is None:
+            reason = "first sync of the project"
+        elif state is None:
+            reason = "no sync watermark in the store yet"
+        else:
+            try:
+                inc = incremental_round(repo, tracking_uri, backend, name, cat, state, listing, opts)
+                seconds = time.perf_counter() - started
+                return SyncRound(name, inc.result, seconds, fp, "incremental", inc.what(), listing.seconds)
+            except FullRound as exc:
+                reason = str(exc)
+        doc = extract_with(repo or None, tracking_uri or None, opts)
+        result = push(
+            doc,
+            backend,
+            name,
+            repository_url=repo,
+            tracking_uri=tracking_uri,
+            source_fingerprint=fp,
+            sync_state=listing.next_state.fields(),
+        )
+        return SyncRound(name, result, time.perf_counter() - started, fp, "full", reason, listing.seconds)
 
 
 def watch(
@@ -157,15 +124,22 @@ def watch(
     rounds: int | None = None,
     echo: Callable[[str], None] = print,
     sleep: Callable[[float], None] = time.sleep,
+    full_every: int | None = None,
     **options: Any,
 ) -> list[SyncRound]:
-    """Sync every ``interval`` seconds, one progress line per round, until Ctrl-C (or ``rounds`` rounds)."""
+    """Sync every ``interval`` seconds, one progress line per round, until Ctrl-C (or ``rounds`` rounds);
+    every ``full_every``-th round is full (edits no listing shows: tags set on finished runs)."""
     if interval <= 0:
         raise OptionError("--interval must be a positive number of seconds")
+    if full_every is not None and full_every <= 0:
+        raise OptionError("--full-every must be a positive number of rounds")
+    full = bool(options.pop("full", False))
     done: list[SyncRound] = []
     try:
         while rounds is None or len(done) < rounds:
-            r = sync_once(repo, tracking_uri, store, project, **options)
+            nth = len(done) + 1
+            every = bool(full_every) and nth % full_every == 0
+            r = sync_once(repo, tracking_uri, store, project, full=full or every, **options)
             done.append(r)
             echo(f"round {len(done)}: {r.line()}")
             if rounds is not None and len(done) >= rounds:

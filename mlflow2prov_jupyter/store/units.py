@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Container
 
 from ..core.namespaces import GIT, MLFLOW, USER
 from ..core.provdoc import ProvDoc, _sorted_relations
@@ -88,17 +88,22 @@ def _bnode_tag(key: str) -> str:
     return hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
 
 
-def encode_units(doc: ProvDoc) -> dict[str, Unit]:
-    """The document's PROV-O triples grouped by unit, each unit's lines sorted and hashed (sha256)."""
+def encode_units(doc: ProvDoc, only: Container[str] | None = None) -> dict[str, Unit]:
+    """The document's PROV-O triples grouped by unit, each unit's lines sorted and hashed (sha256); with
+    ``only``, just those units (an incremental sync encodes the few it replaces)."""
     enc = Encoder(doc.prefixes)
     unit_of = unit_key_function(doc.prefixes)
     lines: dict[str, list[str]] = {}
     for el in sorted(doc.elements.values(), key=lambda e: (e.kind, e.id)):
-        lines.setdefault(unit_of(el.id), []).extend(element_triples(enc, el))
+        key = unit_of(el.id)
+        if only is None or key in only:
+            lines.setdefault(key, []).extend(element_triples(enc, el))
     counters: dict[str, list[int]] = {}
     for r in _sorted_relations(doc.relations):
         owner = r.args[1] if r.kind == "hadMember" and len(r.args) > 1 else (r.args[0] if r.args else None)
         key = unit_of(owner) if owner else OTHER
+        if only is not None and key not in only:
+            continue
         counter = counters.setdefault(key, [0])
         tag = _bnode_tag(key)
 

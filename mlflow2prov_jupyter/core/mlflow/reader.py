@@ -35,13 +35,13 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import unquote, urlsplit, urlunsplit
 from urllib.request import url2pathname
 
 from ..errors import SourceError, warn_incomplete
 from ..options import ExtractOptions
-from ..redact import public_line
+from ..redact import one_line, public_line
 from ..values import blank_to_none, strip_secrets
 from . import forked
 from .records import (
@@ -266,23 +266,6 @@ def _after_probe() -> None:
     os.environ["MLFLOW_HTTP_REQUEST_MAX_RETRIES"] = os.environ.get(_RETRIES_ENV, "0")
 
 
-def _one_line(exc: BaseException, limit: int = 240) -> str:
-    """An exception as one short public line (:func:`~.redact.public_line`); network failures by their cause."""
-    text = public_line(" ".join(str(exc).split())) or type(exc).__name__
-    low = text.lower()
-    if "connection refused" in low:
-        return "connection refused"
-    if "timed out" in low or "timeout" in low:
-        return f"no answer within {os.environ.get('MLFLOW_HTTP_REQUEST_TIMEOUT', '?')} s"
-    if "name or service not known" in low or "nodename nor servname" in low or "getaddrinfo failed" in low:
-        return "unknown host"
-    for marker in ("Caused by ", "Failed to establish a new connection: "):
-        if marker in text:
-            text = text.split(marker, 1)[1]
-    text = text.strip(" ()'\"")
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 @dataclass
 class _RunsPart:
     """The runs one process read: records in run order, datasets first used (with that run's order), warnings."""
@@ -298,9 +281,16 @@ def _run_order(rec: RunRecord) -> tuple:
 
 # ------------------------------------------------------------------------------------------- read
 def read_mlflow(
-    tracking_uri: str | os.PathLike, options: ExtractOptions, progress: bool | None = None
+    tracking_uri: str | os.PathLike,
+    options: ExtractOptions,
+    progress: bool | None = None,
+    runs: Iterable[str] | None = None,
 ) -> MlflowSnapshot:
     """Read experiments, runs, logged models, datasets and the registry of one store (docs/prov-model.md).
+
+    ``runs``: read only these runs (by id, one ``get_run`` each: an incremental sync's few changed runs) instead
+    of every run of the experiments; ids not found, deleted (unless ``include_deleted``) or outside the
+    experiments are left out. Experiments, logged models and the registry are read whole either way.
 
     ``tracking_uri``: an mlruns folder (path or ``file:`` URI), ``sqlite:///…`` (or another SQLAlchemy
     URI), or ``http(s)://[user:password@]host`` (credentials otherwise from ``MLFLOW_TRACKING_USERNAME`` /
@@ -312,7 +302,9 @@ def read_mlflow(
     if show is None:
         show = sys.stderr.isatty()
     with reader_environment(target, options.timeout):
-        return _Reader(target, options, bool(show)).read()
+        reader = _Reader(target, options, bool(show))
+        reader.only_runs = None if runs is None else list(dict.fromkeys(runs))
+        return reader.read()
 
 
 class _Reader:
@@ -327,6 +319,7 @@ class _Reader:
         self.snap = MlflowSnapshot()
         self._dead_artifact_roots: dict[str, int] = {}
         self._quiet = False
+        self.only_runs: list[str] | None = None  # read() reads only these runs (read_mlflow's ``runs``)
 
     # -- helpers --------------------------------------------------------------------------------------
     def _call(self, what: str, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
@@ -339,7 +332,7 @@ class _Reader:
             raise
         except Exception as exc:  # MLflow raises MlflowException, requests errors, OSError, …
             err = SourceError(
-                f"cannot read MLflow tracking store {self.target.display} ({what}: {_one_line(exc)}); "
+                f"cannot read MLflow tracking store {self.target.display} ({what}: {one_line(exc, 240)}); "
                 f"{_store_hint(exc)}"
             )
             err.original = exc  # for the caller's choice: damaged run data or an unreachable store
@@ -389,7 +382,9 @@ class _Reader:
             _after_probe()
             exp_ids = [e.experiment_id for e in experiments]
             self.snap.logged_models = self._read_logged_models(exp_ids) if exp_ids else []
-            if exp_ids:
+            if exp_ids and self.only_runs is not None:
+                self._read_runs_by_id(self.only_runs, set(exp_ids), view)
+            elif exp_ids:
                 self._read_runs(exp_ids, view)
             self._read_registry()
         finally:
@@ -552,6 +547,32 @@ class _Reader:
         self.snap.runs = records
         self.snap.datasets = sorted((d for _, d in datasets.values()), key=lambda d: (d.name, d.digest))
 
+    def _read_runs_by_id(self, run_ids: list[str], exp_ids: set[str], view: Any) -> None:
+        """Only the runs ``run_ids`` (``get_run`` each), read into records exactly as :meth:`_read_runs` reads
+        them; runs missing, outside ``exp_ids`` or deleted (view ACTIVE_ONLY) are left out."""
+        from mlflow.entities import ViewType
+
+        found = []
+        for rid in run_ids:
+            try:
+                run = self._call("get_run", self.client.get_run, rid)
+            except SourceError as err:
+                if getattr(getattr(err, "original", None), "error_code", "") != "RESOURCE_DOES_NOT_EXIST":
+                    raise
+                continue  # gone (deleted for good): the caller removes its unit
+            if str(run.info.experiment_id) not in exp_ids:
+                continue
+            if view == ViewType.ACTIVE_ONLY and run.info.lifecycle_stage == "deleted":
+                continue
+            found.append(run)
+        found.sort(key=lambda r: (_id_sort_key(str(r.info.experiment_id)), r.info.run_id))
+        datasets: dict[tuple[str, str], tuple[tuple, DatasetRecord]] = {}
+        # get_run already holds the model inputs: no second call per run
+        records = [self._run_record(r, self.opts.latest_metrics_only, False, datasets) for r in found]
+        records.sort(key=_run_order)
+        self.snap.runs = records
+        self.snap.datasets = sorted((d for _, d in datasets.values()), key=lambda d: (d.name, d.digest))
+
     def _runs_of(self, exp_ids: list[str], view: Any, progress: bool) -> "_RunsPart":
         """Search the runs of ``exp_ids`` and read each into a :class:`RunRecord` (in run order)."""
         warned = len(self.snap.warnings)
@@ -610,7 +631,7 @@ class _Reader:
                 except Exception as exc:  # noqa: BLE001 - whatever broke, this run is damaged
                     rec = RunRecord(run_id=name, experiment_id=exp_id, artifacts_listed=False)
                     damaged = _damaged_file(os.path.join(folder, name))
-                    what = f"cannot read {damaged}" if damaged else f"cannot read the run ({_one_line(exc, 160)})"
+                    what = f"cannot read {damaged}" if damaged else f"cannot read the run ({one_line(exc, 160)})"
                     self._damaged(rec, what, "only its id is kept")
                     part.records.append(rec)
                     continue
@@ -648,7 +669,7 @@ class _Reader:
                 except SourceError as err:
                     if not self._local_damage(err):
                         raise
-                    why = _one_line(getattr(err, "original", err), 160)
+                    why = one_line(getattr(err, "original", err), 160)
                     self._damaged(rec, f"cannot read the history of metric {key!r} ({why}), only its latest point")
                     hist = [m for m in run.data.to_proto().metrics if m.key == key]
                 rec.metrics.extend(
@@ -686,7 +707,7 @@ class _Reader:
             except SourceError as err:
                 if not self._local_damage(err):
                     raise
-                self._damaged(rec, f"cannot read its model inputs ({_one_line(getattr(err, 'original', err), 160)})")
+                self._damaged(rec, f"cannot read its model inputs ({one_line(getattr(err, 'original', err), 160)})")
         rec.model_inputs = list(dict.fromkeys(m for m in model_inputs if m))
         outputs = getattr(run, "outputs", None)
         if outputs is not None:
@@ -712,7 +733,7 @@ class _Reader:
             except OSError as exc:
                 run.incomplete = "artifacts not listed"
                 self._warn(
-                    f"cannot list the artifacts of run {run.run_id} ({_one_line(exc)}); artifacts_listed = false"
+                    f"cannot list the artifacts of run {run.run_id} ({one_line(exc, 240)}); artifacts_listed = false"
                 )
                 return None, False
             if len(entries) > limit:
@@ -738,7 +759,7 @@ class _Reader:
             run.incomplete = "artifacts not listed"
             self._dead_artifact_roots[root] = 1
             self._warn(
-                f"cannot list the artifacts of run {run.run_id} under {strip_secrets(uri)} ({_one_line(exc, 160)}); "
+                f"cannot list the artifacts of run {run.run_id} under {strip_secrets(uri)} ({one_line(exc, 160)}); "
                 "artifacts_listed = false (other runs under the same artifact root are skipped)"
             )
             return None, False

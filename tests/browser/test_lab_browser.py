@@ -113,6 +113,20 @@ def test_sample_document_is_readable_at_first_paint(lab: Lab, page: Page, sample
         f"{geo['forward']}/{geo['edges']} edges left → right, scale {geo['scale']:.2f}"
     )
     page.screenshot("viewer-light")
+    # what does not fit is said at the edge it lies beyond ("◀ 10 older"); a click pans there
+    more = (
+        "el => Object.fromEntries([...el.querySelectorAll('.m2p-view-more')]"
+        ".map(b => [b.dataset.side, b.hidden ? 0 : Number(b.dataset.count)]))"
+    )
+    cut = graph.evaluate(more)
+    assert cut["before"] >= 1 and cut["after"] == 0, cut
+    graph.locator(".m2p-view-more-before").click()
+    page.page.wait_for_timeout(200)
+    moved = graph.evaluate(more)
+    assert moved["before"] < cut["before"] and moved["after"] >= 1, (cut, moved)
+    graph.locator(".m2p-view-fit").click()  # Reset view: back to the opening
+    page.page.wait_for_timeout(200)
+    assert graph.evaluate(more) == cut
     set_theme(page, "JupyterLab Dark")
     bg = canvas_background(graph)
     assert bg["canvas"] == bg["want"], bg

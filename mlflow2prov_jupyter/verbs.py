@@ -199,11 +199,22 @@ def _sync(stream: list[ProvDoc], kw: dict[str, Any], ctx: RunContext) -> list[Pr
 
     kw = dict(kw)
     args = (kw.pop("repo"), kw.pop("tracking_uri"), kw.pop("store"), kw.pop("project"))
-    every, rounds, full = kw.pop("interval"), kw.pop("rounds"), kw.pop("full")
+    every, rounds, full, full_every = kw.pop("interval"), kw.pop("rounds"), kw.pop("full"), kw.pop("full_every")
     kw["experiment_ids"] = kw.pop("experiment_ids") or None
     kw["git_refs"] = kw.pop("git_refs") or None
     if kw.pop("watch") or rounds:
-        ctx.outputs.extend(watch(*args, interval=every, rounds=rounds, echo=ctx.echo, full=full, progress=False, **kw))
+        ctx.outputs.extend(
+            watch(
+                *args,
+                interval=every,
+                rounds=rounds,
+                echo=ctx.echo,
+                full=full,
+                full_every=full_every,
+                progress=False,
+                **kw,
+            )
+        )
     else:
         r = sync_once(*args, full=full, progress=ctx.progress, **kw)
         ctx.echo(r.line())
@@ -230,12 +241,11 @@ def _lineage(stream: list[ProvDoc], kw: dict[str, Any], ctx: RunContext) -> list
     from .query.lineage import lineage
 
     from_store = []
-    if kw.get("store") and not kw["relations"]:  # the linked store document's cached adjacency: fast when warm
-        from .store.links import linked_lineage
+    if kw.get("store"):  # read from the store only the units the answer needs (store/reach.py)
+        from .store.reach import store_lineage
 
-        from_store = [linked_lineage(kw["store"], kw["node"], kw["direction"], kw["depth"], kw.get("projects") or None)]
-    elif kw.get("store"):
-        stream = _with_store(stream, kw)
+        node, relations, names = kw["node"], kw["relations"] or None, kw.get("projects") or None
+        from_store = [store_lineage(kw["store"], node, kw["direction"], kw["depth"], relations, names)]
     return [
         lineage(d, kw["node"], direction=kw["direction"], depth=kw["depth"], relations=kw["relations"] or None)
         for d in stream
@@ -247,17 +257,16 @@ def _passport(stream: list[ProvDoc], kw: dict[str, Any], ctx: RunContext) -> lis
 
     from .query.passport import passport
 
-    stream = _with_store(stream, kw)
-    for d in stream:
-        card = passport(d, kw["ref"])
-        if kw.get("store"):  # in the linked store document: where its inputs come from in other projects
-            from .store.links import add_cross_project_notes
+    cards = [(passport(d, kw["ref"]), d) for d in stream]
+    if kw.get("store"):  # from the units it reads, with where its inputs come from in other projects (store/reach.py)
+        from .store.reach import store_passport
 
-            add_cross_project_notes(d, card)
+        cards.append(store_passport(kw["store"], kw["ref"], kw.get("projects") or None))
+    for card, _ in cards:
         text = card.to_markdown() if kw["format"] == "markdown" else json.dumps(card.to_dict(), indent=2, default=str)
         ctx.echo(text.rstrip("\n"))
         ctx.outputs.append(card)
-    return stream
+    return [d for _, d in cards]
 
 
 def _diff(stream: list[ProvDoc], kw: dict[str, Any], ctx: RunContext) -> list[ProvDoc]:
@@ -646,7 +655,12 @@ VERBS: dict[str, Verb] = {
                 Option(
                     "rounds", "Stop after this many rounds (default: one, or until Ctrl-C with --watch).", type="int"
                 ),
-                Option("full", "Extract even when the sources look unchanged.", type="bool", default=False),
+                Option("full", "Extract everything, not only what changed.", type="bool", default=False),
+                Option(
+                    "full_every",
+                    "With --watch, make every N-th round full (edits no listing shows: tags set on finished runs).",
+                    type="int",
+                ),
             ),
             _sync,
         ),

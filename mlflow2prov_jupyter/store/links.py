@@ -103,8 +103,6 @@ def _load_project(backend: Backend, name: str) -> ProvDoc:
 
 def linked_document(store: str | Backend, names: Iterable[str] | None = None) -> ProvDoc:
     """The store's projects (or ``names``) merged into one document, with cross-project alternateOf links."""
-    from ..ops.merge import merge
-
     backend = open_store(store) if not hasattr(store, "triples") else store
     if not check_ours(backend):
         raise StoreError(f"store {backend.label} is empty: push documents into it first")
@@ -115,13 +113,25 @@ def linked_document(store: str | Backend, names: Iterable[str] | None = None) ->
         hit = _CACHE.get(key)
     if hit is not None:
         return hit
+    merged = link_documents(docs, wanted)
+    with _LOCK:
+        for k in [k for k in _CACHE if k[:2] == key[:2]]:
+            del _CACHE[k]
+        _CACHE[key] = merged
+    return merged
+
+
+def link_documents(docs: list[ProvDoc], names: list[str]) -> ProvDoc:
+    """Projects' documents merged into one, with a cross-project alternateOf relation per matched pair."""
+    from ..ops.merge import merge
+
     with gc_paused():
         merged = (
             merge(docs, on_conflict="first")
             if len(docs) > 1
             else ProvDoc.from_json(docs[0].to_json(), name=docs[0].name)
         )
-        merged.name = "store: " + ", ".join(wanted)
+        merged.name = "store: " + ", ".join(names)
         home = {iri: d.name for d in docs for iri in match_keys(d)}
         for a, b in cross_project_pairs(docs):
             qa, qb = _compact(merged, a), _compact(merged, b)
@@ -132,10 +142,6 @@ def linked_document(store: str | Backend, names: Iterable[str] | None = None) ->
                     "m2p:other_project": home.get(b),
                 }
                 merged.relations.append(Relation("alternateOf", (qa, qb), {k: v for k, v in attrs.items() if v}))
-    with _LOCK:
-        for k in [k for k in _CACHE if k[:2] == key[:2]]:
-            del _CACHE[k]
-        _CACHE[key] = merged
     return merged
 
 

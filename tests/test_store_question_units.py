@@ -161,3 +161,23 @@ def test_passport_from_units_equals_the_linked_document(three_projects: dict) ->
     train, _ = _card(passport_document(uri, refs[0]), refs[0])  # type: ignore[arg-type]
     assert any("comes from project prep" in n for n in train["notes"]), train["notes"]
     assert passport_document(uri, "models:/no-such-model@x") is None  # the whole store names what exists
+
+
+def test_projects_sharing_a_namespace_and_a_project_subset(store_uri: str, sample_doc) -> None:
+    """Two projects pushed from one extraction (no store keys): every record in both, linked to itself across them;
+    units of equal content that hold linked records are read from both. And --project limits the projects read."""
+    for name in ("a", "b", "c"):
+        push(ProvDoc.from_json(sample_doc.to_json(), name=name), store_uri, name)
+    links._CACHE.clear()
+    run = _first(sample_doc, "m2p:Run")
+    model = sample_doc.elements[_first(sample_doc, "m2p:LoggedModel")]
+    for names in (None, ["a", "b"]):
+        linked = links.linked_document(store_uri, names)
+        assert any(r.kind == "alternateOf" and r.source == r.target for r in linked.relations)
+        for direction in ("up", "down", "both"):
+            found = lineage_document(store_uri, run, direction, names=names)
+            assert found is not None
+            assert lineage(found[0], run, direction=direction) == lineage(linked, run, direction=direction)
+        ref = f"models:/{model.get('m2p:model_id')}"
+        assert _card(passport_document(store_uri, ref, names), ref) == _card(linked, ref)  # type: ignore[arg-type]
+        links._CACHE.clear()

@@ -27,11 +27,11 @@ import json
 from typing import Any, Iterable
 
 from ..core.namespaces import M2P, PROV
-from ..core.provdoc import PROV_DM_NAMES, RELATION_KINDS, ProvDoc
+from ..core.provdoc import PROV_DM_NAMES, RELATION_KINDS, Element, ProvDoc
 from ..query.lineage import BOTH, FORWARD, REVERSE, UPSTREAM
 from .backends import Backend, StoreError, open_store
 from .catalogue import BASE, Catalogue, _read, check_ours, project_iri
-from .links import link_documents, match_keys
+from .links import _expand, link_documents, match_keys
 from .provo import _DERIVATION_SUBTYPES, _FORMAL_PREDICATES, decode_triples
 from .units import unit_key_function
 
@@ -132,6 +132,7 @@ class UnitReader:
         self._looked_up: set[tuple] = set()
         self.graphs_read = 0
         self.copies_skipped = 0
+        self.records: dict[str, Element] = {}  # full IRI → a loaded record (as its own unit describes it)
 
     # ------------------------------------------------------------------------------------------ units
     def unit_keys(self, iris: Iterable[str]) -> set[str]:
@@ -196,6 +197,8 @@ class UnitReader:
         self.graphs_read += len(units)
         self.triples[name].extend(triples)
         part = decode_triples(triples, self.heads[name].prefixes, name=name)
+        for el in part.elements.values():
+            self.records.setdefault(_expand(part, el.id), el)
         new_keys: set[tuple] = set()
         for iri, ks in match_keys(part).items():
             self.keys.setdefault(iri, set()).update(ks)
@@ -415,8 +418,6 @@ def passport_document(store: str | Backend, ref: str, names: Iterable[str] | Non
     The partial document holds the upstream closures of the subject and of every loaded run, the records one
     step downstream of those kinds, and the runs and models loaded records name by id, until nothing new comes.
     """
-    from .links import _expand
-
     reader = UnitReader(open_backend(store), names)
     roots = _ref_candidates(reader, ref)
     if not roots:
@@ -426,17 +427,15 @@ def passport_document(store: str | Backend, ref: str, names: Iterable[str] | Non
     done: set[str] = set()
     stepped: set[str] = set()
     looked: set[tuple[str, str]] = set()
-    doc = None
     while roots - done:
         new = roots - done
         done |= new
         reader.reach(new, "up", kinds)
-        doc = reader.document()
-        typed = {_expand(doc, e.id) for e in doc.elements.values() if _STEP_DOWN_FROM.intersection(e.types)}
+        typed = {iri for iri, el in reader.records.items() if _STEP_DOWN_FROM.intersection(el.types)}
         reader.ensure(reader.hop(typed - stepped, down))
         stepped |= typed
         wanted = set()
-        for el in doc.elements.values():
+        for el in reader.records.values():
             for attr, pred in _ID_ATTRS:
                 v = el.get(attr)
                 wanted.update((pred, str(x)) for x in (v if isinstance(v, tuple) else (v,) if v is not None else ()))
@@ -450,13 +449,12 @@ def passport_document(store: str | Backend, ref: str, names: Iterable[str] | Non
                 )
                 named.update(sol["e"].value for sol in reader.backend.query(q))
         looked |= wanted
-        if not any(True for _ in doc.of_type("m2p:Commit")):  # a passport says whether the store has Git history
+        if not any("m2p:Commit" in el.types for el in reader.records.values()):  # whether the store has Git history
             q = f"SELECT ?c WHERE {{ ?c a <{M2P}Commit> }} LIMIT 1"
             named.update(sol["c"].value for sol in reader.backend.query(q))
         reader.ensure(named)
-        doc = reader.document()
-        roots |= named | {_expand(doc, e.id) for e in doc.elements.values() if _ROOTS.intersection(e.types)}
-    return doc
+        roots |= named | {iri for iri, el in reader.records.items() if _ROOTS.intersection(el.types)}
+    return reader.document()
 
 
 def store_passport(store: str | Backend, ref: str, names: Iterable[str] | None = None) -> tuple[Any, ProvDoc]:

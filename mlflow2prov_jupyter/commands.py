@@ -68,9 +68,10 @@ class ChainedCommand(click.Command):
     """
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        parent = ctx.parent
-        in_group = parent is not None and isinstance(parent.command, click.Group)
-        own, rest = self.own_words(args, parent.command.list_commands(parent) if in_group else ())
+        parent, commands = ctx.parent, []
+        if parent is not None and isinstance(parent.command, click.Group):
+            commands = parent.command.list_commands(parent)
+        own, rest = self.own_words(args, commands)
         ctx.allow_interspersed_args = True  # safe: the words end at the next command
         super().parse_args(ctx, own)
         ctx.args = [*ctx.args, *rest]

@@ -27,7 +27,7 @@ import json
 from typing import Any, Iterable
 
 from ..core.namespaces import M2P, PROV
-from ..core.provdoc import PROV_DM_NAMES, RELATION_KINDS, Element, ProvDoc
+from ..core.provdoc import ENDPOINTS, PROV_DM_NAMES, RELATION_KINDS, Element, ProvDoc
 from ..query.lineage import BOTH, FORWARD, REVERSE, UPSTREAM
 from .backends import Backend, StoreError, open_store
 from .catalogue import BASE, Catalogue, _read, check_ours, project_iri
@@ -40,13 +40,16 @@ _BATCH = 400  # VALUES rows per request: small enough for any server's request s
 
 def kind_path(kind: str) -> str:
     """SPARQL path from a relation's first argument to its second, in every form PROV-O writes it."""
-    target = _FORMAL_PREDICATES[kind][1] if len(_FORMAL_PREDICATES[kind]) > 1 else None
+    preds = _FORMAL_PREDICATES[kind]
+    # The lineage target (ENDPOINTS: a start's or end's starter/ender, not its trigger) and the second argument,
+    # which the binary triple names: both, a superset the exact query trims.
+    targets = sorted({preds[i] for i in (1, ENDPOINTS[kind][1]) if i < len(preds)})
     forms = [f"<{PROV}{kind}>"]
     qualifiers = [PROV_DM_NAMES[kind]]
     if kind == "wasDerivedFrom":
         qualifiers += [t.rsplit("#", 1)[1] for t in sorted(_DERIVATION_SUBTYPES)]
-    if target and kind != "alternateOf":
-        forms += [f"<{PROV}qualified{q}>/<{target}>" for q in qualifiers]
+    if kind != "alternateOf":
+        forms += [f"<{PROV}qualified{q}>/<{t}>" for q in qualifiers for t in targets]
     return "|".join(forms)
 
 

@@ -14,7 +14,8 @@ import pytest
 from storecases import BACKENDS, all_quads, env_without_tracking, store_uri_for
 
 from mlflow2prov_jupyter.core.namespaces import M2P
-from mlflow2prov_jupyter.store.backends import close_store
+from mlflow2prov_jupyter.store.backends import close_store, open_store
+from mlflow2prov_jupyter.store.catalogue import BASE, read_catalogue
 from mlflow2prov_jupyter.store.sync import sync_once
 
 # Catalogue values that say *when* a store was synced, not what it holds: a fresh store differs in them.
@@ -64,7 +65,8 @@ def git(m, *args: str) -> str:
 
 
 def contents(uri: str) -> set[str]:
-    return {q for q in all_quads(uri) if not any(w in q for w in _WHEN)}
+    """The store's quads in our graphs (a server may keep system graphs), without the ``_WHEN`` values."""
+    return {q for q in all_quads(uri) if q.rsplit(" <", 1)[-1].startswith(BASE) and not any(w in q for w in _WHEN)}
 
 
 class Checker:
@@ -81,15 +83,27 @@ class Checker:
 
     def same_as_fresh(self) -> None:
         self.n += 1
+        if self.backend == "virtuoso":
+            # One server per session: the reference is a second project in it. Virtuoso returns its own literal
+            # datatypes and blank nodes (quads as text differ between two pushes of the same document), so the
+            # projects are compared by their catalogues: unit → content hash of the N-Triples pushed.
+            name = f"fresh{self.n}"
+            r = sync_once(self.m.repo_path, self.m.tracking_uri, self.uri, name)
+            assert r.mode == "full"
+            backend = open_store(self.uri)
+            live_cat, ref_cat = read_catalogue(backend, "proj"), read_catalogue(backend, name)
+            assert {k: e.hash for k, e in live_cat.units.items()} == {k: e.hash for k, e in ref_cat.units.items()}
+            assert live_cat.content_hash == ref_cat.content_hash
+            return
         folder = self.tmp / f"fresh{self.n}"
         folder.mkdir()
         fresh = store_uri_for(self.backend, folder, self.request)
         r = sync_once(self.m.repo_path, self.m.tracking_uri, fresh, "proj")
         assert r.mode == "full"
         live, ref = contents(self.uri), contents(fresh)
-        assert live == ref, (sorted(live - ref)[:5], sorted(ref - live)[:5])
         if self.backend == "embedded":
             close_store(fresh)
+        assert live == ref, (sorted(live - ref)[:5], sorted(ref - live)[:5])
 
 
 @pytest.fixture(params=BACKENDS)

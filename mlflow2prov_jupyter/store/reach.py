@@ -24,7 +24,7 @@ back to the whole linked document.
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable
+from typing import Any, Iterable, cast
 
 from ..core.namespaces import M2P, PROV
 from ..core.provdoc import ENDPOINTS, PROV_DM_NAMES, RELATION_KINDS, Element, ProvDoc
@@ -101,9 +101,9 @@ def _descriptions(backend: Backend) -> dict[str, Catalogue]:
         rows.setdefault(sol["cat"].value, []).append((ox.NamedNode(sol["cat"].value), sol["p"], sol["o"]))
     out: dict[str, Catalogue] = {}
     for iri, triples in rows.items():
-        name = next((o.value for _s, p, o in triples if p.value == M2P + "project"), None)
+        name = next((str(o.value) for _s, p, o in triples if p.value == M2P + "project"), None)
         head = _read(name, triples) if name is not None else None
-        if head is not None and project_iri(name) == iri:
+        if head is not None and project_iri(head.project) == iri:
             out[head.project] = head
     return out
 
@@ -219,7 +219,7 @@ class UnitReader:
         uris = {k[1] for k in keys if k[0] == "uri"}
         exact = {u for x in uris for u in (x, x + "/")}
         model_ids = {u[len("models:/") :] for u in uris if u.startswith("models:/")}
-        bases = set()  # a run whose artifact URI is a prefix of a key holds the artifact of that key
+        bases: set[str] = set()  # a run whose artifact URI is a prefix of a key holds the artifact of that key
         for u in uris:
             cut = u.rfind("/")
             while cut > 0:
@@ -322,7 +322,8 @@ def cached_linked_document(backend: Backend, names: Iterable[str] | None = None)
 
 
 def open_backend(store: str | Backend) -> Backend:
-    backend = open_store(store) if not hasattr(store, "triples") else store
+    """The store's backend (an open one passes through); raises for an empty store."""
+    backend = cast(Backend, store) if hasattr(store, "triples") else open_store(store)
     if not check_ours(backend):
         raise StoreError(f"store {backend.label} is empty: push documents into it first")
     return backend
@@ -437,7 +438,7 @@ def passport_document(store: str | Backend, ref: str, names: Iterable[str] | Non
         typed = {iri for iri, el in reader.records.items() if _STEP_DOWN_FROM.intersection(el.types)}
         reader.ensure(reader.hop(typed - stepped, down))
         stepped |= typed
-        wanted = set()
+        wanted: set[tuple[str, str]] = set()
         for el in reader.records.values():
             for attr, pred in _ID_ATTRS:
                 v = el.get(attr)

@@ -4,11 +4,12 @@ A cold ``lineage --store`` or ``passport --store`` used to decode every project 
 before answering. Here the store itself finds what the answer can touch, with SPARQL 1.1 only (so every
 backend answers it the same way):
 
-1. the start's reachable set, by a property path over the PROV-O predicates of each relation kind in the
-   lineage direction of :data:`~mlflow2prov_jupyter.query.lineage.UPSTREAM` (binary triple and qualified
-   pattern, e.g. ``prov:used | prov:qualifiedUsage/prov:entity``);
+1. the start's reachable set, breadth first, one query per step: a property path over the PROV-O predicates of
+   each relation kind in the lineage direction of :data:`~mlflow2prov_jupyter.query.lineage.UPSTREAM` (binary
+   triple and qualified pattern, e.g. ``prov:used | prov:qualifiedUsage/prov:entity``);
 2. the units of the reached records (:func:`.units.unit_key_function`), in every project that has them (a
-   shared commit or person must be merged from all its projects, as the linked document does);
+   shared commit or person is merged from all its projects in the linked document; a unit of equal content is
+   read once);
 3. for every cross-project match key of a loaded record (:func:`.links.match_keys`), every record of the
    store that may hold the same key (``VALUES`` lookups), and their units: the links among loaded records are
    then exactly the linked document's;

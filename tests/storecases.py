@@ -15,7 +15,7 @@ import pytest
 from mlflow2prov_jupyter.core.provdoc import ProvDoc, QName
 from mlflow2prov_jupyter.store.backends import close_store, open_store
 
-BACKENDS = ["embedded", "server"]
+BACKENDS = ["embedded", "server", "virtuoso"]  # "server": an Oxigraph server; "virtuoso": Debian's Virtuoso 7
 
 
 def free_port() -> int:
@@ -72,6 +72,167 @@ class OxigraphServer:
         self.log.close()
 
 
+def unavailable(reason: str) -> None:
+    """Skip on a developer's machine; fail under CI, where a green run must mean every backend ran."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}; CI must run the store tests on Virtuoso (.ci/run installs it)", pytrace=False)
+    pytest.skip(reason)
+
+
+def _die_with_parent() -> None:
+    """In the server's process: end it when the test process ends, even killed (Linux's parent-death signal)."""
+    import ctypes
+    import signal
+
+    ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+_VIRTUOSO_INI = """\
+[Database]
+DatabaseFile = {d}/virtuoso.db
+ErrorLogFile = {d}/virtuoso.log
+LockFile = {d}/virtuoso.lck
+TransactionFile = {d}/virtuoso.trx
+xa_persistent_file = {d}/virtuoso.pxa
+TempStorage = TempDatabase
+
+[TempDatabase]
+DatabaseFile = {d}/virtuoso-temp.db
+TransactionFile = {d}/virtuoso-temp.trx
+
+[Parameters]
+ServerPort = 127.0.0.1:{isql}
+DisableUnixSocket = 1
+DirsAllowed = {d}
+NumberOfBuffers = 40000
+MaxDirtyBuffers = 30000
+
+[HTTPServer]
+ServerPort = 127.0.0.1:{http}
+ServerRoot = {d}
+ServerThreads = 8
+MaxClientConnections = 8
+
+[SPARQL]
+ResultSetMaxRows = {max_rows}
+MaxQueryExecutionTime = 120
+"""
+
+
+class VirtuosoServer:
+    """A real Virtuoso Open Source 7 (Debian's ``virtuoso-opensource-7-bin``) on 127.0.0.1: ``virtuoso-t`` in the
+    foreground with its own ini file and database in ``folder``, HTTP and ISQL ports chosen free.
+
+    Its anonymous ``SPARQL`` user is granted ``SPARQL_UPDATE`` (through ``isql-vt``), so ``/sparql`` and
+    ``/sparql-graph-crud`` write without credentials; ``/sparql-auth`` and ``/sparql-graph-crud-auth`` take the
+    ``dba`` account with HTTP Digest.
+    """
+
+    MAX_ROWS = 1_000_000  # a team's server sets ResultSetMaxRows; reads must stay below it (or fail in one line)
+
+    def __init__(self, folder: Path):
+        binary, isql = shutil.which("virtuoso-t"), shutil.which("isql-vt")
+        if binary is None or isql is None:
+            unavailable("Virtuoso is not installed: apt-get install virtuoso-opensource-7-bin")
+        self.folder = folder
+        self.port, self.isql_port = free_port(), free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        ini = folder / "virtuoso.ini"
+        ini.write_text(_VIRTUOSO_INI.format(d=folder, isql=self.isql_port, http=self.port, max_rows=self.MAX_ROWS))
+        self.log = open(folder / "stdout.log", "wb")
+        self.proc = subprocess.Popen(
+            [binary, "+foreground", "+configfile", str(ini)],
+            cwd=folder,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent,
+        )
+        import requests
+
+        deadline = time.monotonic() + 180  # a new database takes ~15 s on a busy 2-core machine
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            try:
+                if requests.get(self.url + "/sparql", params={"query": "ASK {}"}, timeout=5).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        else:
+            self.stop()
+            pytest.fail(f"Virtuoso did not start: {self._log_tail()}")
+        grant = subprocess.run(
+            [isql, f"127.0.0.1:{self.isql_port}", "dba", "dba", 'exec=GRANT SPARQL_UPDATE TO "SPARQL";'],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        if grant.returncode != 0:
+            self.stop()
+            pytest.fail(f"granting SPARQL_UPDATE failed: {grant.stdout[-300:]} {grant.stderr[-300:]}")
+        self.own_graphs = self._graphs()  # Virtuoso's own graphs: never dropped
+
+    def store_uri(self, endpoints: str = "") -> str:
+        return f"sparql+{self.url}/?server=virtuoso{endpoints}"
+
+    def _graphs(self) -> set[str]:
+        import requests
+
+        resp = requests.post(
+            self.url + "/sparql",
+            data={"query": "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"},  # DISTINCT: minutes
+            headers={"Accept": "application/sparql-results+json"},
+            timeout=60,
+        )
+        resp.raise_for_status()
+        return {row["g"]["value"] for row in resp.json()["results"]["bindings"]}
+
+    def drop_test_graphs(self) -> None:
+        """Drop every graph a test made, one update per 200 graphs; Virtuoso's own graphs stay (no CLEAR ALL)."""
+        import requests
+
+        left = sorted(self._graphs() - self.own_graphs)
+        for i in range(0, len(left), 200):
+            resp = requests.post(
+                self.url + "/sparql",
+                data=" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in left[i : i + 200]).encode(),
+                headers={"Content-Type": "application/sparql-update"},
+                timeout=300,
+            )
+            resp.raise_for_status()
+
+    def _log_tail(self) -> str:
+        logs = [self.folder / "virtuoso.log", self.folder / "stdout.log"]
+        return " | ".join(p.read_text(errors="replace")[-400:] for p in logs if p.exists())
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()  # Virtuoso checkpoints and shuts down on SIGTERM
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+_VIRTUOSO: list[VirtuosoServer] = []
+
+
+def virtuoso(request: pytest.FixtureRequest) -> VirtuosoServer:
+    """The session's Virtuoso: started by the first test that needs it (~15 s), stopped when the session ends."""
+    if not _VIRTUOSO:
+        folder = request.getfixturevalue("tmp_path_factory").mktemp("virtuoso")
+        server = VirtuosoServer(folder)
+        _VIRTUOSO.append(server)
+
+        def stop() -> None:
+            _VIRTUOSO.remove(server)
+            server.stop()
+
+        request.config.add_cleanup(stop)
+    return _VIRTUOSO[0]
+
+
 class BasicAuthProxy:
     """A real HTTP server on 127.0.0.1 that demands Basic credentials and forwards to a SPARQL server: how
     a team puts a store behind a login (a reverse proxy in front of the database)."""
@@ -126,7 +287,8 @@ class BasicAuthProxy:
 
 
 def store_uri_for(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
-    """A fresh, empty store of kind ``backend``: an embedded folder, or a SPARQL server started for the test."""
+    """A fresh, empty store of kind ``backend``: an embedded folder, an Oxigraph server started for the test, or
+    the session's Virtuoso (its graphs dropped after the test)."""
     if backend == "embedded":
         path = str(tmp_path / "store")
         request.addfinalizer(lambda: close_store(path))
@@ -137,6 +299,10 @@ def store_uri_for(backend: str, tmp_path: Path, request: pytest.FixtureRequest) 
         server = OxigraphServer(folder)
         request.addfinalizer(server.stop)
         return "sparql+" + server.url + "/"
+    if backend == "virtuoso":  # one server per session (it starts in ~15 s); each test gets its graphs dropped
+        server = virtuoso(request)
+        request.addfinalizer(server.drop_test_graphs)
+        return server.store_uri()
     raise AssertionError(backend)
 
 

@@ -50,3 +50,30 @@ def test_store_verbs_as_line_magics(ip, store: str) -> None:
     ip.run_line_magic("mlflow2prov", f"push small --store {store} --project small")
     back = ip.run_line_magic("mlflow2prov", f"load --store {store} --project small")
     assert back == ip.user_ns["small"]
+
+
+def test_store_questions_as_line_magics_answer_as_the_whole_store(ip, store: str, monkeypatch) -> None:
+    from mlflow2prov_jupyter.core.provdoc import QName
+    from mlflow2prov_jupyter.query.lineage import lineage
+    from mlflow2prov_jupyter.query.passport import passport
+    from mlflow2prov_jupyter.store import links
+    from mlflow2prov_jupyter.store.links import add_cross_project_notes, linked_document
+
+    doc = synthetic(n_runs=3, metrics=1)
+    push(doc, store, "p")
+    run = sorted(e.id for e in doc.elements.values() if QName("m2p:Run") in e.types)[0]
+    whole = linked_document(store)
+    want_lineage = lineage(whole, run, direction="up")
+    want_card = passport(whole, run)
+    add_cross_project_notes(whole, want_card)
+    links._CACHE.clear()  # a fresh kernel: the magic must not need the whole store
+    read: list[str] = []
+    real = links.linked_document
+    monkeypatch.setattr(links, "linked_document", lambda *a, **k: read.append("all") or real(*a, **k))
+    got = ip.run_line_magic("mlflow2prov", f"lineage {run} --store {store} --direction up")
+    got = got[-1] if isinstance(got, list) else got
+    assert got == want_lineage
+    cards = ip.run_line_magic("mlflow2prov", f"passport {run} --store {store}")
+    cards = cards if isinstance(cards, list) else [cards]
+    assert [c.to_dict() for c in cards] == [want_card.to_dict()]
+    assert read == []  # neither question read the whole store

@@ -350,11 +350,15 @@ def _run_parsed(
         if names:
             _check_doc_names(names, resolve)
             stream = run_steps(load_steps(names), ctx, stream)
-        if name in QUERY_VERBS and kw.get("store"):  # ask the store's projects, linked across projects
+        if name == "passport" and kw.get("store"):  # only the units the passport needs (store/reach.py)
+            from ..store.reach import store_passport
+
+            stream, kw["store"] = stream + [store_passport(kw["store"], kw["ref"], kw.get("projects") or None)[1]], None
+        elif name in QUERY_VERBS and kw.get("store") and name != "lineage":  # the store's projects, linked
             from ..verbs import _with_store
 
             stream, kw["store"] = _with_store(stream, kw), None
-        elif name in QUERY_VERBS and not stream:
+        elif name in QUERY_VERBS and not stream and not kw.get("store"):
             stream = implicit_docs(name, namespace, session)
         if name in ("show", "explore"):
             shown = _open_explorer(name, stream, kw, namespace)

@@ -16,7 +16,7 @@ from storecases import BACKENDS, all_quads, env_without_tracking, store_uri_for
 from mlflow2prov_jupyter.core.namespaces import M2P
 from mlflow2prov_jupyter.store.backends import close_store, open_store
 from mlflow2prov_jupyter.store.catalogue import BASE, read_catalogue
-from mlflow2prov_jupyter.store.sync import sync_once
+from mlflow2prov_jupyter.store.sync import sync_once, watch
 
 # Catalogue values that say *when* a store was synced, not what it holds: a fresh store differs in them.
 _WHEN = tuple(f"<{M2P}{n}>" for n in ("synced_at", "sync_since_ms", "source_fingerprint"))
@@ -207,3 +207,10 @@ def test_incremental_rounds_equal_a_fresh_full_sync(checker: Checker) -> None:
     assert r.mode == "incremental" and f"run/{run_a}" in r.result.replaced, r.line()
     checker.same_as_fresh()
     assert checker.sync().mode == "none"
+
+    # --watch --full-every 2: the second round is full (edits no listing shows), and changes nothing here
+    lines: list[str] = []
+    rounds = watch(m.repo_path, m.tracking_uri, checker.uri, "proj", interval=0.01, rounds=2, full_every=2,
+                   echo=lines.append)  # fmt: skip
+    assert [r.mode for r in rounds] == ["none", "full"] and "full (asked for)" in lines[1], lines
+    assert not rounds[1].result.changed

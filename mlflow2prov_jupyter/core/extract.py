@@ -16,8 +16,8 @@ if TYPE_CHECKING:
 
 
 def extract(
-    repo: str | os.PathLike | None = None,
-    tracking_uri: str | os.PathLike | None = None,
+    repo: str | os.PathLike[str] | None = None,
+    tracking_uri: str | os.PathLike[str] | None = None,
     *,
     progress: bool | None = None,
     **options: Any,

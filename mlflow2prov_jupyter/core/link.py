@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 if TYPE_CHECKING:  # imported lazily: the record types stay importable on their own
     from .git.reader import GitHistory
@@ -72,9 +72,9 @@ def link(
         return
     from .git.build import add_git_user
 
-    seen: set[tuple] = set()
+    seen: set[tuple[str, str, str]] = set()
 
-    def add(kind: str, source: str, target: str, **kw) -> None:
+    def add(kind: str, source: str, target: str, **kw: Any) -> None:
         key = (kind, source, target)
         if key not in seen:
             seen.add(key)

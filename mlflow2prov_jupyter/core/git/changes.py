@@ -17,7 +17,7 @@ from ..options import ExtractOptions
 from .reader import GitHistory, _as_sha, _open_repo, _resolve_refs, _run_git, revision_id
 
 
-def ref_heads(repo: str | os.PathLike, options: ExtractOptions) -> dict[str, str]:
+def ref_heads(repo: str | os.PathLike[str], options: ExtractOptions) -> dict[str, str]:
     """The walked refs (``options.git_refs``) → the object each names and the commit it peels to; ``HEAD``
     too when walked. Equal dicts ⇔ the walk would read the same commits and refs."""
     git_dir, _, git_cmd = _open_repo(repo)
@@ -31,7 +31,7 @@ def _tips(heads: dict[str, str]) -> list[str]:
     return [t for t in heads.get(" tips", "").split() if t]
 
 
-def new_commits(repo: str | os.PathLike, old: dict[str, str], new: dict[str, str]) -> tuple[set[str], bool]:
+def new_commits(repo: str | os.PathLike[str], old: dict[str, str], new: dict[str, str]) -> tuple[set[str], bool]:
     """(commits reachable from the new heads but not the old, whether some old commit is no longer reachable).
 
     An old head git no longer has (a rewritten, collected branch) counts as commits lost."""
@@ -73,7 +73,7 @@ class KnownHistory(GitHistory):
     holds (``known``), an entry point's producer is ``git log -1 <commit> -- <path>``. ``resolved`` records each
     FileRevision it named with the blob seen, for the caller to check against the store."""
 
-    def __init__(self, repo: str | os.PathLike, known: Iterable[str], options: ExtractOptions) -> None:
+    def __init__(self, repo: str | os.PathLike[str], known: Iterable[str], options: ExtractOptions) -> None:
         git_dir, workdir, git_cmd = _open_repo(repo)
         super().__init__(git_dir, workdir, {}, {}, [], options.git_history, {}, git_cmd=git_cmd)
         self.known = set(known)

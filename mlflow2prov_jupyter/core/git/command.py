@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import subprocess
 from functools import lru_cache
-from typing import Sequence
+from typing import IO, Sequence
 
 from ..errors import SourceError
 
@@ -138,6 +138,12 @@ def popen_git(args: Sequence[str], git_dir: str | None = None, git: str | None =
         raise SourceError(NOT_FOUND) from None
 
 
+def pipes(proc: subprocess.Popen[bytes]) -> tuple[IO[bytes], IO[bytes], IO[bytes]]:
+    """The stdin, stdout and stderr of a process :func:`popen_git` started (it opens all three)."""
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    return proc.stdin, proc.stdout, proc.stderr
+
+
 @lru_cache(maxsize=8)
 def _safe_directories(git: str) -> tuple[str, ...]:
     """The user's own ``safe.directory`` entries (system and global config, the only places git honours
@@ -163,4 +169,4 @@ def _safe_directories(git: str) -> tuple[str, ...]:
     return tuple(f"safe.directory={v}" for v in values)
 
 
-__all__ = ["HARDENED_CONFIG", "git_executable", "git_env", "git_argv", "run_git", "popen_git", "NOT_FOUND"]
+__all__ = ["HARDENED_CONFIG", "git_executable", "git_env", "git_argv", "run_git", "popen_git", "pipes", "NOT_FOUND"]

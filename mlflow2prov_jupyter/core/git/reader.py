@@ -18,14 +18,28 @@ import sys
 import threading
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
-from typing import IO, Callable, Iterable, Iterator, Mapping
+from typing import IO, TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 
 from ..errors import SourceError
 from ..gcpause import gc_paused
 from ..ids import encode_path, encode_segment
 from ..options import ExtractOptions
-from .command import git_env, git_executable, popen_git, run_git
+from .command import git_env, git_executable, pipes, popen_git, run_git
 from .records import REF_KINDS, GitCommit, GitRef, GitRevision, GitUser
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
+
+# The walk's state of one path: (mode, blob, sha of the revision that produced it or None, File key).
+_PathState = tuple[str, str, str | None, tuple[str, str]]
+# A raw diff entry of git log: (status letter, old mode, new mode, old blob, new blob, path, old path | None).
+_Entry = tuple[str, str, str, str, str, str, str | None]
+# A path of a merge's combined diff: (result path, result mode, result blob, per parent (letter, mode, path)).
+_Combined = tuple[str, str, str, tuple[tuple[str, str, str], ...]]
+# A matched ref: (refname, object type, object sha, symref, the commit it peels to).
+_RefRow = tuple[str, str, str, str, str | None]
+# (path, blob) -> the sha of the commit that produced it, or every such sha.
+_Producers = dict[tuple[str, str], str | list[str]]
 
 # Minimum git for ``--diff-merges=first-parent`` (2.31) and ``--combined-all-paths`` (2.22).
 GIT_MIN_VERSION = (2, 31)
@@ -48,7 +62,7 @@ class GitHistory:
         users: dict[str, GitUser],
         refs: list[GitRef],
         has_revisions: bool,
-        producers: dict[tuple[str, str], object],
+        producers: _Producers,
         git_cmd: str = "git",
         entry_points: dict[tuple[str, str], str | None] | None = None,
     ):
@@ -203,7 +217,11 @@ def _match_entry_point(
 
 
 def _entry_points_in_state(
-    sha: str, names: Iterable[str], state: dict, roots: list[str], out: dict[tuple[str, str], str | None]
+    sha: str,
+    names: Iterable[str],
+    state: dict[str, _PathState],
+    roots: list[str],
+    out: dict[tuple[str, str], str | None],
 ) -> None:
     """Resolve entry points against the walk's state of commit ``sha`` (its tree: path -> (mode, blob, producer,
     File)); the producer is the commit ``git log -1 sha -- path`` names, so no git call is needed."""
@@ -219,7 +237,7 @@ def _entry_points_in_state(
     for name in names:
         path = _match_entry_point(name, roots, state.__contains__, named)
         producer = state[path][2] if path is not None else None
-        out[(sha, name)] = None if producer is None else revision_id(producer, path)
+        out[(sha, name)] = None if producer is None or path is None else revision_id(producer, path)
 
 
 def revision_id(sha: str, path: str) -> str:
@@ -265,7 +283,7 @@ def clean_text(text: str) -> str:
 
 # ------------------------------------------------------------------------------------------------ reading
 def read_git(
-    repo_path: str | os.PathLike,
+    repo_path: str | os.PathLike[str],
     options: ExtractOptions,
     progress: bool | None = None,
     entry_points: Mapping[str, Iterable[str]] | None = None,
@@ -287,7 +305,7 @@ def read_git(
     users = _Users()
     tips, ref_rows = _resolve_refs(git_cmd, git_dir, options.git_refs)
     commits: dict[str, GitCommit] = {}
-    producers: dict[tuple[str, str], object] = {}
+    producers: _Producers = {}
     resolved: dict[tuple[str, str], str | None] = {}
     if tips:
         merges = _CombinedDiffs(git_cmd, git_dir) if options.git_history else None
@@ -335,7 +353,7 @@ def _as_sha(text: str | None) -> str | None:
     return sha if _HEX.fullmatch(sha) else None
 
 
-def check_repo(repo_path: str | os.PathLike, options: ExtractOptions | None = None) -> None:
+def check_repo(repo_path: str | os.PathLike[str], options: ExtractOptions | None = None) -> None:
     """Raise :class:`SourceError` (one line) unless ``repo_path`` is a Git repository git can read (and,
     with ``options.git_history``, the installed git is new enough to read file history)."""
     git_dir, _, git_cmd = _open_repo(repo_path)
@@ -343,7 +361,7 @@ def check_repo(repo_path: str | os.PathLike, options: ExtractOptions | None = No
         _check_version(git_cmd, git_dir)
 
 
-def _open_repo(repo_path: str | os.PathLike) -> tuple[str, str | None, str]:
+def _open_repo(repo_path: str | os.PathLike[str]) -> tuple[str, str | None, str]:
     """(git dir, work tree or None, git executable) of the repository at ``repo_path`` itself (parents are
     not searched), found by the hardened git (so git's ownership check and ``safe.directory`` apply)."""
     path = os.path.abspath(os.fspath(repo_path))
@@ -423,7 +441,7 @@ class _CombinedDiffs:
 
     def __init__(self, git_cmd: str, git_dir: str):
         self._git = (git_cmd, git_dir)
-        self._proc: subprocess.Popen | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
         self._out: list[bytes] = []
         self._err: list[bytes] = []
         self._threads: list[threading.Thread] = []
@@ -431,12 +449,13 @@ class _CombinedDiffs:
     def add(self, sha: str) -> None:
         if self._proc is None:
             self._proc = popen_git(self.ARGS, self._git[1], git=self._git[0])
-            for stream, sink in ((self._proc.stdout, self._out), (self._proc.stderr, self._err)):
+            _, stdout, stderr = pipes(self._proc)
+            for stream, sink in ((stdout, self._out), (stderr, self._err)):
                 t = threading.Thread(target=lambda st=stream, sk=sink: sk.append(st.read()), daemon=True)
                 t.start()
                 self._threads.append(t)
         try:
-            self._proc.stdin.write(f"{sha}\n".encode())
+            pipes(self._proc)[0].write(f"{sha}\n".encode())
         except BrokenPipeError:  # git died; result() reports its stderr
             pass
 
@@ -451,7 +470,7 @@ class _CombinedDiffs:
         if self._proc is None:
             return b""
         try:
-            self._proc.stdin.close()
+            pipes(self._proc)[0].close()
         except BrokenPipeError:  # pragma: no cover - git died; its stderr says why
             pass
         rc = self._proc.wait()
@@ -515,7 +534,7 @@ class _Users:
 class _Record:
     sha: str
     parents: tuple[str, ...]
-    entries: list  # (status letter, old mode, new mode, old blob, new blob, path, old path | None)
+    entries: list[_Entry]  # (status letter, old mode, new mode, old blob, new blob, path, old path | None)
     commit: GitCommit
 
 
@@ -533,9 +552,10 @@ def _read_log(
     if history:
         args += ["--raw", "-M", "--root", "--diff-merges=first-parent", "--no-ext-diff", "--no-textconv"]
     proc = popen_git(args, git_dir, git=git_cmd)
-    _widen_pipe(proc.stdout)
+    stdin, stdout, stderr = pipes(proc)
+    _widen_pipe(stdout)
     err_chunks: list[bytes] = []
-    drain = threading.Thread(target=lambda: err_chunks.append(proc.stderr.read()), daemon=True)
+    drain = threading.Thread(target=lambda: err_chunks.append(stderr.read()), daemon=True)
     drain.start()
     bar = None
     if progress:
@@ -546,16 +566,16 @@ def _read_log(
     parse_failed = False
     try:
         try:
-            proc.stdin.write(("\n".join(tips) + "\n").encode())
-            proc.stdin.close()
+            stdin.write(("\n".join(tips) + "\n").encode())
+            stdin.close()
         except BrokenPipeError:  # git stopped early; its exit code and stderr tell why
             pass
         try:
-            records = _parse_log(_tokens(proc.stdout), users, bar, merges)
+            records = _parse_log(_tokens(stdout), users, bar, merges)
         except (StopIteration, RuntimeError, ValueError):
             parse_failed = True
     finally:
-        proc.stdout.close()
+        stdout.close()
         rc = proc.wait()
         drain.join()
         if bar is not None:
@@ -577,7 +597,9 @@ def _widen_pipe(stream: IO[bytes]) -> None:
         pass
 
 
-def _parse_log(tokens: Iterator[str], users: _Users, bar, merges: "_CombinedDiffs | None" = None) -> list[_Record]:
+def _parse_log(
+    tokens: Iterator[str], users: _Users, bar: tqdm[Any] | None, merges: "_CombinedDiffs | None" = None
+) -> list[_Record]:
     records: list[_Record] = []
     nxt = tokens.__next__
     tok = next(tokens, None)
@@ -597,7 +619,7 @@ def _parse_log(tokens: Iterator[str], users: _Users, bar, merges: "_CombinedDiff
             _int(ct),
             clean_text(message),
         )
-        entries: list = []
+        entries: list[_Entry] = []
         tok = next(tokens, None)
         while tok is not None and not tok.startswith("\x01"):
             meta = tok.lstrip("\n")
@@ -632,14 +654,14 @@ def _int(text: str) -> int:
         return 0
 
 
-def _parse_combined(data: bytes) -> dict[str, list]:
+def _parse_combined(data: bytes) -> dict[str, list[_Combined]]:
     """``git diff-tree -c --combined-all-paths -r -z`` output → merge sha → [(result path, result mode, result
     blob, per-parent (letter, mode, path))]."""
-    out: dict[str, list] = {}
+    out: dict[str, list[_Combined]] = {}
     if not data:
         return out
     it = iter(data.decode("utf-8", "surrogateescape").split("\0"))
-    cur: list | None = None
+    cur: list[_Combined] | None = None
     for tok in it:
         if not tok:
             continue
@@ -667,9 +689,9 @@ def _parse_combined(data: bytes) -> dict[str, list]:
 # ------------------------------------------------------------------------------------------------ the walk
 def _walk(
     records: list[_Record],
-    combined: dict[str, list],
+    combined: dict[str, list[_Combined]],
     commits: dict[str, GitCommit],
-    producers: dict[tuple[str, str], object],
+    producers: _Producers,
     history: bool,
     targets: dict[str, set[str]] | None = None,
     resolved: dict[tuple[str, str], str | None] | None = None,
@@ -685,8 +707,8 @@ def _walk(
     for rec in records:
         for p in rec.parents:
             remaining[p] += 1
-    states: dict[str, dict] = {}
-    empty: dict = {}
+    states: dict[str, dict[str, _PathState]] = {}
+    empty: dict[str, _PathState] = {}
     for rec in records:
         commit = rec.commit
         commits[rec.sha] = commit
@@ -705,7 +727,7 @@ def _walk(
             parent_states = [st] + [states.get(p, empty) for p in parents[1:]]
             _apply_merge(rec, st, parent_states, combined.get(rec.sha, ()), revs)
         commit.revisions = revs
-        if targets is not None and rec.sha in targets:
+        if targets is not None and resolved is not None and rec.sha in targets:
             _entry_points_in_state(rec.sha, targets[rec.sha], st, roots or [], resolved)
         for rev in revs:
             if rev.blob is not None:
@@ -725,17 +747,17 @@ def _walk(
             states[rec.sha] = st
 
 
-def _apply_simple(rec: _Record, st: dict, revs: list[GitRevision]) -> None:
+def _apply_simple(rec: _Record, st: dict[str, _PathState], revs: list[GitRevision]) -> None:
     """A root or single-parent commit: every raw diff entry is a revision."""
     sha = rec.sha
     removals: list[str] = []
-    sets: list[tuple[str, tuple]] = []
+    sets: list[tuple[str, _PathState]] = []
     for letter, old_mode, new_mode, _old_blob, new_blob, path, old_path in rec.entries:
         old_ok = old_mode not in _NULL_MODES and letter != "C"
         new_ok = new_mode not in _NULL_MODES
         if not old_ok and not new_ok:
             continue
-        src = old_path if letter == "R" else path
+        src = old_path if letter == "R" and old_path is not None else path
         prev = st.get(src) if old_ok else None
         if not new_ok:
             status = "deleted"
@@ -766,10 +788,16 @@ def _apply_simple(rec: _Record, st: dict, revs: list[GitRevision]) -> None:
         st[p] = v
 
 
-def _apply_merge(rec: _Record, st: dict, parent_states: list[dict], comb, revs: list[GitRevision]) -> None:
+def _apply_merge(
+    rec: _Record,
+    st: dict[str, _PathState],
+    parent_states: list[dict[str, _PathState]],
+    comb: Iterable[_Combined],
+    revs: list[GitRevision],
+) -> None:
     """A merge: revisions for the paths differing from every parent; state updated from the first-parent diff."""
     sha = rec.sha
-    changed: dict[str, tuple] = {}
+    changed: dict[str, GitRevision] = {}
     for path, res_mode, res_blob, per_parent in comb:
         res_ok = res_mode not in _NULL_MODES
         previous: list[tuple[str, str]] = []
@@ -813,17 +841,17 @@ def _apply_merge(rec: _Record, st: dict, parent_states: list[dict], comb, revs: 
         changed[path] = rev
     # Apply the first-parent diff: the merge's tree relative to its first parent.
     removals: list[str] = []
-    sets: list[tuple[str, tuple]] = []
+    sets: list[tuple[str, _PathState]] = []
     for letter, old_mode, new_mode, _old_blob, new_blob, path, old_path in rec.entries:
         old_ok = old_mode not in _NULL_MODES and letter != "C"
         new_ok = new_mode not in _NULL_MODES
         if old_ok and (letter == "R" or not new_ok):
-            removals.append(old_path if letter == "R" else path)
+            removals.append(old_path if letter == "R" and old_path is not None else path)
         if not new_ok:
             continue
-        rev = changed.get(path)
-        if rev is not None:
-            sets.append((path, (new_mode, new_blob, sha, rev.file)))
+        known = changed.get(path)
+        if known is not None:
+            sets.append((path, (new_mode, new_blob, sha, known.file)))
             continue
         entry = None
         for other in parent_states[1:]:
@@ -845,7 +873,7 @@ def _matches(refname: str, pattern: str) -> bool:
     """git's ``--glob`` rules (``*`` also crosses ``/``; no glob: the ref or anything under it); a pattern not
     starting with ``refs/`` is also tried under refs/heads/, refs/tags/ and refs/remotes/ (``main``, ``v1``)."""
     if pattern.startswith("refs/"):
-        candidates = (pattern,)
+        candidates: tuple[str, ...] = (pattern,)
     else:
         candidates = tuple(f"refs/{k}{pattern}" for k in ("", "heads/", "tags/", "remotes/"))
     for pat in candidates:
@@ -859,7 +887,7 @@ def _matches(refname: str, pattern: str) -> bool:
     return False
 
 
-def _resolve_refs(git_cmd: str, git_dir: str, patterns: tuple[str, ...]) -> tuple[list[str], list[tuple]]:
+def _resolve_refs(git_cmd: str, git_dir: str, patterns: tuple[str, ...]) -> tuple[list[str], list[_RefRow]]:
     """Tip commits to walk and the matching ref rows (refname, object type, object sha, symref)."""
     out = _run_git(
         git_cmd,
@@ -889,8 +917,7 @@ def _resolve_refs(git_cmd: str, git_dir: str, patterns: tuple[str, ...]) -> tupl
         if c and c not in seen:
             seen.add(c)
             tips.append(c)
-    rows = [(refname, otype, sha, symref, peeled.get(sha)) for refname, otype, sha, symref in rows]
-    return tips, rows
+    return tips, [(refname, otype, sha, symref, peeled.get(sha)) for refname, otype, sha, symref in rows]
 
 
 def _cat_file_batch(git_cmd: str, git_dir: str, names: list[str], check: bool) -> list[tuple[str, str, bytes]]:
@@ -941,7 +968,7 @@ _SIGNATURES = ("-----BEGIN PGP SIGNATURE-----", "-----BEGIN SSH SIGNATURE-----",
 
 
 def _read_refs(
-    git_cmd: str, git_dir: str, rows: list[tuple], commits: dict[str, GitCommit], users: _Users
+    git_cmd: str, git_dir: str, rows: list[_RefRow], commits: dict[str, GitCommit], users: _Users
 ) -> list[GitRef]:
     refs: list[GitRef] = []
     tag_objects = []

@@ -126,7 +126,9 @@ class _Builder:
         self.lm_by_location: dict[str, LoggedModelRecord] = {}
         for lm in snap.logged_models:
             runs = {lm.source_run_id} | {r for r, _ in self.outputs_of.get(lm.model_id, [])}
-            for run_id in runs - {None}:
+            for run_id in runs:
+                if run_id is None:
+                    continue
                 self.lm_by_run_name.setdefault((run_id, lm.name or ""), []).append(lm)
             loc = _uri_key(lm.artifact_location)
             if loc:
@@ -242,7 +244,7 @@ class _Builder:
         name = r.name or rid
         tags = r.tags
         username = run_user(r)
-        items = [
+        items: list[tuple[str, Any]] = [
             ("m2p:run_id", rid),
             ("m2p:name", r.name),
             ("m2p:experiment_id", r.experiment_id),
@@ -303,11 +305,11 @@ class _Builder:
                 self.rel("wasInvalidatedBy", target, rd, role="DeletedRun")
         seen_ds: set[tuple[str, str, str | None]] = set()
         for d in r.dataset_inputs:
-            key = (d.name, d.digest)
-            if key not in self.datasets or (d.name, d.digest, d.context) in seen_ds:
+            ds_key = (d.name, d.digest)
+            if ds_key not in self.datasets or (d.name, d.digest, d.context) in seen_ds:
                 continue
             seen_ds.add((d.name, d.digest, d.context))
-            self.datasets_ref.add(key)
+            self.datasets_ref.add(ds_key)
             self.rel("used", rc, _dataset_id(d.name, d.digest), role=d.context)
         for model_id in r.model_inputs:
             if model_id in self.lms:
@@ -347,9 +349,9 @@ class _Builder:
         return ids
 
     # -- metrics --------------------------------------------------------------------------------------------
-    def _index_lm_metrics(self) -> dict[tuple, list[MetricPoint]]:
+    def _index_lm_metrics(self) -> dict[tuple[Any, ...], list[MetricPoint]]:
         """LM metrics with a run, by (run_id, key, timestamp, value): a history point they name (model doc: Metrics)."""
-        index: dict[tuple, list[MetricPoint]] = {}
+        index: dict[tuple[Any, ...], list[MetricPoint]] = {}
         for m in self.snap.logged_models:
             for p in m.metrics:
                 if p.run_id:
@@ -423,9 +425,9 @@ class _Builder:
         if m.source_run_id:
             steps.setdefault(m.source_run_id, set())
         for run_id, step in self.outputs_of.get(m.model_id, []):
-            s = steps.setdefault(run_id, set())
+            run_steps = steps.setdefault(run_id, set())
             if step is not None:
-                s.add(int(step))
+                run_steps.add(int(step))
         for run_id in sorted(steps):
             if run_id not in self.runs:
                 continue
@@ -662,7 +664,7 @@ class _MetricEntity:
         )
 
 
-def _point_order(p: MetricPoint) -> tuple:
+def _point_order(p: MetricPoint) -> tuple[int, float]:
     """Latest timestamp, then largest value (NaN lowest), as MLflow picks a step's value."""
     v = p.value
     return (p.timestamp or 0, float("-inf") if v != v else v)

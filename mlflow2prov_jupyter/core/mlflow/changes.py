@@ -116,7 +116,7 @@ def _row(run: Any) -> RunRow:
 
 
 def list_changes(
-    tracking_uri: str | os.PathLike,
+    tracking_uri: str | os.PathLike[str],
     since_ms: int,
     also_runs: Iterable[str] = (),
     known_deleted: set[str] | None = None,
@@ -154,7 +154,8 @@ def _list(target: Any, since_ms: int, also_runs: set[str], known_deleted: set[st
     ids = list(out.experiments)
 
     def search(flt: str, view: Any = ViewType.ALL) -> list[Any]:
-        found, token = [], None
+        found: list[Any] = []
+        token = None
         while True:
             page = client.search_runs(ids, flt, run_view_type=view, max_results=RUNS_PAGE, page_token=token)
             found.extend(page)
@@ -222,19 +223,19 @@ def _list(target: Any, since_ms: int, also_runs: set[str], known_deleted: set[st
     if target.kind != FILE or os.path.isdir(os.path.join(target.root or "", "models")):
         token = None
         while True:
-            page = client.search_registered_models(max_results=1000, page_token=token)
-            for rm in page:
+            models = client.search_registered_models(max_results=1000, page_token=token)
+            for rm in models:
                 aliases = sorted((rm.aliases or {}).items())
                 tags = sorted((rm.tags or {}).items())
                 out.registered_models[rm.name] = f"{rm.last_updated_timestamp} {aliases} {tags} {rm.description}"
-            token = page.token
+            token = models.token
             if not token:
                 break
         if out.registered_models:
             token = None
             while True:
-                page = client.search_model_versions(max_results=10000, page_token=token)
-                for v in page:
+                versions = client.search_model_versions(max_results=10000, page_token=token)
+                for v in versions:
                     tags = sorted((v.tags or {}).items())
                     out.versions[(v.name, int(v.version))] = VersionRow(
                         v.name,
@@ -244,7 +245,7 @@ def _list(target: Any, since_ms: int, also_runs: set[str], known_deleted: set[st
                         v.source or "",
                         f"mv {v.name} {v.version} {v.last_updated_timestamp} {v.current_stage} {v.status} {tags}",
                     )
-                token = getattr(page, "token", None)
+                token = getattr(versions, "token", None)
                 if not token:
                     break
     out.listing_seconds = time.perf_counter() - started

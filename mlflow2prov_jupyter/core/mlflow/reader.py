@@ -86,7 +86,7 @@ class StoreTarget:
 
 
 # ------------------------------------------------------------------------------------------ target
-def resolve_target(tracking_uri: str | os.PathLike) -> StoreTarget:
+def resolve_target(tracking_uri: str | os.PathLike[str]) -> StoreTarget:
     """Classify a tracking URI and check a local store exists (it is never created)."""
     text = os.fspath(tracking_uri).strip()
     if not text:
@@ -239,7 +239,7 @@ def reader_environment(target: StoreTarget, timeout: int | None = None) -> Itera
     finally:
         os.environ.pop(_STALL_ENV, None)
         os.environ.pop(_RETRIES_ENV, None)
-        if switched:
+        if switched and explicit is not None:  # switched only from an explicit URI
             mlflow.set_tracking_uri(explicit)
         for k, v in saved_env.items():
             if v is None:
@@ -271,17 +271,17 @@ class _RunsPart:
     """The runs one process read: records in run order, datasets first used (with that run's order), warnings."""
 
     records: list[RunRecord] = field(default_factory=list)
-    datasets: dict[tuple[str, str], tuple[tuple, DatasetRecord]] = field(default_factory=dict)
+    datasets: dict[tuple[str, str], tuple[tuple[Any, ...], DatasetRecord]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 
 
-def _run_order(rec: RunRecord) -> tuple:
+def _run_order(rec: RunRecord) -> tuple[tuple[int, int, str], str]:
     return (_id_sort_key(rec.experiment_id), rec.run_id)
 
 
 # ------------------------------------------------------------------------------------------- read
 def read_mlflow(
-    tracking_uri: str | os.PathLike,
+    tracking_uri: str | os.PathLike[str],
     options: ExtractOptions,
     progress: bool | None = None,
     runs: Iterable[str] | None = None,
@@ -537,7 +537,7 @@ class _Reader:
             parts = [self._runs_of(exp_ids, view, self.progress)]
             self.snap.warnings.extend(parts[0].warnings)
         records: list[RunRecord] = []
-        datasets: dict[tuple[str, str], tuple[tuple, DatasetRecord]] = {}
+        datasets: dict[tuple[str, str], tuple[tuple[Any, ...], DatasetRecord]] = {}
         for part in parts:
             records.extend(part.records)
             for key, (order, d) in part.datasets.items():
@@ -566,7 +566,7 @@ class _Reader:
                 continue
             found.append(run)
         found.sort(key=lambda r: (_id_sort_key(str(r.info.experiment_id)), r.info.run_id))
-        datasets: dict[tuple[str, str], tuple[tuple, DatasetRecord]] = {}
+        datasets: dict[tuple[str, str], tuple[tuple[Any, ...], DatasetRecord]] = {}
         # get_run already holds the model inputs: no second call per run
         records = [self._run_record(r, self.opts.latest_metrics_only, False, datasets) for r in found]
         records.sort(key=_run_order)
@@ -641,7 +641,13 @@ class _Reader:
                 runs.append(run)
         return runs
 
-    def _run_record(self, run: Any, latest: bool, need_get_run: bool, datasets: dict) -> RunRecord:
+    def _run_record(
+        self,
+        run: Any,
+        latest: bool,
+        need_get_run: bool,
+        datasets: dict[tuple[str, str], tuple[tuple[Any, ...], DatasetRecord]],
+    ) -> RunRecord:
         info = run.info
         rid = info.run_id
         rec = RunRecord(
@@ -879,13 +885,14 @@ def _enum_text(value: Any) -> str | None:
         try:
             from mlflow.entities.model_registry.model_version_status import ModelVersionStatus
 
-            return ModelVersionStatus.to_string(v)
+            text: str = ModelVersionStatus.to_string(v)  # type: ignore[no-untyped-call]  # unannotated in mlflow
+            return text
         except Exception:
             return str(v)
     return str(v)
 
 
-def _id_sort_key(eid: str) -> tuple:
+def _id_sort_key(eid: str) -> tuple[int, int, str]:
     return (0, int(eid), "") if eid.isdigit() else (1, 0, eid)
 
 

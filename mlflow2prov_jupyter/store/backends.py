@@ -130,11 +130,11 @@ def _first(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
 
 
-_OPEN: dict[str, Backend] = {}
+_OPEN: dict[str, EmbeddedStore] = {}
 _LOCK = threading.Lock()
 
 
-def open_store(uri: str | os.PathLike) -> Backend:
+def open_store(uri: str | os.PathLike[str]) -> Backend:
     """The store at ``uri``: ``sparql+http(s)://…`` for a SPARQL server, else a folder path (embedded).
 
     Embedded stores stay open for the life of the process (a warm notebook answers fast); Oxigraph lets
@@ -162,13 +162,20 @@ def open_store(uri: str | os.PathLike) -> Backend:
         return backend
 
 
-def close_store(uri: str | os.PathLike) -> None:
+def as_backend(store: str | os.PathLike[str] | Backend) -> Backend:
+    """``store`` itself when it is an open store, else :func:`open_store` of that folder or URL."""
+    if isinstance(store, (str, os.PathLike)):
+        return open_store(store)
+    return store
+
+
+def close_store(uri: str | os.PathLike[str]) -> None:
     """Close an embedded store opened by :func:`open_store` (lets another process open it)."""
     path = os.path.abspath(os.path.expanduser(os.fspath(uri)))
     with _LOCK:
         backend = _OPEN.pop(path, None)
     if backend is not None:
-        backend.flush()  # type: ignore[attr-defined]
+        backend.flush()
         del backend
         import gc
 

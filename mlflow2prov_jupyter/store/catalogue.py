@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from ..core.ids import encode_segment
 from ..core.namespaces import M2P, XSD
@@ -44,6 +44,15 @@ class UnitEntry:
     graph: str
     hash: str
     size: int = 0
+
+
+class SyncFields(TypedDict, total=False):
+    """The incremental sync's watermark as the :class:`Catalogue` fields of the same names hold it."""
+
+    sync_since_ms: str | None
+    sync_git_heads: str | None
+    sync_running_runs: str | None
+    sync_deleted_runs: str | None
 
 
 @dataclass

@@ -35,7 +35,7 @@ from ..core.ids import encode_segment
 from ..core.namespaces import M2P
 from ..core.options import ExtractOptions
 from .backends import Backend
-from .catalogue import Catalogue, unit_iri
+from .catalogue import Catalogue, SyncFields, unit_iri
 from .push import PushResult, push
 
 MARGIN_MS = 5 * 60 * 1000  # the next round lists again from 5 min before this one started (late writes, clocks)
@@ -69,7 +69,7 @@ class SyncState:
         except (ValueError, TypeError):
             return None
 
-    def fields(self) -> dict[str, str | None]:
+    def fields(self) -> SyncFields:
         return {
             "sync_since_ms": str(self.since_ms),
             "sync_git_heads": None if self.git_heads is None else json.dumps(self.git_heads, sort_keys=True),
@@ -331,9 +331,9 @@ def incremental_round(
                 git_agents.update(k for k in (_git_agent_key(c.author_id), _git_agent_key(c.committer_id)) if k)
         for ref in history.refs:
             if ref.target in touched_commits:
-                k = _git_agent_key(ref.tagger_id)
-                if k:
-                    git_agents.add(k)
+                tagger = _git_agent_key(ref.tagger_id)
+                if tagger:
+                    git_agents.add(tagger)
     elif has_repo:
         known = {k.split("/", 1)[1] for k in stored if k.startswith("commit/")}
         history = KnownHistory(os.fspath(repo), known, opts)

@@ -18,11 +18,13 @@ from typing import Any, Iterable
 
 from ..core.gcpause import gc_paused
 from ..core.provdoc import ProvDoc, QName, Relation
-from .backends import Backend, StoreError, open_store
+from .backends import Backend, StoreError, as_backend
 from .catalogue import check_ours, projects, read_catalogue, read_description
 from .provo import decode_triples
 
-_CACHE: dict[tuple, ProvDoc] = {}
+_CACHE: dict[tuple[Any, ...], ProvDoc] = {}
+# The adjacency of the last document a lineage question walked (one at a time), with that document.
+_ADJACENCY: list[tuple[ProvDoc, tuple[dict[str, list[int]], dict[str, list[int]]]]] = []
 _LOCK = threading.Lock()
 
 
@@ -103,7 +105,7 @@ def _load_project(backend: Backend, name: str) -> ProvDoc:
 
 def linked_document(store: str | Backend, names: Iterable[str] | None = None) -> ProvDoc:
     """The store's projects (or ``names``) merged into one document, with cross-project alternateOf links."""
-    backend = open_store(store) if not hasattr(store, "triples") else store
+    backend = as_backend(store)
     if not check_ours(backend):
         raise StoreError(f"store {backend.label} is empty: push documents into it first")
     wanted = list(names) if names else projects(backend)
@@ -165,15 +167,12 @@ def linked_lineage(
         from ..core.errors import OptionError
 
         raise OptionError(f"direction must be one of {', '.join(DIRECTIONS)}, not {direction!r}")
-    key = ("adjacency", id(doc))
     with _LOCK:
-        adj = _CACHE.get(key)
+        adj = _ADJACENCY[0][1] if _ADJACENCY and _ADJACENCY[0][0] is doc else None
     if adj is None:
         adj = neighbours(doc)
         with _LOCK:
-            for k in [k for k in _CACHE if k[0] == "adjacency"]:
-                del _CACHE[k]
-            _CACHE[key] = adj  # type: ignore[assignment]
+            _ADJACENCY[:] = [(doc, adj)]
     start = resolve_node(doc, node)
     reached: set[str] = set()
     used: set[int] = set()
@@ -213,9 +212,10 @@ def cross_project_notes(doc: ProvDoc, ids: Iterable[str]) -> list[str]:
     for r in doc.relations:
         if r.kind != "alternateOf" or QName("m2p:CrossProjectLink") not in r.values("prov:type"):
             continue
+        attrs = r.attrs or {}  # holds the prov:type just read
         for mine, other, project in (
-            (r.args[0], r.args[1], r.attrs.get("m2p:other_project")),
-            (r.args[1], r.args[0], r.attrs.get("m2p:project")),
+            (r.args[0], r.args[1], attrs.get("m2p:other_project")),
+            (r.args[1], r.args[0], attrs.get("m2p:project")),
         ):
             if mine not in wanted:
                 continue

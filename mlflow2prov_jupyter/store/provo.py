@@ -370,7 +370,7 @@ def decode_triples(
             if p == PROV + "asInBundle":
                 bundles.setdefault(sid, []).append(names.qname(o.value))
                 continue
-            if attrs is None:
+            if attrs is None or kind is None:  # (attrs is a dict exactly when kind is known)
                 continue
             if p == RDF_TYPE and o.value == _KIND_CLASS[kind]:
                 continue

@@ -10,10 +10,11 @@ from typing import Any, Collection
 from ..core.errors import OptionError
 from ..core.gcpause import gc_paused
 from ..core.provdoc import ProvDoc, QName
-from .backends import Backend, StoreError, open_store
+from .backends import Backend, StoreError, as_backend
 from .catalogue import (
     BASE,
     Catalogue,
+    SyncFields,
     UnitEntry,
     check_ours,
     drop_project_update,
@@ -114,7 +115,7 @@ def push(
     source_fingerprint: str | None = None,
     units: dict[str, Unit] | None = None,
     remove: Collection[str] = (),
-    sync_state: dict[str, str | None] | None = None,
+    sync_state: SyncFields | None = None,
 ) -> PushResult:
     """Write ``doc`` as project ``project`` (default: the document's name) into ``store``.
 
@@ -130,7 +131,7 @@ def push(
 
     name = _check_project(project or doc.name or "")
     with writer_lock(store, name), gc_paused():
-        backend = open_store(store) if not hasattr(store, "triples") else store
+        backend = as_backend(store)
         ours = check_ours(backend)
         old = read_catalogue(backend, name) if ours else None
         if units is None:
@@ -146,12 +147,12 @@ def push(
             last_run_started_at=(
                 _later(run_at, old.last_run_started_at)
                 if old and not prune
-                else run_at or (old and old.last_run_started_at)
+                else run_at or (old.last_run_started_at if old else None)
             ),
             prefixes=dict(doc.prefixes) if prune or not old else {**old.prefixes, **doc.prefixes},
             synced_at=datetime.now(timezone.utc).replace(microsecond=0),
             source_fingerprint=source_fingerprint,
-            **(sync_state or {}),
+            **(sync_state or SyncFields()),
         )
         before = old.units if old else {}
         result = PushResult(name)
@@ -204,7 +205,7 @@ def load(store: str | Backend, project: str | None = None, graph: str | None = N
 
     ``graph`` is a unit key (``run/<id>``) or a graph IRI from the catalogue.
     """
-    backend = open_store(store) if not hasattr(store, "triples") else store
+    backend = as_backend(store)
     if not check_ours(backend):
         raise StoreError(f"store {backend.label} is empty: push documents into it first")
     names = [project] if project else projects(backend)
@@ -230,7 +231,7 @@ def load(store: str | Backend, project: str | None = None, graph: str | None = N
 
 def drop_project(store: str | Backend, project: str) -> None:
     """Remove a project and all its graphs from the store."""
-    backend = open_store(store) if not hasattr(store, "triples") else store
+    backend = as_backend(store)
     cat = read_catalogue(backend, project) if check_ours(backend) else None
     if cat is None:
         raise StoreError(f"store {backend.label} has no project {project!r}")

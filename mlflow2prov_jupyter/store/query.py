@@ -20,7 +20,7 @@ from typing import Any, Iterable
 from ..core.errors import OptionError
 from ..core.namespaces import PREFIXES, PROV, XSD
 from ..core.provdoc import ProvDoc
-from .backends import Backend, StoreError, open_store
+from .backends import Backend, StoreError, as_backend
 from .provo import RDFS, _Names, _value, decode_triples
 
 _COMPACT = {**PREFIXES, "prov": PROV, "xsd": XSD, "rdfs": RDFS}
@@ -134,7 +134,7 @@ def run_query(
     store: str | Backend, query: str, params: dict[str, str] | Iterable[str] | None = None
 ) -> Table | ProvDoc | bool:
     """Run a query: SELECT → :class:`Table`, CONSTRUCT/DESCRIBE → :class:`ProvDoc`, ASK → bool."""
-    backend = open_store(store) if not hasattr(store, "triples") else store
+    backend = as_backend(store)
     text = with_params(query_text(query), params)
     try:
         result = backend.query(text)

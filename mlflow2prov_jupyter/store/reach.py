@@ -25,12 +25,12 @@ back to the whole linked document.
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable, cast
+from typing import Any, Iterable
 
 from ..core.namespaces import M2P, PROV
 from ..core.provdoc import ENDPOINTS, PROV_DM_NAMES, RELATION_KINDS, Element, ProvDoc
 from ..query.lineage import BOTH, FORWARD, REVERSE, UPSTREAM
-from .backends import Backend, StoreError, open_store
+from .backends import Backend, StoreError, as_backend
 from .catalogue import BASE, Catalogue, _read, check_ours, project_iri
 from .links import _expand, link_documents, match_keys
 from .provo import _DERIVATION_SUBTYPES, _FORMAL_PREDICATES, decode_triples
@@ -324,7 +324,7 @@ def cached_linked_document(backend: Backend, names: Iterable[str] | None = None)
 
 def open_backend(store: str | Backend) -> Backend:
     """The store's backend (an open one passes through); raises for an empty store."""
-    backend = cast(Backend, store) if hasattr(store, "triples") else open_store(store)
+    backend = as_backend(store)
     if not check_ours(backend):
         raise StoreError(f"store {backend.label} is empty: push documents into it first")
     return backend

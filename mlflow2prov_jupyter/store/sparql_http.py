@@ -216,7 +216,6 @@ class SparqlHttpStore:
         graphs = list(graphs)
         out: list[Triple] = []
         for i in range(0, len(graphs), _BATCH):
-            values = " ".join(f"<{g}>" for g in graphs[i : i + _BATCH])
             fresh: dict[tuple[str, str], ox.BlankNode] = {}
 
             def own(term: Any, g: str) -> Any:
@@ -228,12 +227,30 @@ class SparqlHttpStore:
                     return node
                 return term
 
-            for sol in self._select(
-                self._triples_select("?g ?s ?p", f"VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }}")
-            ):
+            for sol in self._graph_rows(graphs[i : i + _BATCH]):
                 g = sol["g"].value
                 out.append((own(sol["s"], g), sol["p"], own(sol["o"], g)))
         return out
+
+    def _graph_rows(self, graphs: list[str]) -> list[Any]:
+        """The ``?g ?s ?p ?o`` rows of ``graphs``. Virtuoso cuts every answer at its ``ResultSetMaxRows``
+        (10,000 as shipped) without saying so: there the rows are counted, and a cut batch read in halves."""
+        values = " ".join(f"<{g}>" for g in graphs)
+        where = f"VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }}"
+        rows = list(self._select(self._triples_select("?g ?s ?p", where)))
+        if not self.virtuoso:
+            return rows
+        (count,) = self._select(f"SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}")
+        expected = int(count["n"].value)
+        if len(rows) >= expected:
+            return rows
+        if len(graphs) == 1:
+            raise StoreError(
+                f"store {self.label} answered {len(rows)} of the {expected} triples of a graph (Virtuoso's "
+                "[SPARQL] ResultSetMaxRows): raise that limit in its virtuoso.ini"
+            )
+        half = len(graphs) // 2
+        return self._graph_rows(graphs[:half]) + self._graph_rows(graphs[half:])
 
     def load_quads(self, nquads: bytes) -> None:
         by_graph: dict[str, list[str]] = {}
@@ -361,6 +378,7 @@ _OPERATIONS = " ;\n"  # how the store joins the operations of one update (no lit
 _DROP = re.compile(r"DROP SILENT GRAPH <([^<>\s]*)>")
 _LONG_VALUES = re.compile(r"^(.*? VALUES \?\w+ \{ )((?:<[^<>\s]*> )+)(\}.*)$", re.S)
 _VIRTUOSO_MAX = 1000  # triples per INSERT DATA, graphs per DELETE, values per VALUES: below Virtuoso's limits
+_VIRTUOSO_DROPS = 500  # DROP GRAPHs one request may hold (3,000 are "too large"); more become DELETEs
 
 
 def _virtuoso_update(sparql: str) -> str:
@@ -368,12 +386,17 @@ def _virtuoso_update(sparql: str) -> str:
 
     Its compiler runs out of memory on an ``INSERT DATA`` of ~5,000 triples, refuses a ``VALUES`` of ~8,000
     terms and a request of ~3,000 ``DROP GRAPH`` operations ("query too large"): long data blocks are split,
-    long ``VALUES`` lists become several operations, and a run of drops one ``DELETE`` per 1,000 graphs.
+    long ``VALUES`` lists become several operations, and a run of more than 500 drops one ``DELETE`` per 1,000
+    graphs.
     """
     out: list[str] = []
     drops: list[str] = []
 
     def flush_drops() -> None:
+        if len(drops) <= _VIRTUOSO_DROPS:  # DROP GRAPH is not cut at ResultSetMaxRows, a DELETE's WHERE is
+            out.extend(f"DROP SILENT GRAPH <{g}>" for g in drops)
+            drops.clear()
+            return
         for i in range(0, len(drops), _VIRTUOSO_MAX):
             values = " ".join(f"<{g}>" for g in drops[i : i + _VIRTUOSO_MAX])
             out.append(
@@ -479,7 +502,9 @@ def _oxigraph_forms(values: set[tuple[str, str]]) -> dict[tuple[str, str], tuple
         ox.Quad(ox.NamedNode(f"urn:{i}"), p, ox.Literal(t, datatype=ox.NamedNode(dt)))
         for i, (dt, t) in enumerate(order)
     )
-    return {
-        order[int(q.subject.value[4:])]: (q.object.datatype.value, q.object.value)
-        for q in scratch.quads_for_pattern(None, p, None)
-    }
+    forms: dict[tuple[str, str], tuple[str, str]] = {}
+    for q in scratch.quads_for_pattern(None, p, None):
+        subject, literal = q.subject, q.object
+        assert isinstance(subject, ox.NamedNode) and isinstance(literal, ox.Literal)  # as written just above
+        forms[order[int(subject.value[4:])]] = (literal.datatype.value, literal.value)
+    return forms

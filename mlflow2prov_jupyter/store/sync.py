@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from ..core.errors import OptionError
-from .backends import Backend, open_store
+from .backends import Backend, as_backend
 from .catalogue import check_ours, read_catalogue
 from .push import PushResult, push
 
@@ -81,7 +81,7 @@ def sync_once(
     if repo in (None, "") and tracking_uri in (None, ""):
         raise OptionError("sync needs a Git repository (--repo), an MLflow tracking URI (--tracking-uri), or both")
     with writer_lock(store, name):
-        backend = open_store(store) if not hasattr(store, "triples") else store
+        backend = as_backend(store)
         cat = read_catalogue(backend, name) if check_ours(backend) else None
         state = SyncState.of(cat)
         listing = list_sources(repo, tracking_uri, state, opts)
@@ -138,7 +138,7 @@ def watch(
     try:
         while rounds is None or len(done) < rounds:
             nth = len(done) + 1
-            every = bool(full_every) and nth % full_every == 0
+            every = full_every is not None and nth % full_every == 0
             r = sync_once(repo, tracking_uri, store, project, full=full or every, **options)
             done.append(r)
             echo(f"round {len(done)}: {r.line()}")

@@ -27,7 +27,7 @@ from typing import Any, Iterator
 
 from ..core.ids import encode_segment
 from ..core.namespaces import M2P, XSD
-from .backends import Backend, StoreError, open_store
+from .backends import Backend, StoreError, as_backend
 from .catalogue import BASE, check_ours
 from .provo import RDF_TYPE, _literal
 
@@ -59,12 +59,10 @@ def _embedded_path(store: Any) -> str | None:
 
 
 @contextmanager
-def writer_lock(store: str | os.PathLike | Backend, project: str, wait: float = WAIT_SECONDS) -> Iterator[None]:
+def writer_lock(store: str | os.PathLike[str] | Backend, project: str, wait: float = WAIT_SECONDS) -> Iterator[None]:
     """Hold the writer lock of ``project`` in ``store`` (see the module doc) for the ``with`` block."""
     path = _embedded_path(store)
-    if path is None and not hasattr(store, "triples"):
-        store = open_store(store)  # type: ignore[arg-type]
-    key = (path or store.label, project)  # type: ignore[union-attr]
+    key = (path or as_backend(store).label, project)
     with _GUARD:
         if _HELD.get(key):
             _HELD[key] += 1
@@ -146,7 +144,7 @@ def _alive_here(holder_host: str, pid_text: str) -> bool:
 
 
 def _take_lease(store: Any, project: str, wait: float) -> Any:
-    backend = open_store(store) if not hasattr(store, "triples") else store
+    backend = as_backend(store)
     check_ours(backend)  # never write a lease into a store that is not ours
     lease = _lease_iri(project)
     token = uuid.uuid4().hex

@@ -11,9 +11,10 @@ from __future__ import annotations
 import functools
 import gc
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Callable, Iterator, ParamSpec, TypeVar
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @contextmanager
@@ -28,12 +29,12 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def without_gc(fn: F) -> F:
+def without_gc(fn: Callable[P, R]) -> Callable[P, R]:
     """Decorator: run ``fn`` with the cyclic garbage collector paused."""
 
     @functools.wraps(fn)
-    def wrapper(*args: Any, **kw: Any) -> Any:
+    def wrapper(*args: P.args, **kw: P.kwargs) -> R:
         with gc_paused():
             return fn(*args, **kw)
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper

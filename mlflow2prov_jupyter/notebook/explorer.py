@@ -527,7 +527,7 @@ class Explorer(widgets.VBox):
             (e,) = self.require(1, "count")
             self._verb("statistics", [e.doc], format="json", **self.stats_form.values())  # validates the options
             rows = statistics_rows(e.doc, resolution=self.stats_form.values().get("resolution", "fine"))
-            self.stats_rows = [tuple(r) for r in rows]  # type: ignore[misc]
+            self.stats_rows = list(rows)
             self.result.value = stats_table_html(self.stats_rows, title=e.name)
             return f"statistics of {e.name}: {len(rows)} rows"
 

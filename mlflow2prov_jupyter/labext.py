@@ -11,5 +11,5 @@ WIDGET_ESM = Path(__file__).parent / "static" / "graph_widget.js"
 
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:
-    """The prebuilt extension shipped in this package (for `jupyter-builder develop`, `jupyter labextension develop`)."""
+    """The prebuilt extension shipped in this package (for `jupyter-builder develop`)."""
     return [{"src": "labextension", "dest": LABEXTENSION_NAME}]

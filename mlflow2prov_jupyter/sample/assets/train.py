@@ -68,11 +68,8 @@ def use_experiment() -> None:
         mlflow.create_experiment(
             EXPERIMENT,
             artifact_location=(ARTIFACTS / EXPERIMENT).as_uri(),
-            tags={
-                "project": "wine",
-                "mlflow.user": "alice",
-                "mlflow.note.content": "Cultivar classification on the UCI wine data.",
-            },
+            tags={"project": "wine", "mlflow.user": "alice",
+                  "mlflow.note.content": "Cultivar classification on the UCI wine data."},
         )
     mlflow.set_experiment(EXPERIMENT)
 
@@ -81,10 +78,8 @@ def log_reports(model, test: pd.DataFrame) -> None:
     """Log a metrics summary, a classification report and a confusion matrix (nested folders)."""
     features, target = split(test)
     predicted = model.predict(features)
-    mlflow.log_dict(
-        {"accuracy": accuracy_score(target, predicted), "f1_macro": f1_score(target, predicted, average="macro")},
-        "metrics.json",
-    )
+    mlflow.log_dict({"accuracy": accuracy_score(target, predicted),
+                     "f1_macro": f1_score(target, predicted, average="macro")}, "metrics.json")
     mlflow.log_text(classification_report(target, predicted), "reports/classification_report.txt")
     matrix = pd.DataFrame(confusion_matrix(target, predicted))
     mlflow.log_text(matrix.to_csv(), "reports/confusion/confusion_matrix.csv")
@@ -96,9 +91,8 @@ def log_test_metrics(model, test: pd.DataFrame, test_ds, model_id: str) -> float
     predicted = model.predict(features)
     accuracy = float(accuracy_score(target, predicted))
     mlflow.log_metric("test_accuracy", accuracy, model_id=model_id, dataset=test_ds)
-    mlflow.log_metric(
-        "test_f1", float(f1_score(target, predicted, average="macro")), model_id=model_id, dataset=test_ds
-    )
+    mlflow.log_metric("test_f1", float(f1_score(target, predicted, average="macro")),
+                      model_id=model_id, dataset=test_ds)
     return accuracy
 
 
@@ -122,17 +116,11 @@ def train_baseline(train, test, train_ds, test_ds, seed: int, epochs: int = 8) -
         classes = np.unique(target)
         for epoch in range(epochs):
             classifier.partial_fit(scaled, target, classes=classes)
-            mlflow.log_metrics(
-                {
-                    "train_loss": float(log_loss(target, classifier.predict_proba(scaled), labels=classes)),
-                    "train_accuracy": float(classifier.score(scaled, target)),
-                },
-                step=epoch,
-            )
+            mlflow.log_metrics({"train_loss": float(log_loss(target, classifier.predict_proba(scaled), labels=classes)),
+                                "train_accuracy": float(classifier.score(scaled, target))}, step=epoch)
         model = Pipeline([("scale", scaler), ("classify", classifier)])
-        info = mlflow.sklearn.log_model(
-            model, name="model", step=epochs - 1, serialization_format="cloudpickle", pip_requirements=PIP_REQUIREMENTS
-        )
+        info = mlflow.sklearn.log_model(model, name="model", step=epochs - 1, serialization_format="cloudpickle",
+                                        pip_requirements=PIP_REQUIREMENTS)
         accuracy = log_test_metrics(model, test, test_ds, info.model_id)
         log_reports(model, test)
         return run.info.run_id, info.model_id, accuracy
@@ -156,9 +144,8 @@ def sweep(train, test, train_ds, test_ds, seed: int) -> tuple[str, str, float]:
     valid_x, valid_y = split(valid)
     results = []
     with mlflow.start_run(run_name="rf-sweep", tags=work_as("bob")):
-        mlflow.log_params(
-            {"model": "random-forest", "n_estimators_grid": ",".join(map(str, FOREST_SIZES)), "seed": seed}
-        )
+        mlflow.log_params({"model": "random-forest", "n_estimators_grid": ",".join(map(str, FOREST_SIZES)),
+                           "seed": seed})
         for size in FOREST_SIZES:
             tags = work_as("bob")
             with mlflow.start_run(run_name=f"rf-{size}-trees", nested=True, tags=tags) as child:
@@ -169,13 +156,8 @@ def sweep(train, test, train_ds, test_ds, seed: int) -> tuple[str, str, float]:
                 for step, trees in enumerate(range(size // 5, size + 1, size // 5)):
                     forest.set_params(n_estimators=trees).fit(fit_x, fit_y)
                     mlflow.log_metric("val_accuracy", float(forest.score(valid_x, valid_y)), step=step)
-                info = mlflow.sklearn.log_model(
-                    forest,
-                    name="model",
-                    step=step,
-                    serialization_format="cloudpickle",
-                    pip_requirements=PIP_REQUIREMENTS,
-                )
+                info = mlflow.sklearn.log_model(forest, name="model", step=step, serialization_format="cloudpickle",
+                                                pip_requirements=PIP_REQUIREMENTS)
                 accuracy = log_test_metrics(forest, test, test_ds, info.model_id)
                 log_reports(forest, test)
                 results.append((accuracy, -size, child.info.run_id, info.model_id))
@@ -194,12 +176,10 @@ def register(baseline_model_id: str, best_model_id: str) -> None:
         tags={"team": "wine-lab", "task": "classification", "mlflow.user": "bob"},
         description="Predicts the cultivar of a wine from its chemical analysis.",
     )
-    baseline = mlflow.register_model(
-        f"models:/{baseline_model_id}", REGISTERED_MODEL, tags={"validation_status": "passed", "family": "linear"}
-    )
-    best = mlflow.register_model(
-        f"models:/{best_model_id}", REGISTERED_MODEL, tags={"validation_status": "passed", "family": "forest"}
-    )
+    baseline = mlflow.register_model(f"models:/{baseline_model_id}", REGISTERED_MODEL,
+                                     tags={"validation_status": "passed", "family": "linear"})
+    best = mlflow.register_model(f"models:/{best_model_id}", REGISTERED_MODEL,
+                                 tags={"validation_status": "passed", "family": "forest"})
     client.update_model_version(REGISTERED_MODEL, best.version, description="Best forest of the sweep.")
     client.set_registered_model_alias(REGISTERED_MODEL, "challenger", baseline.version)
     client.set_registered_model_alias(REGISTERED_MODEL, "champion", best.version)

@@ -14,7 +14,7 @@ from typing import Iterable
 
 from ..errors import SourceError
 from ..options import ExtractOptions
-from .reader import GitHistory, _as_sha, _open_repo, _resolve_refs, _run_git, revision_id
+from .reader import GitHistory, _as_sha, _open_repo, _resolve_refs, _run_git, last_change, revision_id
 
 
 def ref_heads(repo: str | os.PathLike[str], options: ExtractOptions) -> dict[str, str]:
@@ -84,13 +84,7 @@ class KnownHistory(GitHistory):
         return sha if sha in self.known else None
 
     def _producer(self, sha: str, path: str, blob: str) -> str | None:
-        out = _run_git(
-            self._git_cmd,
-            self.git_dir,
-            ["log", "-1", "--format=%H", "--no-show-signature", sha, "--", path],
-            literal_pathspecs=True,
-        )
-        found = out.decode("ascii", "replace").strip()
+        found = last_change(self._git_cmd, self.git_dir, sha, path)
         if not found:
             return None
         self.resolved[revision_id(found, path)] = blob

@@ -146,13 +146,7 @@ class GitHistory:
             return cands
         key = (sha, path)
         if key not in self._last_change:
-            out = _run_git(
-                self._git_cmd,
-                self.git_dir,
-                ["log", "-1", "--format=%H", "--no-show-signature", sha, "--", path],
-                literal_pathspecs=True,
-            )
-            found = out.decode("ascii", "replace").strip()
+            found = last_change(self._git_cmd, self.git_dir, sha, path)
             self._last_change[key] = found if found in cands else None
         return self._last_change[key]
 
@@ -411,6 +405,14 @@ def _run_git(
     if proc.returncode != 0:
         raise _git_error(args, proc.stderr)
     return proc.stdout
+
+
+def last_change(git_cmd: str, git_dir: str, sha: str, path: str) -> str:
+    """The last commit at or before ``sha`` that changed ``path`` (``git log -1``), or ``""`` when none did."""
+    out = _run_git(
+        git_cmd, git_dir, ["log", "-1", "--format=%H", "--no-show-signature", sha, "--", path], literal_pathspecs=True
+    )
+    return out.decode("ascii", "replace").strip()
 
 
 _VERSION_OK: set[str] = set()

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+from pathlib import Path
+
 import pytest
 
 
@@ -22,3 +26,16 @@ def sample_doc(sample_manifest):
     from mlflow2prov_jupyter.core.extract import extract
 
     return extract(sample_manifest.repo_path, sample_manifest.tracking_uri)
+
+
+@pytest.fixture
+def sample_copy(tmp_path: Path, sample_manifest):
+    """A writable copy of the sample project (its tracking URI rewritten to the copy's database)."""
+    from mlflow2prov_jupyter.sample.project import SampleManifest
+
+    dest = tmp_path / "proj"
+    shutil.copytree(sample_manifest.repo_path, dest, symlinks=True)
+    data = json.loads((dest / "manifest.json").read_text())
+    data["repo_path"] = str(dest)
+    data["tracking_uri"] = "sqlite:///" + (dest / "mlflow.db").as_posix()
+    return SampleManifest.from_dict(data)

@@ -3,8 +3,6 @@ full sync of the same sources (real Git repository, real SQLite MLflow store, bo
 
 from __future__ import annotations
 
-import json
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -20,19 +18,6 @@ from mlflow2prov_jupyter.store.sync import sync_once, watch
 
 # Catalogue values that say *when* a store was synced, not what it holds: a fresh store differs in them.
 _WHEN = tuple(f"<{M2P}{n}>" for n in ("synced_at", "sync_since_ms", "source_fingerprint"))
-
-
-@pytest.fixture
-def project(tmp_path: Path, sample_manifest):
-    """A writable copy of the sample project (its tracking URI rewritten to the copy's database)."""
-    from mlflow2prov_jupyter.sample.project import SampleManifest
-
-    dest = tmp_path / "proj"
-    shutil.copytree(sample_manifest.repo_path, dest, symlinks=True)
-    data = json.loads((dest / "manifest.json").read_text())
-    data["repo_path"] = str(dest)
-    data["tracking_uri"] = "sqlite:///" + (dest / "mlflow.db").as_posix()
-    return SampleManifest.from_dict(data)
 
 
 def mlflow_do(m, code: str) -> str:
@@ -107,13 +92,13 @@ class Checker:
 
 
 @pytest.fixture(params=BACKENDS)
-def checker(request: pytest.FixtureRequest, tmp_path: Path, project, monkeypatch: pytest.MonkeyPatch) -> Checker:
+def checker(request: pytest.FixtureRequest, tmp_path: Path, sample_copy, monkeypatch: pytest.MonkeyPatch) -> Checker:
     from mlflow2prov_jupyter.store import incremental
 
     # The sample project was trained seconds ago: without the safety margin each round re-reads only what the
     # test changed, so the context logic (parents, models, versions of older runs) is what is tested.
     monkeypatch.setattr(incremental, "MARGIN_MS", 0)
-    return Checker(request.param, project, tmp_path, request)
+    return Checker(request.param, sample_copy, tmp_path, request)
 
 
 def test_incremental_rounds_equal_a_fresh_full_sync(checker: Checker) -> None:

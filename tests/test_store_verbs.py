@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -147,21 +146,8 @@ def _new_run(manifest, name: str) -> str:
     return out.stdout.strip().splitlines()[-1]
 
 
-@pytest.fixture
-def project_copy(tmp_path: Path, sample_manifest):
-    """A writable copy of the sample project (its tracking URI rewritten to the copy's database)."""
-    from mlflow2prov_jupyter.sample.project import SampleManifest
-
-    dest = tmp_path / "proj"
-    shutil.copytree(sample_manifest.repo_path, dest, symlinks=True)
-    data = json.loads((dest / "manifest.json").read_text())
-    data["repo_path"] = str(dest)
-    data["tracking_uri"] = "sqlite:///" + (dest / "mlflow.db").as_posix()
-    return SampleManifest.from_dict(data)
-
-
-def test_sync_replaces_only_the_new_run_and_skips_unchanged_sources(store_uri: str, project_copy) -> None:
-    m = project_copy
+def test_sync_replaces_only_the_new_run_and_skips_unchanged_sources(store_uri: str, sample_copy) -> None:
+    m = sample_copy
     first = sync_once(m.repo_path, m.tracking_uri, store_uri, "proj")
     assert first.result is not None and first.result.added and not first.result.replaced
     idle = sync_once(m.repo_path, m.tracking_uri, store_uri, "proj")
@@ -178,8 +164,8 @@ def test_sync_replaces_only_the_new_run_and_skips_unchanged_sources(store_uri: s
     assert f"mlflow:run/{run_id}" in doc.elements
 
 
-def test_sync_cli_and_clean_stop_on_ctrl_c(store_uri: str, project_copy, tmp_path: Path) -> None:
-    m = project_copy
+def test_sync_cli_and_clean_stop_on_ctrl_c(store_uri: str, sample_copy, tmp_path: Path) -> None:
+    m = sample_copy
     code, out, err = run_cli(
         "sync", "--repo", m.repo_path, "--tracking-uri", m.tracking_uri, "--store", store_uri, "--project", "proj"
     )
